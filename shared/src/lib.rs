@@ -1,0 +1,16 @@
+//! Porthole's wire contract, v1.
+//!
+//! Every type that crosses the wire between the widget and the edge, every limit and every
+//! validation rule lives here, so the widget never accepts what the edge would refuse.
+//! No I/O: this crate builds for wasm32 and native alike.
+
+pub mod config;
+pub mod errors;
+pub mod limits;
+pub mod validate;
+pub mod wire;
+
+pub use errors::{ErrorBody, ErrorCode, ErrorDetail, FieldCode, FieldErrors};
+pub use limits::Limits;
+pub use validate::{validate_submission, validate_upload, UploadMeta};
+pub use wire::{Attachment, ConversationCreated, InboxConversation, InboxMessage, InboxPage, Submission, UploadResult};

@@ -1,0 +1,120 @@
+//! Request and answer bodies of the v1 HTTP API.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `POST /v1/sites/{site}/conversations`: what a visitor sends.
+///
+/// Every field defaults when absent so that a missing field is reported as `required` by
+/// validation (422) rather than as malformed JSON (400).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub message: String,
+    /// The site's custom fields, by key.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// Ids of files uploaded beforehand with `POST /v1/sites/{site}/uploads`.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+impl Submission {
+    /// The form as both sides store and check it: surrounding white space is not content.
+    pub fn normalized(mut self) -> Self {
+        fn trim(s: &mut String) {
+            let t = s.trim();
+            if t.len() != s.len() {
+                *s = t.to_string();
+            }
+        }
+        trim(&mut self.name);
+        trim(&mut self.email);
+        trim(&mut self.subject);
+        trim(&mut self.message);
+        for value in self.fields.values_mut() {
+            trim(value);
+        }
+        for opt in [&mut self.page_url, &mut self.locale] {
+            if let Some(s) = opt {
+                trim(s);
+                if s.is_empty() {
+                    *opt = None;
+                }
+            }
+        }
+        self
+    }
+}
+
+/// `201` answer of `POST /v1/sites/{site}/uploads`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadResult {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+}
+
+/// `201` answer of `POST /v1/sites/{site}/conversations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationCreated {
+    pub id: String,
+    /// Short and human-friendly: what a visitor quotes to support.
+    pub reference: String,
+}
+
+/// A stored file as the operator's inbox lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// Hex SHA-256 of the bytes, computed by the edge while streaming them into storage.
+    pub sha256: Option<String>,
+    /// Path of the bytes on the edge (operator token required).
+    pub download_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxMessage {
+    pub id: String,
+    /// `visitor` or `agent`.
+    pub author: String,
+    pub body: String,
+    /// Unix time in milliseconds.
+    pub created_at: i64,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxConversation {
+    pub id: String,
+    pub reference: String,
+    pub site: String,
+    pub name: String,
+    pub email: String,
+    pub subject: String,
+    pub fields: BTreeMap<String, String>,
+    pub page_url: Option<String>,
+    pub locale: Option<String>,
+    pub created_at: i64,
+    pub messages: Vec<InboxMessage>,
+}
+
+/// `GET /v1/inbox/conversations`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub conversations: Vec<InboxConversation>,
+}
