@@ -1,0 +1,37 @@
+//! The operator's bearer token (`PORTHOLE_OPERATOR_TOKEN`, a wrangler secret).
+
+use crate::error::Error;
+use subtle::ConstantTimeEq;
+use worker::{Env, Request};
+
+pub fn require_operator(req: &Request, env: &Env) -> Result<(), Error> {
+    let expected = env.var("PORTHOLE_OPERATOR_TOKEN").map(|v| v.to_string()).unwrap_or_default();
+    let presented = req.headers().get("Authorization").ok().flatten();
+    if token_matches(presented.as_deref(), &expected) {
+        Ok(())
+    } else {
+        Err(Error::Unauthorized)
+    }
+}
+
+/// An unset or short token never matches, so a forgotten secret cannot open the inbox.
+pub fn token_matches(authorization: Option<&str>, expected: &str) -> bool {
+    let Some(presented) = authorization.and_then(|h| h.strip_prefix("Bearer ")) else { return false };
+    expected.len() >= 16 && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_matches;
+
+    #[test]
+    fn bearer_tokens() {
+        let t = "0123456789abcdef0123";
+        assert!(token_matches(Some(&format!("Bearer {t}")), t));
+        assert!(!token_matches(Some(t), t));
+        assert!(!token_matches(Some("Bearer wrong"), t));
+        assert!(!token_matches(None, t));
+        assert!(!token_matches(Some("Bearer "), ""));
+        assert!(!token_matches(Some("Bearer short"), "short"));
+    }
+}

@@ -1,0 +1,36 @@
+//! The scheduled clean-up: files uploaded but never sent with a conversation are deleted after
+//! `PORTHOLE_UPLOAD_TTL_SECONDS` (default 24 hours).
+
+use crate::{log, store};
+use worker::{Date, Env};
+
+const DEFAULT_TTL_SECONDS: f64 = 24.0 * 3600.0;
+const BATCH: u32 = 500;
+
+pub async fn delete_unclaimed_uploads(env: &Env) {
+    let ttl = env
+        .var("PORTHOLE_UPLOAD_TTL_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<f64>().ok())
+        .unwrap_or(DEFAULT_TTL_SECONDS);
+    let before = Date::now().as_millis() as f64 - ttl * 1000.0;
+    match run(env, before).await {
+        Ok(count) => log::event("uploads_cleaned", serde_json::json!({"deleted": count})),
+        Err(e) => log::error("uploads_cleanup_failed", &e.to_string()),
+    }
+}
+
+async fn run(env: &Env, before: f64) -> Result<usize, crate::error::Error> {
+    let db = env.d1("DB")?;
+    let bucket = env.bucket("FILES")?;
+    let mut total = 0;
+    loop {
+        let deleted = store::delete_unclaimed_uploads(&db, before, BATCH).await?;
+        if deleted.is_empty() {
+            return Ok(total);
+        }
+        total += deleted.len();
+        let keys: Vec<String> = deleted.into_iter().map(|d| d.r2_key).collect();
+        bucket.delete_multiple(keys).await?;
+    }
+}

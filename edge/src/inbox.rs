@@ -1,0 +1,134 @@
+//! The built-in inbox, for operators: conversations with their messages and files.
+
+use crate::auth::require_operator;
+use crate::error::Error;
+use crate::http;
+use crate::store::{self, AttachmentRow, ConversationRow, MessageRow};
+use porthole_shared::{Attachment, InboxConversation, InboxMessage, InboxPage};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use worker::{Env, Request, Response};
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    site: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /v1/inbox/conversations?site=&limit=`: newest first, at most 200.
+pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
+    require_operator(req, env)?;
+    let query: ListQuery = req.query().unwrap_or_default();
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let db = env.d1("DB")?;
+    let conversations = store::conversations(&db, query.site.as_deref(), limit).await?;
+    let conversation_ids: Vec<String> = conversations.iter().map(|c| c.id.clone()).collect();
+    let messages = store::messages(&db, &conversation_ids).await?;
+    let message_ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
+    let attachments = store::attachments(&db, &message_ids).await?;
+    http::json(200, &assemble(conversations, messages, attachments))
+}
+
+/// Joins the three row sets into the nested answer, keeping each set's order.
+pub fn assemble(conversations: Vec<ConversationRow>, messages: Vec<MessageRow>, attachments: Vec<AttachmentRow>) -> InboxPage {
+    let mut files: BTreeMap<String, Vec<Attachment>> = BTreeMap::new();
+    for a in attachments {
+        files.entry(a.message_id.clone()).or_default().push(Attachment {
+            download_path: format!("/v1/inbox/attachments/{}", a.id),
+            id: a.id,
+            name: a.name,
+            size: a.size as u64,
+            content_type: a.content_type,
+            sha256: a.sha256,
+        });
+    }
+    let mut by_conversation: BTreeMap<String, Vec<InboxMessage>> = BTreeMap::new();
+    for m in messages {
+        by_conversation.entry(m.conversation_id.clone()).or_default().push(InboxMessage {
+            attachments: files.remove(&m.id).unwrap_or_default(),
+            id: m.id,
+            author: m.author,
+            body: m.body,
+            created_at: m.created_at as i64,
+        });
+    }
+    InboxPage {
+        conversations: conversations
+            .into_iter()
+            .map(|c| InboxConversation {
+                messages: by_conversation.remove(&c.id).unwrap_or_default(),
+                fields: serde_json::from_str(&c.fields_json).unwrap_or_default(),
+                id: c.id,
+                reference: c.reference,
+                site: c.site,
+                name: c.name,
+                email: c.email,
+                subject: c.subject,
+                page_url: c.page_url,
+                locale: c.locale,
+                created_at: c.created_at as i64,
+            })
+            .collect(),
+    }
+}
+
+/// `GET /v1/inbox/attachments/{id}`: the file's bytes, streamed from R2, always as a download
+/// so that a visitor's HTML or SVG never runs on the edge's origin.
+pub async fn download(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
+    require_operator(req, env)?;
+    let upload = store::upload(&env.d1("DB")?, id).await?.ok_or(Error::NotFound)?;
+    let object = env.bucket("FILES")?.get(&upload.r2_key).execute().await?.ok_or(Error::NotFound)?;
+    let body = object.body().ok_or(Error::NotFound)?.response_body()?;
+    let mut response = Response::from_body(body)?;
+    let h = response.headers_mut();
+    let _ = h.set("Content-Type", &upload.content_type);
+    let _ = h.set("Content-Length", &(upload.size as u64).to_string());
+    let _ = h.set("Content-Disposition", &content_disposition(&upload.name));
+    let _ = h.set("X-Content-Type-Options", "nosniff");
+    let _ = h.set("Content-Security-Policy", "sandbox");
+    let _ = h.set("Cache-Control", "private, no-store");
+    Ok(response)
+}
+
+/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
+pub fn content_disposition(name: &str) -> String {
+    let fallback: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let exact = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disposition_keeps_unicode_and_quotes_safe() {
+        let d = content_disposition("ré\"sumé.pdf");
+        assert!(d.starts_with("attachment; filename=\"r__sum_.pdf\""), "{d}");
+        assert!(d.contains("filename*=UTF-8''r%C3%A9%22sum%C3%A9%2Epdf"), "{d}");
+    }
+
+    #[test]
+    fn assemble_nests_messages_and_files() {
+        let c = |id: &str| ConversationRow {
+            id: id.into(),
+            site: "demo".into(),
+            reference: format!("PH-{id}"),
+            name: "n".into(),
+            email: "e@x.io".into(),
+            subject: "s".into(),
+            fields_json: r#"{"order":"7"}"#.into(),
+            page_url: None,
+            locale: None,
+            created_at: 1.0,
+        };
+        let m = |id: &str, conv: &str| MessageRow { id: id.into(), conversation_id: conv.into(), author: "visitor".into(), body: "b".into(), created_at: 2.0 };
+        let a = |id: &str, msg: &str| AttachmentRow { message_id: msg.into(), id: id.into(), name: "f".into(), content_type: "text/plain".into(), size: 3.0, sha256: None };
+        let page = assemble(vec![c("c2"), c("c1")], vec![m("m1", "c1"), m("m2", "c2")], vec![a("u1", "m1"), a("u2", "m1")]);
+        assert_eq!(page.conversations[0].id, "c2");
+        assert_eq!(page.conversations[1].messages[0].attachments.len(), 2);
+        assert_eq!(page.conversations[1].messages[0].attachments[1].download_path, "/v1/inbox/attachments/u2");
+        assert!(page.conversations[0].messages[0].attachments.is_empty());
+        assert_eq!(page.conversations[0].fields.get("order").map(String::as_str), Some("7"));
+    }
+}

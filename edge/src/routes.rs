@@ -1,0 +1,108 @@
+//! Which handler a request goes to. Parsing is a plain function; handlers do the work.
+
+use crate::error::Error;
+use crate::{conversations, cors, http, inbox, site, uploads};
+use worker::{Env, Request, Response};
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    /// CORS preflight for a site's visitor endpoints.
+    Preflight { site: String },
+    Upload { site: String },
+    CreateConversation { site: String },
+    InboxConversations,
+    InboxAttachment { id: String },
+    MethodNotAllowed,
+    NotFound,
+}
+
+impl Route {
+    pub fn parse(method: &str, path: &str) -> Route {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let (route, allowed): (Route, &[&str]) = match segments.as_slice() {
+            ["health"] => (Route::Health, &["GET", "HEAD"]),
+            ["v1", "sites", site, endpoint @ ("uploads" | "conversations")] if !site.is_empty() => {
+                let site = site.to_string();
+                match method {
+                    "OPTIONS" => return Route::Preflight { site },
+                    _ if *endpoint == "uploads" => (Route::Upload { site }, &["POST"]),
+                    _ => (Route::CreateConversation { site }, &["POST"]),
+                }
+            }
+            ["v1", "inbox", "conversations"] => (Route::InboxConversations, &["GET"]),
+            ["v1", "inbox", "attachments", id] if !id.is_empty() => {
+                (Route::InboxAttachment { id: id.to_string() }, &["GET"])
+            }
+            _ => return Route::NotFound,
+        };
+        if allowed.contains(&method) {
+            route
+        } else {
+            Route::MethodNotAllowed
+        }
+    }
+
+    /// The site a visitor-facing route belongs to, for CORS.
+    fn site(&self) -> Option<&str> {
+        match self {
+            Route::Preflight { site } | Route::Upload { site } | Route::CreateConversation { site } => Some(site),
+            _ => None,
+        }
+    }
+}
+
+pub async fn handle(mut req: Request, env: &Env) -> Response {
+    let route = Route::parse(req.method().as_ref(), &req.path());
+    let origin = req.headers().get("Origin").ok().flatten();
+
+    // Visitor routes answer CORS for allowed origins, errors included, so the widget can read
+    // why it was refused. Anything else gets no CORS headers at all.
+    let site = match route.site() {
+        Some(id) => match site::resolve(env, id, origin.as_deref()) {
+            Ok(site) => Some(site),
+            Err(e) => return http::error(&e),
+        },
+        None => None,
+    };
+
+    let result = match (&route, &site) {
+        (Route::Health, _) => http::json(200, &serde_json::json!({"ok": true})),
+        (Route::Preflight { .. }, Some(_)) => cors::preflight(),
+        (Route::Upload { .. }, Some(site)) => uploads::create(&mut req, env, site).await,
+        (Route::CreateConversation { .. }, Some(site)) => conversations::create(&mut req, env, site).await,
+        (Route::InboxConversations, _) => inbox::list(&req, env).await,
+        (Route::InboxAttachment { id }, _) => inbox::download(&req, env, id).await,
+        (Route::MethodNotAllowed, _) => Err(Error::MethodNotAllowed),
+        _ => Err(Error::NotFound),
+    };
+    let response = result.unwrap_or_else(|e| http::error(&e));
+    match &site {
+        Some(site) => cors::allow(response, &site.origin),
+        None => response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visitor_routes() {
+        assert_eq!(Route::parse("POST", "/v1/sites/demo/uploads"), Route::Upload { site: "demo".into() });
+        assert_eq!(Route::parse("POST", "/v1/sites/demo/conversations"), Route::CreateConversation { site: "demo".into() });
+        assert_eq!(Route::parse("OPTIONS", "/v1/sites/demo/conversations"), Route::Preflight { site: "demo".into() });
+        assert_eq!(Route::parse("GET", "/v1/sites/demo/conversations"), Route::MethodNotAllowed);
+        assert_eq!(Route::parse("POST", "/v1/sites//uploads"), Route::NotFound);
+        assert_eq!(Route::parse("POST", "/v1/sites/demo/other"), Route::NotFound);
+    }
+
+    #[test]
+    fn operator_routes() {
+        assert_eq!(Route::parse("GET", "/health"), Route::Health);
+        assert_eq!(Route::parse("GET", "/v1/inbox/conversations"), Route::InboxConversations);
+        assert_eq!(Route::parse("GET", "/v1/inbox/attachments/abc"), Route::InboxAttachment { id: "abc".into() });
+        assert_eq!(Route::parse("DELETE", "/v1/inbox/conversations"), Route::MethodNotAllowed);
+        assert_eq!(Route::parse("GET", "/v1/nothing"), Route::NotFound);
+    }
+}
