@@ -1,0 +1,75 @@
+//! Calls to the edge, with `fetch`.
+
+use porthole_shared::{ConversationCreated, ErrorBody, Submission, UploadResult};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{File, Headers, Request, RequestInit, Response};
+
+#[derive(Clone)]
+pub struct Api {
+    edge: String,
+    site: String,
+}
+
+/// Why a call failed, as the form needs to tell it.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// No answer at all: offline, DNS, CORS refusal.
+    Network,
+    /// The edge answered with its error body.
+    Refused { body: ErrorBody },
+    /// An answer that is not ours (a proxy's error page, say).
+    Unexpected,
+}
+
+impl Api {
+    pub fn new(edge: String, site: String) -> Self {
+        Api { edge: edge.trim_end_matches('/').to_string(), site }
+    }
+
+    fn url(&self, endpoint: &str) -> String {
+        format!("{}/v1/sites/{}/{}", self.edge, js_sys::encode_uri_component(&self.site), endpoint)
+    }
+
+    /// The file goes as the raw body: the browser streams it from disk with its length.
+    pub async fn upload(&self, file: &File) -> Result<UploadResult, ApiError> {
+        let headers = Headers::new().map_err(|_| ApiError::Network)?;
+        let content_type = if file.type_().is_empty() { "application/octet-stream".to_string() } else { file.type_() };
+        let _ = headers.set("Content-Type", &content_type);
+        let _ = headers.set("X-Filename", &String::from(js_sys::encode_uri_component(&file.name())));
+        send(&self.url("uploads"), &headers, file.as_ref()).await
+    }
+
+    pub async fn create_conversation(&self, submission: &Submission) -> Result<ConversationCreated, ApiError> {
+        let headers = Headers::new().map_err(|_| ApiError::Network)?;
+        let _ = headers.set("Content-Type", "application/json");
+        let body = serde_json::to_string(submission).map_err(|_| ApiError::Network)?;
+        send(&self.url("conversations"), &headers, &JsValue::from_str(&body)).await
+    }
+}
+
+async fn send<T: DeserializeOwned>(url: &str, headers: &Headers, body: &JsValue) -> Result<T, ApiError> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(headers);
+    init.set_body(body);
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiError::Network)?;
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiError::Network)?
+        .unchecked_into();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+    } else {
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => Err(ApiError::Refused { body }),
+            Err(_) => Err(ApiError::Unexpected),
+        }
+    }
+}
