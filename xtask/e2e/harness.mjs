@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 
-export const EDGE = process.env.PORTHOLE_EDGE ?? 'http://127.0.0.1:8787';
-export const HOST_PORT = Number(process.env.PORTHOLE_HOST_PORT ?? 8790);
-export const OPERATOR_TOKEN = process.env.PORTHOLE_OPERATOR_TOKEN ?? 'dev-operator-token-123';
+export const EDGE = process.env.PORTHOLE_EDGE ?? "http://127.0.0.1:18787";
+export const HOST_PORT = Number(process.env.PORTHOLE_HOST_PORT ?? 18790);
+export const OPERATOR_TOKEN = process.env.PORTHOLE_OPERATOR_TOKEN ?? 'test-operator-token-0123456789';
 
 /** Serves the pages in this folder on 127.0.0.1:HOST_PORT, another origin than the edge's. */
 export async function startHost() {

@@ -1,1 +1,58 @@
-fn main(){}
+//! `cargo xtask`: the only commands anyone needs to build, run, test, measure and deploy Porthole.
+//!
+//!   cargo xtask dev [--config FILE]     install what is missing, build, run locally on :8787
+//!   cargo xtask test                    install what is missing, build, run every test
+//!   cargo xtask bench                   measure sizes, build times and latencies into BENCHMARKS.md
+//!   cargo xtask deploy [--config FILE]  build, migrate the D1 database and deploy with wrangler
+
+mod bench;
+mod build;
+mod config;
+mod sh;
+mod test;
+mod tools;
+mod wrangler;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => config_flag(&args[1..]).and_then(|c| wrangler::dev(&c)),
+        Some("test") => test::run_all(),
+        Some("bench") => bench::run(),
+        Some("deploy") => config_flag(&args[1..]).and_then(|c| wrangler::deploy(&c)),
+        Some("build") => tools::ensure().and_then(|_| build::all().map(|_| ())),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage:
+  cargo xtask dev [--config FILE]     build and run the Worker locally on http://127.0.0.1:8787
+  cargo xtask test                    build and run every test
+  cargo xtask bench                   measure and write BENCHMARKS.md
+  cargo xtask deploy [--config FILE]  build, migrate D1 and deploy with wrangler
+  cargo xtask build                   build the widget, the assets and the Worker";
+
+fn config_flag(args: &[String]) -> Result<PathBuf> {
+    match args {
+        [] => Ok(root().join("porthole.toml")),
+        [flag, file] if flag == "--config" => Ok(PathBuf::from(file)),
+        _ => Err(USAGE.to_string()),
+    }
+}
+
+/// The repository root (xtask lives one level below it).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent directory")
+}

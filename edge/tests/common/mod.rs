@@ -1,0 +1,131 @@
+//! Talking to the Worker that `cargo xtask test` started in workerd (wrangler dev, local D1 and
+//! R2). These tests need it: run them through `cargo xtask test`.
+#![allow(dead_code)]
+
+use porthole_shared::{ErrorBody, ErrorCode, InboxConversation, InboxPage, UploadResult};
+use serde_json::Value;
+use std::io::Read;
+use std::time::Duration;
+
+pub const SITE_ORIGIN: &str = "http://127.0.0.1:18790";
+
+pub fn edge() -> String {
+    std::env::var("PORTHOLE_EDGE")
+        .expect("PORTHOLE_EDGE is not set: these tests run against a live Worker; use `cargo xtask test`")
+}
+
+pub fn operator_token() -> String {
+    std::env::var("PORTHOLE_OPERATOR_TOKEN").expect("PORTHOLE_OPERATOR_TOKEN is set by `cargo xtask test`")
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// Asserts the one error shape and the status its code maps to.
+    pub fn error(&self, status: u16, code: ErrorCode) -> ErrorBody {
+        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
+        let body: ErrorBody = serde_json::from_slice(&self.body).expect("the error body has the shared shape");
+        assert_eq!(body.error.code, code);
+        assert!(!body.error.message.is_empty());
+        assert!(self.header("content-type").unwrap_or("").starts_with("application/json"));
+        body
+    }
+}
+
+pub fn call(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+    let mut req = agent.request(method, &format!("{}{path}", edge()));
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    let result = match body {
+        Some(bytes) => req.send_bytes(bytes),
+        None => req.call(),
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {path}: {e}"),
+    };
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| response.header(&n).map(|v| (n.clone(), v.to_string())))
+        .collect();
+    let mut body = Vec::new();
+    response.into_reader().read_to_end(&mut body).expect("read body");
+    Reply { status, headers, body }
+}
+
+pub fn upload_to(site: &str, name: &str, content_type: &str, bytes: &[u8]) -> Reply {
+    let encoded = utf8_percent(name);
+    call(
+        "POST",
+        &format!("/v1/sites/{site}/uploads"),
+        &[("Origin", SITE_ORIGIN), ("Content-Type", content_type), ("X-Filename", &encoded)],
+        Some(bytes),
+    )
+}
+
+pub fn upload(name: &str, bytes: &[u8]) -> UploadResult {
+    let reply = upload_to("demo", name, "application/octet-stream", bytes);
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+pub fn submit(site: &str, body: &Value) -> Reply {
+    call(
+        "POST",
+        &format!("/v1/sites/{site}/conversations"),
+        &[("Origin", SITE_ORIGIN), ("Content-Type", "application/json")],
+        Some(body.to_string().as_bytes()),
+    )
+}
+
+pub fn inbox() -> Vec<InboxConversation> {
+    let reply = call("GET", "/v1/inbox/conversations?limit=200", &[("Authorization", &format!("Bearer {}", operator_token()))], None);
+    assert_eq!(reply.status, 200);
+    serde_json::from_slice::<InboxPage>(&reply.body).unwrap().conversations
+}
+
+pub fn download(path: &str) -> Reply {
+    call("GET", path, &[("Authorization", &format!("Bearer {}", operator_token()))], None)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Deterministic, incompressible-looking bytes.
+pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn utf8_percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}

@@ -1,0 +1,280 @@
+//! The Worker's HTTP contract, exercised in workerd with local D1 and R2.
+
+mod common;
+
+use common::*;
+use porthole_shared::{ConversationCreated, ErrorCode, FieldCode};
+use serde_json::json;
+use std::thread;
+use std::time::Duration;
+
+fn form(extra: serde_json::Value) -> serde_json::Value {
+    let mut base = json!({"name": "Ada Lovelace", "email": "ada@example.org", "subject": "Hello", "message": "The engine stalls."});
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
+
+#[test]
+fn health() {
+    let r = call("GET", "/health", &[], None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["ok"], true);
+}
+
+#[test]
+fn uploaded_bytes_come_back_from_the_inbox_identical() {
+    let files = [bytes(1, 1), bytes(70_000, 2), bytes(3 * 1024 * 1024 + 7, 3)];
+    let mut ids = Vec::new();
+    for (i, data) in files.iter().enumerate() {
+        let stored = upload(&format!("fïle {i}.bin"), data);
+        assert_eq!(stored.size, data.len() as u64);
+        assert_eq!(stored.name, format!("fïle {i}.bin"));
+        ids.push(stored.id);
+    }
+    let reply = submit(
+        "demo",
+        &form(json!({"attachments": ids, "fields": {"order_id": "A-17"}, "page_url": "https://shop.example/cart", "locale": "de-DE"})),
+    );
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    let created: ConversationCreated = serde_json::from_slice(&reply.body).unwrap();
+
+    let conversation = inbox().into_iter().find(|c| c.id == created.id).expect("in the inbox");
+    assert_eq!(conversation.reference, created.reference);
+    assert_eq!(conversation.site, "demo");
+    assert_eq!(conversation.fields.get("order_id").map(String::as_str), Some("A-17"));
+    assert_eq!(conversation.page_url.as_deref(), Some("https://shop.example/cart"));
+    assert_eq!(conversation.locale.as_deref(), Some("de-DE"));
+    let message = &conversation.messages[0];
+    assert_eq!(message.author, "visitor");
+    assert_eq!(message.body, "The engine stalls.");
+    assert_eq!(message.attachments.len(), 3);
+    for (attachment, data) in message.attachments.iter().zip(&files) {
+        assert_eq!(attachment.sha256.as_deref(), Some(sha256_hex(data).as_str()), "hashed while streaming");
+        let got = download(&attachment.download_path);
+        assert_eq!(got.status, 200);
+        assert_eq!(got.body.len(), data.len());
+        assert!(got.body == *data, "bytes differ for {}", attachment.name);
+        assert!(got.header("content-disposition").unwrap().starts_with("attachment;"));
+    }
+}
+
+#[test]
+fn an_empty_subject_becomes_the_first_line_of_the_message() {
+    let reply = submit("demo", &form(json!({"subject": "", "message": "  \nWhere is my parcel?\nIt was due Monday."})));
+    let created: ConversationCreated = serde_json::from_slice(&reply.body).unwrap();
+    let conversation = inbox().into_iter().find(|c| c.id == created.id).unwrap();
+    assert_eq!(conversation.subject, "Where is my parcel?");
+}
+
+#[test]
+fn malformed_json_is_400() {
+    let r = call(
+        "POST",
+        "/v1/sites/demo/conversations",
+        &[("Origin", SITE_ORIGIN), ("Content-Type", "application/json")],
+        Some(b"{\"name\": "),
+    );
+    r.error(400, ErrorCode::MalformedJson);
+}
+
+#[test]
+fn wrong_content_type_is_415() {
+    let r = call(
+        "POST",
+        "/v1/sites/demo/conversations",
+        &[("Origin", SITE_ORIGIN), ("Content-Type", "application/x-www-form-urlencoded")],
+        Some(b"name=x"),
+    );
+    r.error(415, ErrorCode::UnsupportedMediaType);
+}
+
+#[test]
+fn unknown_site_is_404() {
+    submit("nope", &form(json!({}))).error(404, ErrorCode::SiteNotFound);
+    upload_to("nope", "a.txt", "text/plain", b"x").error(404, ErrorCode::SiteNotFound);
+}
+
+#[test]
+fn origins_not_allowed_are_403_without_cors() {
+    let evil = call(
+        "POST",
+        "/v1/sites/demo/conversations",
+        &[("Origin", "https://evil.example"), ("Content-Type", "application/json")],
+        Some(form(json!({})).to_string().as_bytes()),
+    );
+    evil.error(403, ErrorCode::OriginNotAllowed);
+    assert_eq!(evil.header("access-control-allow-origin"), None);
+    let none = call("POST", "/v1/sites/demo/conversations", &[("Content-Type", "application/json")], Some(b"{}"));
+    none.error(403, ErrorCode::OriginNotAllowed);
+    let upload = call("POST", "/v1/sites/demo/uploads", &[("Origin", "https://evil.example")], Some(b"abc"));
+    upload.error(403, ErrorCode::OriginNotAllowed);
+    // `tiny` allows only the test host, not the edge's own origin.
+    let other = call(
+        "POST",
+        "/v1/sites/tiny/conversations",
+        &[("Origin", "http://127.0.0.1:18787"), ("Content-Type", "application/json")],
+        Some(b"{}"),
+    );
+    other.error(403, ErrorCode::OriginNotAllowed);
+}
+
+#[test]
+fn preflight_answers_allowed_origins_only() {
+    let ok = call(
+        "OPTIONS",
+        "/v1/sites/demo/uploads",
+        &[("Origin", SITE_ORIGIN), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type,x-filename")],
+        None,
+    );
+    assert_eq!(ok.status, 204);
+    assert_eq!(ok.header("access-control-allow-origin"), Some(SITE_ORIGIN));
+    assert!(ok.header("access-control-allow-methods").unwrap().contains("POST"));
+    let allowed = ok.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
+    assert!(allowed.contains("x-filename") && allowed.contains("content-type") && allowed.contains("idempotency-key"));
+    assert!(ok.header("vary").unwrap().contains("Origin"));
+
+    let bad = call("OPTIONS", "/v1/sites/demo/uploads", &[("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")], None);
+    assert_eq!(bad.status, 403);
+    assert_eq!(bad.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn field_violations_are_422_per_field_and_readable_cross_origin() {
+    let r = submit("demo", &json!({"name": "", "email": "nope", "message": "x".repeat(20_001), "fields": {"Bad Key": "v"}, "locale": "!!"}));
+    let body = r.error(422, ErrorCode::ValidationFailed);
+    let fields = body.error.fields.expect("per-field codes");
+    assert_eq!(fields.get("name"), Some(&FieldCode::Required));
+    assert_eq!(fields.get("email"), Some(&FieldCode::InvalidEmail));
+    assert_eq!(fields.get("message"), Some(&FieldCode::TooLong));
+    assert_eq!(fields.get("fields.Bad Key"), Some(&FieldCode::InvalidName));
+    assert_eq!(fields.get("locale"), Some(&FieldCode::InvalidValue));
+    // The widget must be able to read why: the error carries CORS for the allowed origin.
+    assert_eq!(r.header("access-control-allow-origin"), Some(SITE_ORIGIN));
+}
+
+#[test]
+fn wrong_types_in_json_are_400_naming_the_field() {
+    let r = submit("demo", &json!({"name": 5, "email": "a@b.co", "message": "m"}));
+    let body = r.error(400, ErrorCode::MalformedJson);
+    assert!(body.error.message.contains("invalid type"), "{}", body.error.message);
+}
+
+#[test]
+fn attachments_must_exist_belong_to_the_site_and_be_unclaimed() {
+    let unknown = submit("demo", &form(json!({"attachments": ["0123456789abcdef0123456789abcdef"]})));
+    let body = unknown.error(422, ErrorCode::UnknownAttachment);
+    assert_eq!(body.error.fields.unwrap().get("attachments"), Some(&FieldCode::Unknown));
+
+    let reply = upload_to("other", "theirs.txt", "text/plain", b"belongs to another site");
+    assert_eq!(reply.status, 201);
+    let theirs: porthole_shared::UploadResult = serde_json::from_slice(&reply.body).unwrap();
+    submit("demo", &form(json!({"attachments": [theirs.id]}))).error(422, ErrorCode::UnknownAttachment);
+
+    let mine = upload("mine.txt", b"mine");
+    assert_eq!(submit("demo", &form(json!({"attachments": [mine.id]}))).status, 201);
+    submit("demo", &form(json!({"attachments": [mine.id]}))).error(422, ErrorCode::UnknownAttachment);
+}
+
+#[test]
+fn two_submissions_racing_for_one_file_get_it_once() {
+    for round in 0..5 {
+        let file = upload(&format!("race-{round}.txt"), b"contested");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let id = file.id.clone();
+                thread::spawn(move || submit("demo", &form(json!({"attachments": [id]}))).status)
+            })
+            .collect();
+        let mut statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        statuses.sort();
+        assert_eq!(statuses, vec![201, 422, 422, 422], "round {round}");
+    }
+}
+
+#[test]
+fn upload_limits_and_types() {
+    // `tiny` takes at most 1024 bytes, text and images only.
+    let too_big = upload_to("tiny", "big.txt", "text/plain", &bytes(1025, 9));
+    let body = too_big.error(413, ErrorCode::FileTooLarge);
+    assert_eq!(body.error.fields.unwrap().get("file"), Some(&FieldCode::TooLarge));
+    assert_eq!(upload_to("tiny", "ok.txt", "text/plain", &bytes(1024, 9)).status, 201);
+    let zip = upload_to("tiny", "a.zip", "application/zip", b"PK");
+    assert_eq!(zip.error(422, ErrorCode::ValidationFailed).error.fields.unwrap().get("content_type"), Some(&FieldCode::TypeNotAllowed));
+    let empty = upload_to("demo", "empty.txt", "text/plain", b"");
+    assert_eq!(empty.error(422, ErrorCode::ValidationFailed).error.fields.unwrap().get("file"), Some(&FieldCode::Empty));
+    let unnamed = call("POST", "/v1/sites/demo/uploads", &[("Origin", SITE_ORIGIN), ("Content-Type", "text/plain")], Some(b"abc"));
+    assert_eq!(unnamed.error(422, ErrorCode::ValidationFailed).error.fields.unwrap().get("name"), Some(&FieldCode::Required));
+}
+
+#[test]
+fn an_upload_without_a_length_is_411() {
+    let agent = ureq::AgentBuilder::new().build();
+    // A reader body is sent chunked, with no Content-Length.
+    let result = agent
+        .post(&format!("{}/v1/sites/demo/uploads", edge()))
+        .set("Origin", SITE_ORIGIN)
+        .set("X-Filename", "stream.bin")
+        .send(std::io::Cursor::new(bytes(5000, 4)));
+    match result {
+        Err(ureq::Error::Status(411, r)) => {
+            let body: porthole_shared::ErrorBody = r.into_json().unwrap();
+            assert_eq!(body.error.code, ErrorCode::LengthRequired);
+        }
+        other => panic!("expected 411, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_inbox_needs_the_operator_token() {
+    call("GET", "/v1/inbox/conversations", &[], None).error(401, ErrorCode::Unauthorized);
+    call("GET", "/v1/inbox/conversations", &[("Authorization", "Bearer wrong-token-wrong-token")], None).error(401, ErrorCode::Unauthorized);
+    call("GET", "/v1/inbox/attachments/abc", &[], None).error(401, ErrorCode::Unauthorized);
+    download("/v1/inbox/attachments/0123456789abcdef0123456789abcdef").error(404, ErrorCode::NotFound);
+}
+
+#[test]
+fn unknown_paths_and_methods() {
+    call("GET", "/v1/sites/demo/conversations", &[("Origin", SITE_ORIGIN)], None).error(405, ErrorCode::MethodNotAllowed);
+    call("GET", "/v1/nothing-here", &[], None).error(404, ErrorCode::NotFound);
+}
+
+#[test]
+fn the_loader_widget_and_demo_page_are_served() {
+    let page = call("GET", "/", &[], None);
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains(r#"data-site="demo""#));
+    let loader = call("GET", "/porthole.js", &[], None);
+    assert_eq!(loader.status, 200);
+    assert!(loader.header("content-type").unwrap().contains("javascript"));
+    // The widget is imported cross-origin as a module: it must carry CORS.
+    let glue = call("GET", "/widget/porthole-widget.js", &[("Origin", SITE_ORIGIN)], None);
+    assert_eq!(glue.status, 200);
+    assert_eq!(glue.header("access-control-allow-origin"), Some("*"));
+    let wasm = call("GET", "/widget/porthole-widget_bg.wasm", &[], None);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    assert_eq!(&wasm.body[..4], b"\0asm");
+}
+
+#[test]
+fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
+    let kept = upload("kept.txt", b"in a conversation");
+    let created = submit("demo", &form(json!({"attachments": [kept.id]})));
+    assert_eq!(created.status, 201);
+    let orphan = upload("orphan.txt", b"never sent");
+    let kept_path = format!("/v1/inbox/attachments/{}", kept.id);
+    let orphan_path = format!("/v1/inbox/attachments/{}", orphan.id);
+    assert_eq!(download(&orphan_path).status, 200);
+
+    // The test Worker runs with PORTHOLE_UPLOAD_TTL_SECONDS=8.
+    thread::sleep(Duration::from_secs(9));
+    let cron = call("GET", "/__scheduled?cron=17+*+*+*+*", &[], None);
+    assert_eq!(cron.status, 200);
+
+    assert_eq!(download(&orphan_path).status, 404, "the orphan is gone");
+    assert_eq!(download(&kept_path).status, 200, "a file in a conversation stays");
+    submit("demo", &form(json!({"attachments": [orphan.id]}))).error(422, ErrorCode::UnknownAttachment);
+}

@@ -1,0 +1,46 @@
+//! Builds the widget, the static assets and the Worker.
+
+use crate::sh::{cmd, in_dir, run, timed};
+use crate::{root, Result};
+use std::path::PathBuf;
+
+pub fn assets_dir() -> PathBuf {
+    root().join("target/assets")
+}
+
+/// Everything, in order; returns the seconds each step took.
+pub fn all() -> Result<Timings> {
+    let widget = timed(cmd("trunk").args(["build", "--release"]))?;
+    assets()?;
+    let worker = timed(&mut in_dir(cmd("worker-build"), &root().join("edge")).arg("--release"))?;
+    Ok(Timings { widget, worker })
+}
+
+pub struct Timings {
+    pub widget: f64,
+    pub worker: f64,
+}
+
+/// `public/` into the assets folder beside the widget trunk built; the loader minified.
+fn assets() -> Result {
+    let out = assets_dir();
+    let public = root().join("public");
+    let entries = std::fs::read_dir(&public).map_err(|e| format!("{}: {e}", public.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path.file_name().unwrap_or_default().to_owned();
+        if path.is_file() && name != "porthole.js" {
+            std::fs::copy(&path, out.join(&name)).map_err(|e| format!("copying {}: {e}", path.display()))?;
+        }
+    }
+    // Trunk's page only names the crate to build; nothing should serve it.
+    let _ = std::fs::remove_file(out.join("widget/index.html"));
+    run(cmd("esbuild").args([
+        "public/porthole.js",
+        "--minify",
+        "--legal-comments=none",
+        "--target=es2020",
+        "--log-level=warning",
+        &format!("--outfile={}", out.join("porthole.js").display()),
+    ]))
+}

@@ -1,0 +1,55 @@
+//! Reads `porthole.toml`, refuses it with every problem listed, and hands the Worker JSON.
+
+use crate::Result;
+use porthole_shared::config::PortholeConfig;
+use std::path::Path;
+
+pub fn load(path: &Path) -> Result<PortholeConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn parse(text: &str) -> Result<PortholeConfig> {
+    let config: PortholeConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    let problems = config.problems();
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(format!("the site configuration has problems:\n  - {}", problems.join("\n  - ")))
+    }
+}
+
+/// The `PORTHOLE_CONFIG` variable's value.
+pub fn to_var(config: &PortholeConfig) -> String {
+    serde_json::to_string(config).expect("the configuration serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_is_valid_and_has_the_demo_site() {
+        let config = load(&crate::root().join("porthole.toml")).unwrap();
+        let demo = &config.sites["demo"];
+        assert!(demo.allows_origin("http://127.0.0.1:8787"));
+        assert_eq!(demo.connector, porthole_shared::config::ConnectorConfig::Inbox);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = parse("[sites.demo]\nallowed_origins = [\"https://a.example/\"]\nconnector = { kind = \"inbox\" }\n").unwrap_err();
+        assert!(err.contains("no path or trailing slash"), "{err}");
+        let err = parse("[sites.demo]\nallowed_origins = []\nconnector = { kind = \"zendesk\" }\n").unwrap_err();
+        assert!(err.contains("zendesk"), "{err}");
+        let err = parse("[sites.demo]\nallowed_origins = [\"https://a.example\"]\nconnector = { kind = \"inbox\" }\ntypo = 1\n").unwrap_err();
+        assert!(err.contains("typo"), "{err}");
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let config = load(&crate::root().join("porthole.toml")).unwrap();
+        let back: PortholeConfig = serde_json::from_str(&to_var(&config)).unwrap();
+        assert_eq!(back, config);
+    }
+}

@@ -1,0 +1,62 @@
+//! `cargo xtask test`: unit tests, Worker integration tests against workerd (local D1 and R2),
+//! and browser tests in headless Chromium, all against one freshly started Worker.
+
+use crate::sh::{cmd, run};
+use crate::wrangler::{Options, Worker};
+use crate::{build, config, root, tools, Result};
+
+pub const EDGE_PORT: u16 = 18787;
+pub const HOST_PORT: u16 = 18790;
+pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
+/// Short, so the clean-up test can see an unclaimed upload expire.
+pub const UPLOAD_TTL_SECONDS: &str = "8";
+
+pub fn run_all() -> Result {
+    tools::ensure()?;
+    tools::ensure_browser()?;
+    build::all()?;
+    // Compile the tests before the Worker starts, so it is not kept waiting.
+    run(cmd("cargo").args(["test", "--workspace", "--exclude", "porthole-widget", "--no-run"]))?;
+    let worker = start_test_worker()?;
+    let rust = run(cmd("cargo")
+        .args(["test", "--workspace", "--exclude", "porthole-widget"])
+        .env("PORTHOLE_EDGE", &worker.url)
+        .env("PORTHOLE_STATE_DIR", state_dir())
+        .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN));
+    let browser = run(cmd("node")
+        .args(["--test", "--test-concurrency=1", "xtask/e2e/"])
+        .env("PORTHOLE_EDGE", &worker.url)
+        .env("PORTHOLE_HOST_PORT", HOST_PORT.to_string())
+        .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN));
+    drop(worker);
+    if rust.is_err() || browser.is_err() {
+        let log = root().join("target/test-worker.log");
+        if let Ok(text) = std::fs::read_to_string(&log) {
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            eprintln!("\nlast lines of {}:\n{}", log.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+        }
+    }
+    rust.and(browser)
+}
+
+/// A Worker on its own port and with an empty local state, so tests never see old data.
+pub fn start_test_worker() -> Result<Worker> {
+    let state = state_dir();
+    let _ = std::fs::remove_dir_all(&state);
+    let config = config::load(&root().join("xtask/e2e/porthole.test.toml"))?;
+    Worker::start(&Options {
+        port: EDGE_PORT,
+        inspector_port: 19229,
+        config_json: config::to_var(&config),
+        persist_to: state,
+        vars: vec![
+            ("PORTHOLE_OPERATOR_TOKEN".into(), OPERATOR_TOKEN.into()),
+            ("PORTHOLE_UPLOAD_TTL_SECONDS".into(), UPLOAD_TTL_SECONDS.into()),
+        ],
+        log: Some(root().join("target/test-worker.log")),
+    })
+}
+
+fn state_dir() -> std::path::PathBuf {
+    root().join("target/test-state")
+}

@@ -1,0 +1,85 @@
+//! Installs what building and testing need, at pinned versions, skipping what is already there.
+//! Versions: ../shared/TOOLCHAIN.md explains each pin.
+
+use crate::sh::{cmd, home, output, run};
+use crate::{root, Result};
+use std::path::Path;
+
+struct CargoTool {
+    krate: &'static str,
+    bin: &'static str,
+    version: &'static str,
+    /// wasm-bindgen-cli's own lock file wants a crate release the registry lacks.
+    locked: bool,
+}
+
+const CARGO_TOOLS: &[CargoTool] = &[
+    // Must equal the wasm-bindgen crate pinned in Cargo.toml.
+    CargoTool { krate: "wasm-bindgen-cli", bin: "wasm-bindgen", version: "0.2.130", locked: false },
+    CargoTool { krate: "worker-build", bin: "worker-build", version: "0.8.7", locked: true },
+    // 0.22 needs a newer rustc than this machine's 1.95.
+    CargoTool { krate: "trunk", bin: "trunk", version: "0.21.14", locked: true },
+];
+
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[("chromium", "/usr/bin/chromium"), ("chromium-driver", "/usr/bin/chromedriver")];
+
+pub fn ensure() -> Result {
+    wasm_target()?;
+    for tool in CARGO_TOOLS {
+        cargo_tool(tool)?;
+    }
+    npm_packages()?;
+    Ok(())
+}
+
+/// Chromium is only needed to test and measure, not to run the product.
+pub fn ensure_browser() -> Result {
+    let missing: Vec<&str> = DEBIAN_PACKAGES.iter().filter(|(_, path)| !Path::new(path).exists()).map(|(p, _)| *p).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
+    if !is_root {
+        return Err(format!("please install the Debian packages: sudo apt-get install {}", missing.join(" ")));
+    }
+    run(cmd("apt-get").arg("update").arg("-q"))?;
+    run(cmd("apt-get").args(["install", "-y", "-q", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn wasm_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn cargo_tool(tool: &CargoTool) -> Result {
+    let bin = home().join(".cargo/bin").join(tool.bin);
+    let found = output(&bin.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if found.split_whitespace().any(|word| word == tool.version) {
+        return Ok(());
+    }
+    println!("installing {} {} (a few minutes, once)", tool.krate, tool.version);
+    let mut c = cmd("cargo");
+    c.args(["install", tool.krate, "--version", tool.version, "--force"]);
+    if tool.locked {
+        c.arg("--locked");
+    }
+    run(&mut c)
+}
+
+/// `npm ci` from the committed lock file, skipped while node_modules matches it.
+fn npm_packages() -> Result {
+    let lock = root().join("package-lock.json");
+    let stamp = root().join("node_modules/.porthole-installed-lock.json");
+    let wanted = std::fs::read(&lock).map_err(|e| format!("package-lock.json: {e}"))?;
+    if std::fs::read(&stamp).ok().as_deref() == Some(&wanted[..]) {
+        return Ok(());
+    }
+    if output("node", &["--version"]).is_none() {
+        return Err("Node.js 20 or newer is needed (Debian: apt-get install nodejs npm)".into());
+    }
+    run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))
+}
