@@ -116,3 +116,25 @@ test('a file over the site\'s limit is refused by the edge, and the visitor sees
   assert.equal(await page.locator('.ph-reference').textContent(), '');
   await context.close();
 });
+
+test('under a strict Content-Security-Policy the widget works and causes no violation', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(`${host.origin}/csp.html`);
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByLabel('Name').fill('Ada');
+  await page.getByLabel('Email').fill('ada@example.org');
+  await page.getByLabel('Message').fill('Sent from a page with a strict CSP.');
+  await page.getByLabel('Attach files').setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Message sent').waitFor({ timeout: 15_000 });
+  // The form is styled (so its stylesheet was not blocked) ...
+  assert.equal(await page.getByRole('button', { name: 'Send another message' }).evaluate((e) => getComputedStyle(e).borderRadius), '8px');
+  // ... and nothing was refused.
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  await context.close();
+});

@@ -1,1 +1,231 @@
-pub fn run() -> crate::Result { Err("todo".into()) }
+//! `cargo xtask bench`: sizes, build times and latencies, written to BENCHMARKS.md with the
+//! command that produced them. Nothing here asserts a time: the numbers are for reading.
+
+use crate::sh::{cmd, output};
+use crate::test::start_test_worker;
+use crate::{build, root, tools, Result};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub fn run() -> Result {
+    tools::ensure()?;
+    tools::ensure_browser()?;
+    let mut report = String::new();
+    let _ = writeln!(report, "# Benchmarks\n\nWritten by `cargo xtask bench` on {}.\n", machine());
+    let _ = writeln!(report, "Client and server share this machine (loopback, 127.0.0.1); times vary with its load.\n");
+
+    // Clean builds, in a target folder of their own so nothing is reused.
+    let clean = root().join("target/bench-clean");
+    let _ = std::fs::remove_dir_all(&clean);
+    std::env::set_var("CARGO_TARGET_DIR", &clean);
+    let timings = build::all();
+    std::env::remove_var("CARGO_TARGET_DIR");
+    let timings = timings?;
+    let _ = std::fs::remove_dir_all(&clean);
+    let _ = writeln!(report, "## Builds\n\n| what | seconds |\n|---|---|");
+    let _ = writeln!(report, "| widget, clean release build (trunk, wasm-opt -Oz) | {:.0} |", timings.widget);
+    let _ = writeln!(report, "| Worker, clean release build (worker-build) | {:.0} |", timings.worker);
+    if let Ok(setup) = std::fs::read_to_string(root().join("target/setup-times.txt")) {
+        for line in setup.lines() {
+            let _ = writeln!(report, "| {line} |");
+        }
+    }
+    report.push('\n');
+
+    sizes(&mut report)?;
+
+    let worker = start_test_worker()?;
+    let url = worker.url.clone();
+    http_latency(&mut report, &url)?;
+    browser_open(&mut report)?;
+    drop(worker);
+
+    std::fs::write(root().join("BENCHMARKS.md"), &report).map_err(|e| e.to_string())?;
+    println!("\n{report}");
+    Ok(())
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let date = output("date", &["-u", "+%Y-%m-%d"]).unwrap_or_default();
+    format!("{} with {cores} cores", date.trim())
+}
+
+fn gzip_size(path: &Path) -> Result<u64> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut child = cmd("gzip")
+        .args(["-9", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("gzip: {e}"))?;
+    child.stdin.take().ok_or("gzip stdin")?.write_all(&bytes).map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    Ok(out.stdout.len() as u64)
+}
+
+fn raw_size(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len())
+}
+
+fn sizes(report: &mut String) -> Result {
+    let assets = build::assets_dir();
+    let rows = [
+        ("loader `porthole.js`", vec![assets.join("porthole.js")], "≤ 1.5 KB gzip"),
+        ("widget wasm", vec![assets.join("widget/porthole-widget_bg.wasm")], ""),
+        ("widget JS glue", vec![assets.join("widget/porthole-widget.js")], ""),
+        (
+            "widget on first open (wasm + JS)",
+            vec![assets.join("widget/porthole-widget_bg.wasm"), assets.join("widget/porthole-widget.js")],
+            "≤ 100 KB gzip",
+        ),
+        ("Worker bundle (wasm + JS)", vec![root().join("edge/build/index_bg.wasm"), root().join("edge/build/index.js")], ""),
+    ];
+    let _ = writeln!(report, "## Sizes\n\n| file | bytes | gzip -9 bytes | budget |\n|---|---|---|---|");
+    for (name, files, budget) in rows {
+        let mut raw = 0;
+        let mut gz = 0;
+        for f in &files {
+            raw += raw_size(f)?;
+            gz += gzip_size(f)?;
+        }
+        let _ = writeln!(report, "| {name} | {raw} | {gz} | {budget} |");
+    }
+    report.push('\n');
+    Ok(())
+}
+
+struct Samples(Vec<f64>);
+
+impl Samples {
+    fn pct(&self, p: f64) -> f64 {
+        let mut v = self.0.clone();
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        v[((p / 100.0) * (v.len() - 1) as f64).round() as usize]
+    }
+}
+
+/// `clients` threads each send `per_client` requests; returns latencies (ms) and wall seconds.
+fn load(clients: usize, per_client: usize, request: Arc<dyn Fn(&ureq::Agent, usize) -> bool + Send + Sync>) -> Result<(Samples, f64, usize)> {
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(clients * per_client)));
+    let failures = Arc::new(Mutex::new(0usize));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|c| {
+            let (latencies, failures, request) = (latencies.clone(), failures.clone(), request.clone());
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+                for i in 0..per_client {
+                    let t = Instant::now();
+                    let ok = request(&agent, c * per_client + i);
+                    let ms = t.elapsed().as_secs_f64() * 1000.0;
+                    if ok {
+                        latencies.lock().unwrap().push(ms);
+                    } else {
+                        *failures.lock().unwrap() += 1;
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| "a load thread panicked")?;
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let samples = Samples(std::mem::take(&mut *latencies.lock().unwrap()));
+    let failed = *failures.lock().unwrap();
+    Ok((samples, wall, failed))
+}
+
+fn http_latency(report: &mut String, edge: &str) -> Result {
+    let origin = "http://127.0.0.1:18790";
+    let conversations = format!("{edge}/v1/sites/demo/conversations");
+    let submit: Arc<dyn Fn(&ureq::Agent, usize) -> bool + Send + Sync> = Arc::new(move |agent, i| {
+        let body = serde_json::json!({
+            "name": "Load Test", "email": format!("load{i}@example.org"), "subject": "Benchmark",
+            "message": "A message of ordinary length, sent to measure how long the edge takes to accept it.",
+            "fields": {"order_id": i.to_string()}, "page_url": "https://shop.example/cart", "locale": "en-GB"
+        });
+        agent
+            .post(&conversations)
+            .set("Origin", origin)
+            .set("Content-Type", "application/json")
+            .send_string(&body.to_string())
+            .is_ok_and(|r| r.status() == 201)
+    });
+    let upload_url = format!("{edge}/v1/sites/demo/uploads");
+    let mib: Arc<Vec<u8>> = Arc::new((0..1024 * 1024).map(|i| (i * 7 % 251) as u8).collect());
+    let upload: Arc<dyn Fn(&ureq::Agent, usize) -> bool + Send + Sync> = Arc::new(move |agent, _| {
+        agent
+            .post(&upload_url)
+            .set("Origin", origin)
+            .set("Content-Type", "application/octet-stream")
+            .set("X-Filename", "bench.bin")
+            .send_bytes(&mib)
+            .is_ok_and(|r| r.status() == 201)
+    });
+
+    load(4, 10, submit.clone())?; // warm the isolate and D1
+    let _ = writeln!(
+        report,
+        "## Edge on loopback (`wrangler dev`, local D1 and R2)\n\n\
+         | request | clients | requests | failed | per second | p50 ms | p90 ms | p99 ms |\n|---|---|---|---|---|---|---|---|"
+    );
+    for (name, clients, per, f) in [
+        ("POST /v1/sites/demo/conversations", 1, 200, submit.clone()),
+        ("POST /v1/sites/demo/conversations", 50, 20, submit),
+        ("POST /v1/sites/demo/uploads, 1 MiB", 8, 12, upload),
+    ] {
+        let (s, wall, failed) = load(clients, per, f)?;
+        let _ = writeln!(
+            report,
+            "| {name} | {clients} | {} | {failed} | {:.0} | {:.1} | {:.1} | {:.1} |",
+            clients * per,
+            s.0.len() as f64 / wall,
+            s.pct(50.0),
+            s.pct(90.0),
+            s.pct(99.0)
+        );
+    }
+    report.push('\n');
+    Ok(())
+}
+
+fn browser_open(report: &mut String) -> Result {
+    let out = cmd("node")
+        .arg("xtask/e2e/bench/open.mjs")
+        .env("PORTHOLE_EDGE", format!("http://127.0.0.1:{}", crate::test::EDGE_PORT))
+        .env("PORTHOLE_HOST_PORT", crate::test::HOST_PORT.to_string())
+        .env("RUNS", "20")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("bench/open.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("bench/open.mjs output: {e}"))?;
+    let numbers = |key: &str| Samples(v[key].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default());
+    let open = numbers("clickToInteractive");
+    let long = numbers("longTasks");
+    let _ = writeln!(
+        report,
+        "## Widget in headless Chromium (cold cache each run, {} runs)\n\n| what | value |\n|---|---|",
+        open.0.len()
+    );
+    let _ = writeln!(report, "| launcher click → interactive form, median | {:.0} ms |", open.pct(50.0));
+    let _ = writeln!(report, "| launcher click → interactive form, p90 | {:.0} ms |", open.pct(90.0));
+    let _ = writeln!(report, "| bytes transferred on first open | {} |", v["firstOpenBytes"]);
+    let _ = writeln!(
+        report,
+        "| host-page main-thread tasks over 50 ms while the loader runs | {} (longest {:.0} ms) |",
+        long.0.len(),
+        long.0.iter().cloned().fold(0.0, f64::max)
+    );
+    report.push('\n');
+    Ok(())
+}

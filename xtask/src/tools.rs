@@ -1,7 +1,7 @@
 //! Installs what building and testing need, at pinned versions, skipping what is already there.
 //! Versions: ../shared/TOOLCHAIN.md explains each pin.
 
-use crate::sh::{cmd, home, output, run};
+use crate::sh::{cmd, home, output, run, timed};
 use crate::{root, Result};
 use std::path::Path;
 
@@ -42,8 +42,10 @@ pub fn ensure_browser() -> Result {
     if !is_root {
         return Err(format!("please install the Debian packages: sudo apt-get install {}", missing.join(" ")));
     }
-    run(cmd("apt-get").arg("update").arg("-q"))?;
-    run(cmd("apt-get").args(["install", "-y", "-q", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+    let update = timed(cmd("apt-get").arg("update").arg("-q"))?;
+    let install = timed(cmd("apt-get").args(["install", "-y", "-q", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    record(&format!("apt-get update and install {} | {:.0}", missing.join(" "), update + install));
+    Ok(())
 }
 
 fn wasm_target() -> Result {
@@ -66,7 +68,20 @@ fn cargo_tool(tool: &CargoTool) -> Result {
     if tool.locked {
         c.arg("--locked");
     }
-    run(&mut c)
+    let seconds = timed(&mut c)?;
+    record(&format!("cold install of {} {} (cargo install) | {seconds:.0}", tool.krate, tool.version));
+    Ok(())
+}
+
+/// Kept for `cargo xtask bench`, which reports the setup time measured on this machine.
+fn record(line: &str) {
+    let path = root().join("target/setup-times.txt");
+    let _ = std::fs::create_dir_all(root().join("target"));
+    let mut lines: Vec<String> = std::fs::read_to_string(&path).unwrap_or_default().lines().map(String::from).collect();
+    let key = line.split(" | ").next().unwrap_or(line);
+    lines.retain(|l| !l.starts_with(key));
+    lines.push(line.to_string());
+    let _ = std::fs::write(&path, lines.join("\n") + "\n");
 }
 
 /// `npm ci` from the committed lock file, skipped while node_modules matches it.
@@ -80,6 +95,7 @@ fn npm_packages() -> Result {
     if output("node", &["--version"]).is_none() {
         return Err("Node.js 20 or newer is needed (Debian: apt-get install nodejs npm)".into());
     }
-    run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    let seconds = timed(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    record(&format!("npm ci (wrangler, binaryen, esbuild, playwright-core) | {seconds:.0}"));
     std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))
 }
