@@ -99,3 +99,24 @@ fn npm_packages() -> Result {
     record(&format!("npm ci (wrangler, binaryen, esbuild, playwright-core) | {seconds:.0}"));
     std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// trunk and worker-build run this CLI on wasm the crate built: they must be the same release.
+    #[test]
+    fn wasm_bindgen_cli_matches_the_crate_in_the_lock_and_trunk() {
+        let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+        let locked = lock
+            .split("[[package]]")
+            .find(|p| p.contains("name = \"wasm-bindgen\"\n"))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .map(|v| v.trim_end_matches('"').to_string())
+            .expect("wasm-bindgen is in Cargo.lock");
+        let cli = CARGO_TOOLS.iter().find(|t| t.krate == "wasm-bindgen-cli").unwrap();
+        assert_eq!(cli.version, locked);
+        let trunk = std::fs::read_to_string(root().join("Trunk.toml")).unwrap();
+        assert!(trunk.contains(&format!("wasm_bindgen = \"{locked}\"")), "Trunk.toml pins another wasm-bindgen");
+    }
+}
