@@ -34,3 +34,15 @@ async fn run(env: &Env, before: f64) -> Result<usize, crate::error::Error> {
         bucket.delete_multiple(keys).await?;
     }
 }
+
+/// Idempotency keys are promised for 24 hours; they are kept for 48.
+pub async fn forget_old_idempotency_keys(env: &Env) {
+    let before = Date::now().as_millis() as f64 - 48.0 * 3600.0 * 1000.0;
+    let result = match env.d1("DB") {
+        Ok(db) => store::delete_idempotency_keys_before(&db, before).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = result {
+        log::error("idempotency_cleanup_failed", &format!("{e:?}"));
+    }
+}

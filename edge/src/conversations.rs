@@ -2,22 +2,34 @@
 
 use crate::error::Error;
 use crate::site::Site;
-use crate::store::{self, ConversationRow, MessageRow, NewConversation};
-use crate::{http, ids, log};
-use porthole_shared::{validate_submission, ConversationCreated, Submission};
+use crate::store::{self, ConversationRow, IdempotencyRow, MessageRow, NewConversation, NewDelivery};
+use crate::{delivery, http, ids, log, token};
+use porthole_shared::{validate_submission, ConversationAccepted, DeliveryStatus, Submission};
+use sha2::{Digest, Sha256};
 use worker::{Date, Env, Request, Response};
 
 /// Far above the largest valid submission (20,000 characters of message plus custom fields),
 /// and small enough that reading it whole is harmless.
 const MAX_BODY_BYTES: u64 = 512 * 1024;
 
+/// Accepts a submission: `202` once the conversation, its message, its files and its delivery are
+/// in D1. Delivery into the helpdesk happens later, from the queue.
 pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Response, Error> {
+    let key = idempotency_key(req)?;
     let submission = read_submission(req).await?;
-    validate_submission(&submission, &site.config.limits()).map_err(Error::Validation)?;
-
+    let secret = token::secret(env)?;
     let db = env.d1("DB")?;
+    let fingerprint = fingerprint(&submission);
+    if let Some(key) = &key {
+        if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+            return replay(&db, &seen, &fingerprint, &secret).await;
+        }
+    }
+
+    validate_submission(&submission, &site.config.limits()).map_err(Error::Validation)?;
     check_attachments(&store::upload_claims(&db, &submission.attachments).await?, &submission.attachments, &site.id)?;
 
+    let settings = crate::config::load(env)?.delivery.clone();
     let now = Date::now().as_millis() as f64;
     let id = ids::new_id();
     let mut conversation = ConversationRow {
@@ -40,10 +52,29 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         created_at: now,
     };
 
+    let delivery = NewDelivery {
+        id: ids::new_id(),
+        connector: site.config.connector.kind().to_string(),
+        lease_until: now + settings.lease_seconds as f64 * 1000.0,
+    };
+    let idempotency = key.as_ref().map(|key| IdempotencyRow {
+        site: site.id.clone(),
+        key: key.clone(),
+        body_sha256: fingerprint.clone(),
+        conversation_id: id.clone(),
+        created_at: now,
+    });
+
     // A reference is 40 random bits: a collision is rare, but it must not fail a visitor.
     let mut attempts = 0;
     loop {
-        let new = NewConversation { conversation: &conversation, message: &message, attachments: &submission.attachments };
+        let new = NewConversation {
+            conversation: &conversation,
+            message: &message,
+            attachments: &submission.attachments,
+            delivery: &delivery,
+            idempotency: idempotency.as_ref(),
+        };
         match db.batch(store::create_conversation_statements(&db, &new)?).await {
             Ok(_) => break,
             Err(e) => {
@@ -51,6 +82,11 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
                 if text.contains("conversations.reference") && attempts < 3 {
                     attempts += 1;
                     conversation.reference = ids::new_reference();
+                } else if text.contains("idempotency_keys") {
+                    // The same key raced in from a second request, which won: answer as it did.
+                    let key = key.as_deref().unwrap_or_default();
+                    let seen = store::idempotency_key(&db, &site.id, key).await?.ok_or_else(|| Error::Internal(text.clone()))?;
+                    return replay(&db, &seen, &fingerprint, &secret).await;
                 } else if text.contains("message_attachments") || text.contains("FOREIGN KEY") {
                     // Another submission claimed a file first, or it was cleaned up meanwhile.
                     return Err(Error::UnknownAttachment);
@@ -62,10 +98,58 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     }
 
     log::event(
-        "conversation_created",
-        serde_json::json!({"site": site.id, "conversation": id, "attachments": submission.attachments.len()}),
+        "conversation_accepted",
+        serde_json::json!({"site": site.id, "conversation": id, "delivery": delivery.id, "attachments": submission.attachments.len()}),
     );
-    http::json(201, &ConversationCreated { id, reference: conversation.reference })
+    // Stored is accepted: if the queue cannot be reached now, the sweeper enqueues it once the
+    // delivery's lease runs out.
+    if let Err(e) = delivery::enqueue(env, &delivery.id).await {
+        log::error("enqueue_failed", &format!("{}: {e:?}", delivery.id));
+    }
+    http::json(202, &accepted(&id, &conversation.reference, DeliveryStatus::Queued, &secret))
+}
+
+fn accepted(id: &str, reference: &str, status: DeliveryStatus, secret: &[u8]) -> ConversationAccepted {
+    let expires_at = (Date::now().as_millis() / 1000) + token::LIFETIME_SECONDS;
+    ConversationAccepted {
+        id: id.to_string(),
+        reference: reference.to_string(),
+        status,
+        status_url: format!("/v1/conversations/{id}/status"),
+        visitor_token: token::sign(secret, id, expires_at),
+    }
+}
+
+/// The answer the first request with this key got, if this request is the same submission.
+async fn replay(db: &worker::D1Database, seen: &IdempotencyRow, fingerprint: &str, secret: &[u8]) -> Result<Response, Error> {
+    if seen.body_sha256 != fingerprint {
+        return Err(Error::IdempotencyKeyReused);
+    }
+    let status = store::conversation_status(db, &seen.conversation_id).await?.ok_or(Error::NotFound)?;
+    let state = DeliveryStatus::parse(&status.status).unwrap_or(DeliveryStatus::Queued);
+    let mut response = http::json(202, &accepted(&status.id, &status.reference, state, secret))?;
+    let _ = response.headers_mut().set("Idempotent-Replayed", "true");
+    Ok(response)
+}
+
+/// `Idempotency-Key`: optional; when sent, 1 to 255 visible ASCII characters (a UUID is ideal).
+fn idempotency_key(req: &Request) -> Result<Option<String>, Error> {
+    match req.headers().get("Idempotency-Key").ok().flatten() {
+        None => Ok(None),
+        Some(key) if is_idempotency_key(&key) => Ok(Some(key)),
+        Some(_) => Err(Error::InvalidIdempotencyKey),
+    }
+}
+
+pub fn is_idempotency_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// What "the same body" means: the normalized submission, so white space around fields does not
+/// make a retry look like a different message.
+pub fn fingerprint(s: &Submission) -> String {
+    let canonical = serde_json::to_vec(s).unwrap_or_default();
+    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn read_submission(req: &mut Request) -> Result<Submission, Error> {
@@ -131,6 +215,18 @@ mod tests {
         assert!(check_attachments(&found, &["c".into()], "demo").is_err(), "already in a message");
         assert!(check_attachments(&found, &["zzz".into()], "demo").is_err(), "unknown");
         assert!(check_attachments(&found, &[], "demo").is_ok());
+    }
+
+    #[test]
+    fn idempotency_keys_and_fingerprints() {
+        assert!(is_idempotency_key("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(!is_idempotency_key(""));
+        assert!(!is_idempotency_key("has space"));
+        assert!(!is_idempotency_key(&"k".repeat(256)));
+        let a = Submission { message: "hi".into(), ..Default::default() };
+        let padded = Submission { message: "  hi \n".into(), ..Default::default() }.normalized();
+        assert_eq!(fingerprint(&a), fingerprint(&padded));
+        assert_ne!(fingerprint(&a), fingerprint(&Submission { message: "hi!".into(), ..Default::default() }));
     }
 
     #[test]

@@ -6,6 +6,10 @@ use porthole_shared::{ErrorBody, ErrorCode, FieldCode, FieldErrors};
 pub enum Error {
     #[error("The request body is not valid JSON: {0}")]
     MalformedJson(String),
+    #[error("Idempotency-Key must be 1 to 255 visible ASCII characters; a UUID is best.")]
+    InvalidIdempotencyKey,
+    #[error("This Idempotency-Key was already used for a different submission.")]
+    IdempotencyKeyReused,
     #[error("Send this request with Content-Type: {0}.")]
     UnsupportedMediaType(&'static str),
     #[error("Send a Content-Length header with the file's size.")]
@@ -26,6 +30,8 @@ pub enum Error {
     Unauthorized,
     #[error("Not found.")]
     NotFound,
+    #[error("Only a failed delivery can be retried; this one is {0}.")]
+    NotRetryable(String),
     #[error("This method is not allowed here.")]
     MethodNotAllowed,
     /// Details are logged, never sent.
@@ -43,6 +49,8 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::MalformedJson(_) => ErrorCode::MalformedJson,
+            Error::InvalidIdempotencyKey => ErrorCode::InvalidIdempotencyKey,
+            Error::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             Error::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             Error::LengthRequired => ErrorCode::LengthRequired,
             Error::BodyTooLarge(_) | Error::FileTooLarge(_) => ErrorCode::FileTooLarge,
@@ -53,6 +61,7 @@ impl Error {
             Error::Unauthorized => ErrorCode::Unauthorized,
             Error::NotFound => ErrorCode::NotFound,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::NotRetryable(_) => ErrorCode::NotRetryable,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -3,8 +3,8 @@
 use crate::auth::require_operator;
 use crate::error::Error;
 use crate::http;
-use crate::store::{self, AttachmentRow, ConversationRow, MessageRow};
-use porthole_shared::{Attachment, InboxConversation, InboxMessage, InboxPage};
+use crate::store::{self, AttachmentRow, InboxConversationRow, MessageRow};
+use porthole_shared::{Attachment, DeliveryStatus, InboxConversation, InboxMessage, InboxPage};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use worker::{Env, Request, Response};
@@ -22,7 +22,7 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
     let db = env.d1("DB")?;
     let conversations = store::conversations(&db, query.site.as_deref(), limit).await?;
-    let conversation_ids: Vec<String> = conversations.iter().map(|c| c.id.clone()).collect();
+    let conversation_ids: Vec<String> = conversations.iter().map(|c| c.row.id.clone()).collect();
     let messages = store::messages(&db, &conversation_ids).await?;
     let message_ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
     let attachments = store::attachments(&db, &message_ids).await?;
@@ -30,7 +30,7 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
 }
 
 /// Joins the three row sets into the nested answer, keeping each set's order.
-pub fn assemble(conversations: Vec<ConversationRow>, messages: Vec<MessageRow>, attachments: Vec<AttachmentRow>) -> InboxPage {
+pub fn assemble(conversations: Vec<InboxConversationRow>, messages: Vec<MessageRow>, attachments: Vec<AttachmentRow>) -> InboxPage {
     let mut files: BTreeMap<String, Vec<Attachment>> = BTreeMap::new();
     for a in attachments {
         files.entry(a.message_id.clone()).or_default().push(Attachment {
@@ -55,7 +55,9 @@ pub fn assemble(conversations: Vec<ConversationRow>, messages: Vec<MessageRow>, 
     InboxPage {
         conversations: conversations
             .into_iter()
-            .map(|c| InboxConversation {
+            .map(|InboxConversationRow { row: c, status, helpdesk_ref }| InboxConversation {
+                status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Queued),
+                helpdesk_reference: helpdesk_ref,
                 messages: by_conversation.remove(&c.id).unwrap_or_default(),
                 fields: serde_json::from_str(&c.fields_json).unwrap_or_default(),
                 id: c.id,
@@ -110,7 +112,7 @@ mod tests {
 
     #[test]
     fn assemble_nests_messages_and_files() {
-        let c = |id: &str| ConversationRow {
+        let c = |id: &str| InboxConversationRow { status: "delivered".into(), helpdesk_ref: None, row: store::ConversationRow {
             id: id.into(),
             site: "demo".into(),
             reference: format!("PH-{id}"),
@@ -121,7 +123,7 @@ mod tests {
             page_url: None,
             locale: None,
             created_at: 1.0,
-        };
+        }};
         let m = |id: &str, conv: &str| MessageRow { id: id.into(), conversation_id: conv.into(), author: "visitor".into(), body: "b".into(), created_at: 2.0 };
         let a = |id: &str, msg: &str| AttachmentRow { message_id: msg.into(), id: id.into(), name: "f".into(), content_type: "text/plain".into(), size: 3.0, sha256: None };
         let page = assemble(vec![c("c2"), c("c1")], vec![m("m1", "c1"), m("m2", "c2")], vec![a("u1", "m1"), a("u2", "m1")]);

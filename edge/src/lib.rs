@@ -6,29 +6,48 @@
 //! HTTP in one place. Everything that can be tested natively (route parsing, origin checks,
 //! ids, SQL building) is a plain function.
 
+mod admin;
 mod auth;
 mod cleanup;
 mod config;
+mod connectors;
 mod conversations;
 mod cors;
+pub mod delivery;
 pub mod error;
+mod escape;
 mod http;
 pub mod ids;
 mod inbox;
 mod log;
+mod outbound;
 pub mod routes;
 pub mod site;
+mod status;
 mod store;
+pub mod token;
 mod uploads;
 
-use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     Ok(routes::handle(req, &env).await)
 }
 
+#[event(queue)]
+async fn queue(batch: MessageBatch<delivery::QueueJob>, env: Env, _ctx: Context) -> worker::Result<()> {
+    // Every message is acked or retried inside: returning an error would fail the whole batch.
+    delivery::consume(batch, &env).await;
+    Ok(())
+}
+
+/// Every minute: re-enqueue deliveries whose lease ran out, then housekeeping.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = delivery::sweep(&env).await {
+        log::error("delivery_sweep_failed", &format!("{e:?}"));
+    }
     cleanup::delete_unclaimed_uploads(&env).await;
+    cleanup::forget_old_idempotency_keys(&env).await;
 }

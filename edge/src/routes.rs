@@ -1,7 +1,7 @@
 //! Which handler a request goes to. Parsing is a plain function; handlers do the work.
 
 use crate::error::Error;
-use crate::{conversations, cors, http, inbox, site, uploads};
+use crate::{admin, conversations, cors, http, inbox, site, status, uploads};
 use worker::{Env, Request, Response};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -11,8 +11,13 @@ pub enum Route {
     Preflight { site: String },
     Upload { site: String },
     CreateConversation { site: String },
+    /// A visitor's view of its conversation, by visitor token.
+    ConversationStatus { id: String },
+    StatusPreflight,
     InboxConversations,
     InboxAttachment { id: String },
+    AdminDeliveries,
+    AdminRetry { id: String },
     MethodNotAllowed,
     NotFound,
 }
@@ -30,7 +35,15 @@ impl Route {
                     _ => (Route::CreateConversation { site }, &["POST"]),
                 }
             }
+            ["v1", "conversations", id, "status"] if !id.is_empty() => {
+                if method == "OPTIONS" {
+                    return Route::StatusPreflight;
+                }
+                (Route::ConversationStatus { id: id.to_string() }, &["GET"])
+            }
             ["v1", "inbox", "conversations"] => (Route::InboxConversations, &["GET"]),
+            ["v1", "admin", "deliveries"] => (Route::AdminDeliveries, &["GET"]),
+            ["v1", "admin", "deliveries", id, "retry"] if !id.is_empty() => (Route::AdminRetry { id: id.to_string() }, &["POST"]),
             ["v1", "inbox", "attachments", id] if !id.is_empty() => {
                 (Route::InboxAttachment { id: id.to_string() }, &["GET"])
             }
@@ -71,7 +84,11 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         (Route::Preflight { .. }, Some(_)) => cors::preflight(),
         (Route::Upload { .. }, Some(site)) => uploads::create(&mut req, env, site).await,
         (Route::CreateConversation { .. }, Some(site)) => conversations::create(&mut req, env, site).await,
+        (Route::ConversationStatus { id }, _) => status::get(&req, env, id).await.map(status::cors),
+        (Route::StatusPreflight, _) => Response::empty().map(|r| status::cors(r.with_status(204))).map_err(Error::from),
         (Route::InboxConversations, _) => inbox::list(&req, env).await,
+        (Route::AdminDeliveries, _) => admin::list(&req, env).await,
+        (Route::AdminRetry { id }, _) => admin::retry(&req, env, id).await,
         (Route::InboxAttachment { id }, _) => inbox::download(&req, env, id).await,
         (Route::MethodNotAllowed, _) => Err(Error::MethodNotAllowed),
         _ => Err(Error::NotFound),
@@ -104,5 +121,10 @@ mod tests {
         assert_eq!(Route::parse("GET", "/v1/inbox/attachments/abc"), Route::InboxAttachment { id: "abc".into() });
         assert_eq!(Route::parse("DELETE", "/v1/inbox/conversations"), Route::MethodNotAllowed);
         assert_eq!(Route::parse("GET", "/v1/nothing"), Route::NotFound);
+        assert_eq!(Route::parse("GET", "/v1/admin/deliveries"), Route::AdminDeliveries);
+        assert_eq!(Route::parse("POST", "/v1/admin/deliveries/d1/retry"), Route::AdminRetry { id: "d1".into() });
+        assert_eq!(Route::parse("GET", "/v1/admin/deliveries/d1/retry"), Route::MethodNotAllowed);
+        assert_eq!(Route::parse("GET", "/v1/conversations/c1/status"), Route::ConversationStatus { id: "c1".into() });
+        assert_eq!(Route::parse("OPTIONS", "/v1/conversations/c1/status"), Route::StatusPreflight);
     }
 }

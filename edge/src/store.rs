@@ -62,6 +62,55 @@ pub struct NewConversation<'a> {
     pub conversation: &'a ConversationRow,
     pub message: &'a MessageRow,
     pub attachments: &'a [String],
+    pub delivery: &'a NewDelivery,
+    pub idempotency: Option<&'a IdempotencyRow>,
+}
+
+pub struct NewDelivery {
+    pub id: String,
+    pub connector: String,
+    /// Until then the queue owns it; past it, the sweeper re-enqueues it.
+    pub lease_until: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdempotencyRow {
+    pub site: String,
+    pub key: String,
+    pub body_sha256: String,
+    pub conversation_id: String,
+    pub created_at: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StepRow {
+    pub step: String,
+    pub state: String,
+    pub result: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub site: String,
+    pub connector: String,
+    pub status: String,
+    pub attempts: f64,
+    pub helpdesk_ref: Option<String>,
+    pub last_error: Option<String>,
+    pub notes: Option<String>,
+    pub updated_at: f64,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationStatusRow {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    pub helpdesk_ref: Option<String>,
 }
 
 fn s(v: &str) -> JsValue {
@@ -119,8 +168,8 @@ pub fn create_conversation_statements(db: &D1Database, new: &NewConversation) ->
     let m = new.message;
     let mut statements = vec![
         db.prepare(
-            "INSERT INTO conversations (id, site, reference, name, email, subject, fields_json, page_url, locale, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO conversations (id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued')",
         )
         .bind(&[
             s(&c.id),
@@ -143,11 +192,298 @@ pub fn create_conversation_statements(db: &D1Database, new: &NewConversation) ->
                 .bind(&[s(upload_id), s(&m.id), n(position as f64)])?,
         );
     }
+    let d = new.delivery;
+    statements.push(
+        db.prepare(
+            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, lease_until, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7)",
+        )
+        .bind(&[s(&d.id), s(&c.id), s(&m.id), s(&c.site), s(&d.connector), n(d.lease_until), n(c.created_at)])?,
+    );
+    if let Some(k) = new.idempotency {
+        statements.push(
+            db.prepare("INSERT INTO idempotency_keys (site, key, body_sha256, conversation_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .bind(&[s(&k.site), s(&k.key), s(&k.body_sha256), s(&k.conversation_id), n(k.created_at)])?,
+        );
+    }
     Ok(statements)
 }
 
-pub async fn conversations(db: &D1Database, site: Option<&str>, limit: u32) -> Result<Vec<ConversationRow>, Error> {
-    let columns = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at";
+pub async fn idempotency_key(db: &D1Database, site: &str, key: &str) -> Result<Option<IdempotencyRow>, Error> {
+    Ok(db
+        .prepare("SELECT site, key, body_sha256, conversation_id, created_at FROM idempotency_keys WHERE site = ?1 AND key = ?2")
+        .bind(&[s(site), s(key)])?
+        .first::<IdempotencyRow>(None)
+        .await?)
+}
+
+pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>, Error> {
+    Ok(db
+        .prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at FROM conversations WHERE id = ?1")
+        .bind(&[s(id)])?
+        .first::<ConversationRow>(None)
+        .await?)
+}
+
+pub async fn conversation_status(db: &D1Database, id: &str) -> Result<Option<ConversationStatusRow>, Error> {
+    Ok(db
+        .prepare("SELECT id, reference, status, helpdesk_ref FROM conversations WHERE id = ?1")
+        .bind(&[s(id)])?
+        .first::<ConversationStatusRow>(None)
+        .await?)
+}
+
+pub async fn message(db: &D1Database, id: &str) -> Result<Option<MessageRow>, Error> {
+    Ok(db
+        .prepare("SELECT id, conversation_id, author, body, created_at FROM messages WHERE id = ?1")
+        .bind(&[s(id)])?
+        .first::<MessageRow>(None)
+        .await?)
+}
+
+/// A message's files, in the order the visitor attached them.
+pub async fn message_uploads(db: &D1Database, message_id: &str) -> Result<Vec<UploadRow>, Error> {
+    Ok(db
+        .prepare(
+            "SELECT u.id, u.site, u.name, u.content_type, u.size, u.sha256, u.r2_key, u.created_at \
+             FROM message_attachments m JOIN uploads u ON u.id = m.upload_id WHERE m.message_id = ?1 ORDER BY m.position",
+        )
+        .bind(&[s(message_id)])?
+        .all()
+        .await?
+        .results::<UploadRow>()?)
+}
+
+const DELIVERY_COLUMNS: &str = "d.id, d.conversation_id, d.message_id, d.site, d.connector, d.status, d.attempts, \
+     d.helpdesk_ref, d.last_error, d.notes, d.updated_at, c.reference";
+
+pub async fn delivery(db: &D1Database, id: &str) -> Result<Option<DeliveryRow>, Error> {
+    Ok(db
+        .prepare(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id WHERE d.id = ?1"))
+        .bind(&[s(id)])?
+        .first::<DeliveryRow>(None)
+        .await?)
+}
+
+pub async fn deliveries(db: &D1Database, status: Option<&str>, limit: u32) -> Result<Vec<DeliveryRow>, Error> {
+    let statement = match status {
+        Some(status) => db
+            .prepare(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
+                 WHERE d.status = ?1 ORDER BY d.updated_at DESC LIMIT ?2"
+            ))
+            .bind(&[s(status), n(limit as f64)])?,
+        None => db
+            .prepare(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
+                 ORDER BY d.updated_at DESC LIMIT ?1"
+            ))
+            .bind(&[n(limit as f64)])?,
+    };
+    Ok(statement.all().await?.results::<DeliveryRow>()?)
+}
+
+#[derive(Debug, Deserialize)]
+struct Claimed {
+    attempts: f64,
+}
+
+/// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out. Returns the
+/// attempt number, or `None` if it is finished or another worker holds it.
+pub async fn claim_delivery(db: &D1Database, id: &str, owner: &str, now: f64, lease_seconds: u32) -> Result<Option<u32>, Error> {
+    let claimed = db
+        .prepare(
+            "UPDATE deliveries SET status = 'delivering', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
+             WHERE id = ?1 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) RETURNING attempts",
+        )
+        .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now)])?
+        .first::<Claimed>(None)
+        .await?;
+    if claimed.is_some() {
+        db.prepare("UPDATE conversations SET status = 'delivering' WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1) AND status = 'queued'")
+            .bind(&[s(id)])?
+            .run()
+            .await?;
+    }
+    Ok(claimed.map(|c| c.attempts as u32))
+}
+
+pub async fn renew_lease(db: &D1Database, id: &str, owner: &str, lease_seconds: u32) -> Result<bool, Error> {
+    let now = worker::Date::now().as_millis() as f64;
+    let result = db
+        .prepare("UPDATE deliveries SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering'")
+        .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0)])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+pub async fn delivery_steps(db: &D1Database, id: &str) -> Result<Vec<StepRow>, Error> {
+    Ok(db
+        .prepare("SELECT step, state, result FROM delivery_steps WHERE delivery_id = ?1")
+        .bind(&[s(id)])?
+        .all()
+        .await?
+        .results::<StepRow>()?)
+}
+
+pub async fn save_step(db: &D1Database, id: &str, step: &str, state: &str, result: Option<&str>) -> Result<StepRow, Error> {
+    let now = worker::Date::now().as_millis() as f64;
+    db.prepare(
+        "INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (delivery_id, step) DO UPDATE SET state = excluded.state, result = excluded.result, updated_at = excluded.updated_at",
+    )
+    .bind(&[s(id), s(step), s(state), opt(result), n(now)])?
+    .run()
+    .await?;
+    Ok(StepRow { step: step.to_string(), state: state.to_string(), result: result.map(String::from) })
+}
+
+/// Where an attempt left the delivery, written together with the conversation's status.
+pub enum Settled<'a> {
+    Delivered { helpdesk_ref: &'a str, notes: &'a str },
+    /// Back in the queue; the sweeper leaves it alone until `lease_until`.
+    Retry { error: &'a str, lease_until: f64 },
+    Failed { error: &'a str },
+}
+
+/// Only the lease holder may settle: a worker that lost its lease changes nothing.
+pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Settled<'_>) -> Result<bool, Error> {
+    let now = worker::Date::now().as_millis() as f64;
+    let (delivery, conversation) = match outcome {
+        Settled::Delivered { helpdesk_ref, notes } => (
+            db.prepare(
+                "UPDATE deliveries SET status = 'delivered', helpdesk_ref = ?3, notes = ?4, last_error = NULL, lease_owner = NULL, \
+                 lease_until = 0, updated_at = ?5 WHERE id = ?1 AND lease_owner = ?2",
+            )
+            .bind(&[s(id), s(owner), s(helpdesk_ref), s(notes), n(now)])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'delivered', helpdesk_ref = ?2 \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'delivered')",
+            )
+            .bind(&[s(id), s(helpdesk_ref)])?,
+        ),
+        Settled::Retry { error, lease_until } => (
+            db.prepare(
+                "UPDATE deliveries SET status = 'queued', last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5 \
+                 WHERE id = ?1 AND lease_owner = ?2",
+            )
+            .bind(&[s(id), s(owner), s(error), n(lease_until), n(now)])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'queued' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued') AND status = 'delivering'",
+            )
+            .bind(&[s(id)])?,
+        ),
+        Settled::Failed { error } => (
+            db.prepare(
+                "UPDATE deliveries SET status = 'failed', last_error = ?3, lease_owner = NULL, lease_until = 0, updated_at = ?4 \
+                 WHERE id = ?1 AND lease_owner = ?2",
+            )
+            .bind(&[s(id), s(owner), s(error), n(now)])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'failed' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'failed') AND status != 'delivered'",
+            )
+            .bind(&[s(id)])?,
+        ),
+    };
+    let results = db.batch(vec![delivery, conversation]).await?;
+    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// An operator's retry: a failed delivery starts over with a fresh attempt count. Its journal is
+/// kept, so steps that succeeded are not repeated.
+pub async fn requeue_failed(db: &D1Database, id: &str, lease_until: f64) -> Result<bool, Error> {
+    let now = worker::Date::now().as_millis() as f64;
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "UPDATE deliveries SET status = 'queued', attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
+                 WHERE id = ?1 AND status = 'failed'",
+            )
+            .bind(&[s(id), n(lease_until), n(now)])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'queued' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued')",
+            )
+            .bind(&[s(id)])?,
+        ])
+        .await?;
+    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StaleDelivery {
+    pub id: String,
+}
+
+/// Deliveries whose queue message was lost (a send that failed, a restart that emptied a local
+/// queue) or whose worker died: waiting or running, with their lease run out.
+pub async fn stale_deliveries(db: &D1Database, now: f64, limit: u32) -> Result<Vec<StaleDelivery>, Error> {
+    Ok(db
+        .prepare("SELECT id FROM deliveries WHERE status IN ('queued', 'delivering') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2")
+        .bind(&[n(now), n(limit as f64)])?
+        .all()
+        .await?
+        .results::<StaleDelivery>()?)
+}
+
+/// Gives a stale queued delivery a new lease before it is re-enqueued, so the next sweep does not
+/// enqueue it again while the first message is on its way.
+pub async fn extend_queued_lease(db: &D1Database, id: &str, lease_until: f64) -> Result<(), Error> {
+    db.prepare("UPDATE deliveries SET lease_until = ?2 WHERE id = ?1 AND status = 'queued'")
+        .bind(&[s(id), n(lease_until)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_idempotency_keys_before(db: &D1Database, before: f64) -> Result<(), Error> {
+    db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?1").bind(&[n(before)])?.run().await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenRow {
+    pub token: String,
+    pub expires_at: f64,
+}
+
+pub async fn connector_token(db: &D1Database, site: &str) -> Result<Option<TokenRow>, Error> {
+    Ok(db
+        .prepare("SELECT token, expires_at FROM connector_tokens WHERE site = ?1")
+        .bind(&[s(site)])?
+        .first::<TokenRow>(None)
+        .await?)
+}
+
+pub async fn save_connector_token(db: &D1Database, site: &str, token: &str, expires_at: f64) -> Result<(), Error> {
+    db.prepare(
+        "INSERT INTO connector_tokens (site, token, expires_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (site) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at",
+    )
+    .bind(&[s(site), s(token), n(expires_at)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+pub async fn forget_connector_token(db: &D1Database, site: &str, token: &str) -> Result<(), Error> {
+    db.prepare("DELETE FROM connector_tokens WHERE site = ?1 AND token = ?2").bind(&[s(site), s(token)])?.run().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InboxConversationRow {
+    #[serde(flatten)]
+    pub row: ConversationRow,
+    pub status: String,
+    pub helpdesk_ref: Option<String>,
+}
+
+pub async fn conversations(db: &D1Database, site: Option<&str>, limit: u32) -> Result<Vec<InboxConversationRow>, Error> {
+    let columns = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status, helpdesk_ref";
     let statement = match site {
         Some(site) => db
             .prepare(format!("SELECT {columns} FROM conversations WHERE site = ?1 ORDER BY created_at DESC, id LIMIT ?2"))
@@ -156,7 +492,7 @@ pub async fn conversations(db: &D1Database, site: Option<&str>, limit: u32) -> R
             .prepare(format!("SELECT {columns} FROM conversations ORDER BY created_at DESC, id LIMIT ?1"))
             .bind(&[n(limit as f64)])?,
     };
-    Ok(statement.all().await?.results::<ConversationRow>()?)
+    Ok(statement.all().await?.results::<InboxConversationRow>()?)
 }
 
 pub async fn messages(db: &D1Database, conversation_ids: &[String]) -> Result<Vec<MessageRow>, Error> {

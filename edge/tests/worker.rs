@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use porthole_shared::{ConversationCreated, ErrorCode, FieldCode};
+use porthole_shared::{ConversationAccepted, DeliveryStatus, ErrorCode, FieldCode};
 use serde_json::json;
 use std::thread;
 use std::time::Duration;
@@ -39,8 +39,8 @@ fn uploaded_bytes_come_back_from_the_inbox_identical() {
         "demo",
         &form(json!({"attachments": ids, "fields": {"order_id": "A-17"}, "page_url": "https://shop.example/cart", "locale": "de-DE"})),
     );
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
-    let created: ConversationCreated = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
+    let created: ConversationAccepted = serde_json::from_slice(&reply.body).unwrap();
 
     let conversation = inbox().into_iter().find(|c| c.id == created.id).expect("in the inbox");
     assert_eq!(conversation.reference, created.reference);
@@ -65,7 +65,7 @@ fn uploaded_bytes_come_back_from_the_inbox_identical() {
 #[test]
 fn an_empty_subject_becomes_the_first_line_of_the_message() {
     let reply = submit("demo", &form(json!({"subject": "", "message": "  \nWhere is my parcel?\nIt was due Monday."})));
-    let created: ConversationCreated = serde_json::from_slice(&reply.body).unwrap();
+    let created: ConversationAccepted = serde_json::from_slice(&reply.body).unwrap();
     let conversation = inbox().into_iter().find(|c| c.id == created.id).unwrap();
     assert_eq!(conversation.subject, "Where is my parcel?");
 }
@@ -175,7 +175,7 @@ fn attachments_must_exist_belong_to_the_site_and_be_unclaimed() {
     submit("demo", &form(json!({"attachments": [theirs.id]}))).error(422, ErrorCode::UnknownAttachment);
 
     let mine = upload("mine.txt", b"mine");
-    assert_eq!(submit("demo", &form(json!({"attachments": [mine.id]}))).status, 201);
+    assert_eq!(submit("demo", &form(json!({"attachments": [mine.id]}))).status, 202);
     submit("demo", &form(json!({"attachments": [mine.id]}))).error(422, ErrorCode::UnknownAttachment);
 }
 
@@ -191,7 +191,7 @@ fn two_submissions_racing_for_one_file_get_it_once() {
             .collect();
         let mut statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         statuses.sort();
-        assert_eq!(statuses, vec![201, 422, 422, 422], "round {round}");
+        assert_eq!(statuses, vec![202, 422, 422, 422], "round {round}");
     }
 }
 
@@ -263,7 +263,7 @@ fn the_loader_widget_and_demo_page_are_served() {
 fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
     let kept = upload("kept.txt", b"in a conversation");
     let created = submit("demo", &form(json!({"attachments": [kept.id]})));
-    assert_eq!(created.status, 201);
+    assert_eq!(created.status, 202);
     let orphan = upload("orphan.txt", b"never sent");
     let kept_path = format!("/v1/inbox/attachments/{}", kept.id);
     let orphan_path = format!("/v1/inbox/attachments/{}", orphan.id);

@@ -11,6 +11,36 @@ use std::collections::BTreeMap;
 pub struct PortholeConfig {
     #[serde(default)]
     pub sites: BTreeMap<String, SiteConfig>,
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+/// How hard Porthole tries to deliver into a helpdesk before it gives up and an operator is needed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// Attempts of a delivery before it is marked failed and dead-lettered.
+    pub max_attempts: u32,
+    /// The first retry waits about this long; each further one twice as long, with jitter.
+    pub retry_base_seconds: u32,
+    /// No wait is longer than this, whatever the backoff or the helpdesk's Retry-After says.
+    pub retry_max_seconds: u32,
+    /// A helpdesk call that takes longer is abandoned and retried.
+    pub request_timeout_ms: u32,
+    /// A delivery not finished this long after it started is handed to another worker by the sweeper.
+    pub lease_seconds: u32,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            max_attempts: 10,
+            retry_base_seconds: 10,
+            retry_max_seconds: 3600,
+            request_timeout_ms: 15_000,
+            lease_seconds: 120,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +62,43 @@ pub struct SiteConfig {
 pub enum ConnectorConfig {
     /// The built-in inbox: conversations stay in Porthole's own database.
     Inbox,
+    /// Help Scout's Inbox API 2.0, with OAuth client credentials.
+    Helpscout(HelpScoutConfig),
+}
+
+impl ConnectorConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConnectorConfig::Inbox => "inbox",
+            ConnectorConfig::Helpscout(_) => "helpscout",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpScoutConfig {
+    /// The inbox (mailbox) conversations are created in: the number in its URL in Help Scout.
+    pub mailbox_id: u64,
+    #[serde(default = "HelpScoutConfig::default_base_url")]
+    pub base_url: String,
+    /// Names of the secrets (wrangler secrets or .dev.vars) holding the OAuth app's credentials.
+    #[serde(default = "HelpScoutConfig::default_client_id_secret")]
+    pub client_id_secret: String,
+    #[serde(default = "HelpScoutConfig::default_client_secret_secret")]
+    pub client_secret_secret: String,
+}
+
+impl HelpScoutConfig {
+    fn default_base_url() -> String {
+        "https://api.helpscout.net".into()
+    }
+    fn default_client_id_secret() -> String {
+        "HELPSCOUT_CLIENT_ID".into()
+    }
+    fn default_client_secret_secret() -> String {
+        "HELPSCOUT_CLIENT_SECRET".into()
+    }
 }
 
 /// A site's own file limits; anything unset keeps the default.
@@ -85,6 +152,11 @@ impl PortholeConfig {
                     ));
                 }
             }
+            if let ConnectorConfig::Helpscout(hs) = &site.connector {
+                if !(hs.base_url.starts_with("https://") || hs.base_url.starts_with("http://")) || hs.base_url.ends_with('/') {
+                    problems.push(format!("site `{id}`: connector.base_url must be http(s)://host[:port] with no trailing slash"));
+                }
+            }
             let limits = &site.limits;
             if limits.max_file_bytes == Some(0) || limits.max_file_bytes > Some(crate::limits::MAX_SINGLE_REQUEST_BYTES) {
                 problems.push(format!(
@@ -95,6 +167,16 @@ impl PortholeConfig {
             if limits.max_files == Some(0) || limits.max_files > Some(Limits::default().files) {
                 problems.push(format!("site `{id}`: limits.max_files must be between 1 and {}", Limits::default().files));
             }
+        }
+        let d = &self.delivery;
+        if d.max_attempts == 0 || d.retry_base_seconds == 0 || d.retry_max_seconds < d.retry_base_seconds {
+            problems.push("delivery: max_attempts and retry_base_seconds must be at least 1, retry_max_seconds at least retry_base_seconds".into());
+        }
+        if d.retry_max_seconds > 43_200 {
+            problems.push("delivery: retry_max_seconds can be at most 43200 (a queue's longest delay, 12 hours)".into());
+        }
+        if d.request_timeout_ms < 100 || u64::from(d.lease_seconds) * 1000 < 4 * u64::from(d.request_timeout_ms) {
+            problems.push("delivery: request_timeout_ms must be at least 100 and lease_seconds long enough for four requests".into());
         }
         problems
     }

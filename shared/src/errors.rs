@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedJson,
+    InvalidIdempotencyKey,
+    IdempotencyKeyReused,
     UnsupportedMediaType,
     LengthRequired,
     SiteNotFound,
@@ -18,6 +20,7 @@ pub enum ErrorCode {
     Unauthorized,
     NotFound,
     MethodNotAllowed,
+    NotRetryable,
     Internal,
 }
 
@@ -25,11 +28,12 @@ impl ErrorCode {
     /// The HTTP status each code is answered with: the one place that mapping lives.
     pub fn status(self) -> u16 {
         match self {
-            ErrorCode::MalformedJson => 400,
+            ErrorCode::MalformedJson | ErrorCode::InvalidIdempotencyKey => 400,
             ErrorCode::Unauthorized => 401,
             ErrorCode::OriginNotAllowed => 403,
             ErrorCode::SiteNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::IdempotencyKeyReused | ErrorCode::NotRetryable => 409,
             ErrorCode::LengthRequired => 411,
             ErrorCode::FileTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

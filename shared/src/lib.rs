@@ -13,4 +13,7 @@ pub mod wire;
 pub use errors::{ErrorBody, ErrorCode, ErrorDetail, FieldCode, FieldErrors};
 pub use limits::Limits;
 pub use validate::{validate_submission, validate_upload, UploadMeta};
-pub use wire::{Attachment, ConversationCreated, InboxConversation, InboxMessage, InboxPage, Submission, UploadResult};
+pub use wire::{
+    Attachment, ConversationAccepted, ConversationStatus, DeliveryList, DeliveryRecord, DeliveryStatus, InboxConversation,
+    InboxMessage, InboxPage, Submission, UploadResult,
+};

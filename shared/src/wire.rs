@@ -66,12 +66,77 @@ pub struct UploadResult {
     pub content_type: String,
 }
 
-/// `201` answer of `POST /v1/sites/{site}/conversations`.
+/// Where a conversation stands on its way into the site's helpdesk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Queued,
+    Delivering,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Delivering => "delivering",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        [DeliveryStatus::Queued, DeliveryStatus::Delivering, DeliveryStatus::Delivered, DeliveryStatus::Failed]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+/// `202` answer of `POST /v1/sites/{site}/conversations`: stored, and queued for delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConversationCreated {
+pub struct ConversationAccepted {
     pub id: String,
     /// Short and human-friendly: what a visitor quotes to support.
     pub reference: String,
+    pub status: DeliveryStatus,
+    /// `GET` it with `Authorization: Bearer {visitor_token}`.
+    pub status_url: String,
+    /// Signed and expiring: lets this visitor, and only this visitor, read this conversation.
+    pub visitor_token: String,
+}
+
+/// `GET /v1/conversations/{id}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationStatus {
+    pub id: String,
+    pub reference: String,
+    pub status: DeliveryStatus,
+    /// The helpdesk's own id or number for the conversation, once delivered.
+    pub helpdesk_reference: Option<String>,
+}
+
+/// A delivery as operators see it (`GET /v1/admin/deliveries`, `cargo xtask deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub id: String,
+    pub conversation_id: String,
+    pub reference: String,
+    pub site: String,
+    pub connector: String,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub helpdesk_reference: Option<String>,
+    /// The helpdesk's reason for the last failure, in its words.
+    pub last_error: Option<String>,
+    /// Files the helpdesk could not take, and why.
+    pub notes: Vec<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryList {
+    pub deliveries: Vec<DeliveryRecord>,
 }
 
 /// A stored file as the operator's inbox lists it.
@@ -110,6 +175,8 @@ pub struct InboxConversation {
     pub page_url: Option<String>,
     pub locale: Option<String>,
     pub created_at: i64,
+    pub status: DeliveryStatus,
+    pub helpdesk_reference: Option<String>,
     pub messages: Vec<InboxMessage>,
 }
 

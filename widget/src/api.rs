@@ -1,6 +1,6 @@
 //! Calls to the edge, with `fetch`.
 
-use porthole_shared::{ConversationCreated, ErrorBody, Submission, UploadResult};
+use porthole_shared::{ConversationAccepted, ErrorBody, Submission, UploadResult};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -41,9 +41,13 @@ impl Api {
         send(&self.url("uploads"), &headers, file.as_ref()).await
     }
 
-    pub async fn create_conversation(&self, submission: &Submission) -> Result<ConversationCreated, ApiError> {
+    /// `idempotency_key` is the same for every retry of one submission: the edge then stores it once.
+    pub async fn create_conversation(&self, submission: &Submission, idempotency_key: Option<&str>) -> Result<ConversationAccepted, ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::Network)?;
         let _ = headers.set("Content-Type", "application/json");
+        if let Some(key) = idempotency_key {
+            let _ = headers.set("Idempotency-Key", key);
+        }
         let body = serde_json::to_string(submission).map_err(|_| ApiError::Network)?;
         send(&self.url("conversations"), &headers, &JsValue::from_str(&body)).await
     }

@@ -124,7 +124,7 @@ pub fn ContactForm(api: Api, root: HtmlElement) -> impl IntoView {
                 }
             }
             phase.set(Phase::Sending);
-            match api.create_conversation(&Submission { attachments: ids, ..draft }).await {
+            match api.create_conversation(&Submission { attachments: ids, ..draft }, idempotency_key().as_deref()).await {
                 Ok(created) => {
                     for field in [name, email, subject, message] {
                         field.set(String::new());
@@ -273,6 +273,15 @@ fn locale() -> Option<String> {
     let probe = Submission { locale: Some(tag.clone()), ..Submission::default() };
     let fine = validate_submission(&probe, &Limits::default()).err().is_none_or(|e| !e.contains_key("locale"));
     fine.then_some(tag)
+}
+
+/// 128 random bits for the Idempotency-Key. `getRandomValues`, unlike `randomUUID`, also exists on
+/// pages served over plain http.
+/// `None` (no key sent) rather than a key that is not random.
+fn idempotency_key() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// After the DOM has caught up with the new errors.

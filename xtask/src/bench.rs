@@ -157,7 +157,7 @@ fn http_latency(report: &mut String, edge: &str) -> Result {
             .set("Origin", origin)
             .set("Content-Type", "application/json")
             .send_string(&body.to_string())
-            .is_ok_and(|r| r.status() == 201)
+            .is_ok_and(|r| r.status() == 202)
     });
     let upload_url = format!("{edge}/v1/sites/demo/uploads");
     let mib: Arc<Vec<u8>> = Arc::new((0..1024 * 1024).map(|i| (i * 7 % 251) as u8).collect());

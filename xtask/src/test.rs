@@ -8,6 +8,7 @@ use crate::{build, config, root, tools, Result};
 pub const EDGE_PORT: u16 = 18787;
 pub const HOST_PORT: u16 = 18790;
 pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
+pub const TOKEN_SECRET: &str = "test-token-secret-0123456789abcdef0123456789";
 /// Short, so the clean-up test can see an unclaimed upload expire.
 pub const UPLOAD_TTL_SECONDS: &str = "8";
 
@@ -51,6 +52,7 @@ pub fn start_test_worker() -> Result<Worker> {
         persist_to: state,
         vars: vec![
             ("PORTHOLE_OPERATOR_TOKEN".into(), OPERATOR_TOKEN.into()),
+            ("PORTHOLE_TOKEN_SECRET".into(), TOKEN_SECRET.into()),
             ("PORTHOLE_UPLOAD_TTL_SECONDS".into(), UPLOAD_TTL_SECONDS.into()),
         ],
         log: Some(root().join("target/test-worker.log")),

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub const DEV_PORT: u16 = 8787;
 /// Printed by `cargo xtask dev`; only ever used on this machine. `.dev.vars` overrides it.
 pub const DEV_OPERATOR_TOKEN: &str = "porthole-local-operator-token";
+/// Signs visitor tokens locally; `.dev.vars` overrides it. Production sets its own secret.
+pub const DEV_TOKEN_SECRET: &str = "porthole-local-token-secret-not-for-production";
 
 pub struct Options {
     pub port: u16,
@@ -112,6 +114,9 @@ pub fn dev(config_path: &Path) -> Result {
         vars.push(("PORTHOLE_OPERATOR_TOKEN".to_string(), DEV_OPERATOR_TOKEN.to_string()));
         DEV_OPERATOR_TOKEN.to_string()
     };
+    if !dev_vars_define("PORTHOLE_TOKEN_SECRET") {
+        vars.push(("PORTHOLE_TOKEN_SECRET".to_string(), DEV_TOKEN_SECRET.to_string()));
+    }
     let url = format!("http://127.0.0.1:{DEV_PORT}");
     println!(
         "\nPorthole is starting with sites from {config}:\n\
@@ -119,7 +124,8 @@ pub fn dev(config_path: &Path) -> Result {
          \n  loader        {url}/porthole.js\
          \n  health        {url}/health\
          \n  inbox         curl -H 'Authorization: Bearer {token_note}' {url}/v1/inbox/conversations\
-         \n  clean-up cron curl '{url}/__scheduled?cron=17+*+*+*+*'\n",
+         \n  deliveries    cargo xtask deliveries\
+         \n  cron (sweep)  curl '{url}/__scheduled?cron=*+*+*+*+*'\n",
         config = config_path.display(),
     );
     let opts = Options {

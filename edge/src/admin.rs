@@ -1,0 +1,65 @@
+//! Operator endpoints for deliveries: list them, and retry a failed one after fixing its cause.
+
+use crate::auth::require_operator;
+use crate::error::Error;
+use crate::store::{self, DeliveryRow};
+use crate::{config, delivery, http, log};
+use porthole_shared::{DeliveryList, DeliveryRecord, DeliveryStatus};
+use serde::Deserialize;
+use worker::{Date, Env, Request, Response};
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /v1/admin/deliveries?status=failed&limit=`
+pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
+    require_operator(req, env)?;
+    let query: ListQuery = req.query().unwrap_or_default();
+    if let Some(status) = &query.status {
+        if DeliveryStatus::parse(status).is_none() {
+            let fields = porthole_shared::FieldErrors::from([("status".to_string(), porthole_shared::FieldCode::InvalidValue)]);
+            return Err(Error::Validation(fields));
+        }
+    }
+    let rows = store::deliveries(&env.d1("DB")?, query.status.as_deref(), query.limit.unwrap_or(100).clamp(1, 500)).await?;
+    http::json(200, &DeliveryList { deliveries: rows.into_iter().map(record).collect() })
+}
+
+/// `POST /v1/admin/deliveries/{id}/retry`: a failed delivery starts over (steps that succeeded
+/// are kept). Anything not failed is refused with 409.
+pub async fn retry(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
+    require_operator(req, env)?;
+    let db = env.d1("DB")?;
+    let lease = config::load(env)?.delivery.lease_seconds as f64 * 1000.0;
+    if !store::requeue_failed(&db, id, Date::now().as_millis() as f64 + lease).await? {
+        return match store::delivery(&db, id).await? {
+            None => Err(Error::NotFound),
+            Some(d) => Err(Error::NotRetryable(d.status)),
+        };
+    }
+    log::event("delivery_retry_requested", serde_json::json!({"delivery": id}));
+    if let Err(e) = delivery::enqueue(env, id).await {
+        log::error("enqueue_failed", &format!("{id}: {e:?}"));
+    }
+    let row = store::delivery(&db, id).await?.ok_or(Error::NotFound)?;
+    http::json(202, &record(row))
+}
+
+fn record(d: DeliveryRow) -> DeliveryRecord {
+    DeliveryRecord {
+        id: d.id,
+        conversation_id: d.conversation_id,
+        reference: d.reference,
+        site: d.site,
+        connector: d.connector,
+        status: DeliveryStatus::parse(&d.status).unwrap_or(DeliveryStatus::Queued),
+        attempts: d.attempts as u32,
+        helpdesk_reference: d.helpdesk_ref,
+        last_error: d.last_error,
+        notes: d.notes.and_then(|n| serde_json::from_str(&n).ok()).unwrap_or_default(),
+        updated_at: d.updated_at as i64,
+    }
+}

@@ -1,0 +1,330 @@
+//! Help Scout, Inbox API 2.0 (../shared/helpdesk-apis: helpscout).
+//!
+//! Steps: create the conversation as the customer, without files (create bodies are capped, files
+//! are safer one by one), then upload each file to the customer's thread. The conversation
+//! carries the tag `porthole-<reference>`: Help Scout has no idempotency key, so when a create's
+//! answer was lost the connector lists conversations with that tag before creating again.
+
+use super::{html_body, secret, split_name, Connector, Context, Delivered, Job};
+use crate::delivery::journal::{internal, Journal};
+use crate::delivery::retry::Failure;
+use crate::outbound::{self, Call, Reply};
+use crate::store::{self, UploadRow};
+use base64::Engine;
+use porthole_shared::config::HelpScoutConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use worker::async_trait::async_trait;
+use worker::{Date, Method};
+
+/// Help Scout refuses larger attachments (413).
+const MAX_FILE_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
+/// Help Scout's rate-limit header; `Retry-After` is read too.
+const RETRY_HEADER: &str = "X-RateLimit-Retry-After";
+
+pub struct HelpScout {
+    config: HelpScoutConfig,
+}
+
+/// A file step's result: attached, or why not.
+#[derive(Serialize, Deserialize)]
+enum FileOutcome {
+    Attached,
+    Skipped(String),
+}
+
+#[async_trait(?Send)]
+impl Connector for HelpScout {
+    async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
+        let api = Api { config: &self.config, job, ctx };
+        let tag = tag_for(&job.conversation.reference);
+
+        let conversation: u64 = match journal.done("conversation") {
+            Some(id) => id,
+            None => {
+                let existing = if journal.interrupted("conversation") { api.find_by_tag(&tag).await? } else { None };
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        journal.start("conversation").await?;
+                        api.create(&tag).await?
+                    }
+                };
+                journal.finish("conversation", &id).await?;
+                id
+            }
+        };
+
+        let thread: u64 = match journal.done("thread") {
+            Some(id) => id,
+            None => {
+                let id = api.customer_thread(conversation).await?.id;
+                journal.finish("thread", &id).await?;
+                id
+            }
+        };
+
+        let mut notes = Vec::new();
+        for file in &job.files {
+            let step = format!("file:{}", file.id);
+            let outcome = match journal.done::<FileOutcome>(&step) {
+                Some(outcome) => outcome,
+                None => {
+                    let outcome = if file.size > MAX_FILE_BYTES {
+                        FileOutcome::Skipped(format!("{} ({} bytes) is over Help Scout's 10 MB limit", file.name, file.size))
+                    } else if journal.interrupted(&step) && api.has_attachment(conversation, thread, file).await? {
+                        FileOutcome::Attached
+                    } else {
+                        journal.start(&step).await?;
+                        api.attach(conversation, thread, file).await?
+                    };
+                    journal.finish(&step, &outcome).await?;
+                    outcome
+                }
+            };
+            if let FileOutcome::Skipped(why) = outcome {
+                notes.push(why);
+            }
+        }
+        Ok(Delivered { helpdesk_ref: conversation.to_string(), notes })
+    }
+}
+
+impl HelpScout {
+    pub fn new(config: HelpScoutConfig) -> Self {
+        HelpScout { config }
+    }
+}
+
+/// Help Scout tags are lowercase words joined by dashes.
+pub fn tag_for(reference: &str) -> String {
+    format!("porthole-{}", reference.to_ascii_lowercase())
+}
+
+struct Api<'a> {
+    config: &'a HelpScoutConfig,
+    job: &'a Job,
+    ctx: &'a Context<'a>,
+}
+
+#[derive(Deserialize)]
+struct Thread {
+    id: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, rename = "_embedded")]
+    embedded: Option<ThreadEmbedded>,
+}
+
+#[derive(Deserialize, Default)]
+struct ThreadEmbedded {
+    #[serde(default)]
+    attachments: Vec<AttachmentInfo>,
+}
+
+#[derive(Deserialize)]
+struct AttachmentInfo {
+    filename: String,
+    #[serde(default)]
+    size: Option<u64>,
+}
+
+impl Api<'_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_url)
+    }
+
+    async fn create(&self, tag: &str) -> Result<u64, Failure> {
+        let c = &self.job.conversation;
+        let (first, last) = split_name(&c.name);
+        let body = json!({
+            "subject": c.subject,
+            "customer": {"email": c.email, "firstName": truncate(&first, 40), "lastName": truncate(&last, 40)},
+            "mailboxId": self.config.mailbox_id,
+            "type": "email",
+            "status": "active",
+            "tags": [tag],
+            "threads": [{"type": "customer", "customer": {"email": c.email}, "text": html_body(self.job)}],
+        });
+        let reply = self.call(Method::Post, "/v2/conversations", Some(body)).await?;
+        if !reply.ok() {
+            return Err(fail(&reply));
+        }
+        // The new id comes only in this header; without it the step stays interrupted and the
+        // next attempt finds the conversation by its tag.
+        reply
+            .header("Resource-ID")
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| Failure::retryable("Help Scout created a conversation but sent no Resource-ID"))
+    }
+
+    async fn find_by_tag(&self, tag: &str) -> Result<Option<u64>, Failure> {
+        let path = format!("/v2/conversations?tag={tag}&mailbox={}&status=all", self.config.mailbox_id);
+        let reply = self.call(Method::Get, &path, None).await?;
+        if !reply.ok() {
+            return Err(fail(&reply));
+        }
+        let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Help Scout list: {e}")))?;
+        Ok(page["_embedded"]["conversations"].as_array().into_iter().flatten().filter_map(|c| c["id"].as_u64()).min())
+    }
+
+    async fn threads(&self, conversation: u64) -> Result<Vec<Thread>, Failure> {
+        let reply = self.call(Method::Get, &format!("/v2/conversations/{conversation}/threads"), None).await?;
+        if !reply.ok() {
+            return Err(fail(&reply));
+        }
+        let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Help Scout threads: {e}")))?;
+        serde_json::from_value(page["_embedded"]["threads"].clone()).map_err(|e| Failure::retryable(format!("Help Scout threads: {e}")))
+    }
+
+    /// The visitor's own thread: the oldest of type `customer` (the list is newest first).
+    async fn customer_thread(&self, conversation: u64) -> Result<Thread, Failure> {
+        self.threads(conversation)
+            .await?
+            .into_iter()
+            .filter(|t| t.kind == "customer")
+            .min_by_key(|t| t.id)
+            .ok_or_else(|| Failure::retryable("Help Scout shows no customer thread yet"))
+    }
+
+    async fn has_attachment(&self, conversation: u64, thread: u64, file: &UploadRow) -> Result<bool, Failure> {
+        let threads = self.threads(conversation).await?;
+        Ok(threads.iter().filter(|t| t.id == thread).flat_map(|t| t.embedded.iter().flat_map(|e| &e.attachments)).any(|a| {
+            a.filename == file.name && a.size.is_none_or(|size| size as f64 == file.size)
+        }))
+    }
+
+    async fn attach(&self, conversation: u64, thread: u64, file: &UploadRow) -> Result<FileOutcome, Failure> {
+        let bucket = self.ctx.env.bucket("FILES").map_err(|e| Failure::retryable(e.to_string()))?;
+        let object = bucket
+            .get(&file.r2_key)
+            .execute()
+            .await
+            .map_err(|e| Failure::retryable(format!("R2: {e}")))?
+            .ok_or_else(|| Failure::permanent(format!("{} is missing from storage", file.name)))?;
+        let bytes = object.body().ok_or_else(|| Failure::retryable("R2 object without body"))?.bytes().await.map_err(|e| Failure::retryable(format!("R2: {e}")))?;
+        let body = json!({
+            "fileName": file.name,
+            "mimeType": file.content_type,
+            "data": base64::engine::general_purpose::STANDARD.encode(&bytes),
+        });
+        let path = format!("/v2/conversations/{conversation}/threads/{thread}/attachments");
+        let reply = self.call(Method::Post, &path, Some(body)).await?;
+        match reply.status {
+            200..=299 => Ok(FileOutcome::Attached),
+            413 => Ok(FileOutcome::Skipped(format!("{} was refused by Help Scout as too large", file.name))),
+            _ => Err(fail(&reply)),
+        }
+    }
+
+    /// Sends with the cached access token; after a 401 gets a new one and tries once more.
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Reply, Failure> {
+        let mut token = self.token(false).await?;
+        let mut refreshed = false;
+        loop {
+            let call = Call {
+                method: method.clone(),
+                url: self.url(path),
+                headers: vec![
+                    ("Authorization", format!("Bearer {token}")),
+                    ("Content-Type", "application/json; charset=UTF-8".into()),
+                    ("Accept", "application/json".into()),
+                ],
+                body: body.as_ref().map(Value::to_string),
+            };
+            let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+            if reply.status == 401 && !refreshed {
+                let db = self.ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
+                store::forget_connector_token(&db, &self.job.site_id, &token).await.map_err(internal)?;
+                token = self.token(true).await?;
+                refreshed = true;
+                continue;
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// OAuth client credentials, cached in D1 until a minute before they expire.
+    async fn token(&self, fresh: bool) -> Result<String, Failure> {
+        let db = self.ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
+        let now = Date::now().as_millis() as f64;
+        if !fresh {
+            if let Some(cached) = store::connector_token(&db, &self.job.site_id).await.map_err(internal)? {
+                if cached.expires_at > now {
+                    return Ok(cached.token);
+                }
+            }
+        }
+        let id = secret(self.ctx.env, &self.config.client_id_secret)?;
+        let key = secret(self.ctx.env, &self.config.client_secret_secret)?;
+        let form = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC),
+            percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let call = Call {
+            method: Method::Post,
+            url: self.url("/v2/oauth2/token"),
+            headers: vec![("Content-Type", "application/x-www-form-urlencoded".into()), ("Accept", "application/json".into())],
+            body: Some(form),
+        };
+        let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+        if !reply.ok() {
+            return Err(match fail(&reply) {
+                Failure::Permanent { reason } => Failure::permanent(format!("Help Scout refused the OAuth credentials: {reason}")),
+                retry => retry,
+            });
+        }
+        #[derive(Deserialize)]
+        struct Grant {
+            access_token: String,
+            expires_in: f64,
+        }
+        let grant: Grant = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Help Scout token: {e}")))?;
+        let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
+        store::save_connector_token(&db, &self.job.site_id, &grant.access_token, expires_at).await.map_err(internal)?;
+        Ok(grant.access_token)
+    }
+}
+
+fn fail(reply: &Reply) -> Failure {
+    reply.failure(error_reason, RETRY_HEADER)
+}
+
+/// Help Scout's error body `{message, _embedded: {errors: [{path, message}]}}` in one line.
+pub fn error_reason(body: &str) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(body) else {
+        return body.chars().take(200).collect();
+    };
+    let mut reason = v["message"].as_str().or(v["error_description"].as_str()).or(v["error"].as_str()).unwrap_or("").to_string();
+    for e in v["_embedded"]["errors"].as_array().into_iter().flatten() {
+        reason.push_str(&format!("; {}: {}", e["path"].as_str().unwrap_or("?"), e["message"].as_str().unwrap_or("?")));
+    }
+    if reason.is_empty() {
+        body.chars().take(200).collect()
+    } else {
+        reason
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_errors_read_well() {
+        let body = r#"{"logRef":"x","message":"Bad request","_embedded":{"errors":[{"path":"mailboxId","message":"Invalid mailbox","source":"JSON"}]}}"#;
+        assert_eq!(error_reason(body), "Bad request; mailboxId: Invalid mailbox");
+        assert_eq!(error_reason(r#"{"error":"invalid_client"}"#), "invalid_client");
+        assert_eq!(error_reason("<html>gateway</html>"), "<html>gateway</html>");
+    }
+
+    #[test]
+    fn tags_are_lowercase() {
+        assert_eq!(tag_for("PH-2XYKHV7P"), "porthole-ph-2xykhv7p");
+    }
+}

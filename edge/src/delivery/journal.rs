@@ -1,0 +1,69 @@
+//! The step journal of one delivery: each step's result is in D1 before the next step runs, so an
+//! attempt after a crash, a timeout or a lost answer resumes instead of repeating work.
+//!
+//! A step is `started` just before its call goes out and `done` with its result after the answer.
+//! A step left `started` is *interrupted*: the helpdesk may have acted without us hearing the
+//! answer, so the connector must look before it repeats the call.
+
+use super::retry::Failure;
+use crate::store;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use worker::D1Database;
+
+pub struct Journal {
+    db: D1Database,
+    delivery_id: String,
+    lease_owner: String,
+    lease_seconds: u32,
+    steps: BTreeMap<String, store::StepRow>,
+}
+
+impl Journal {
+    pub async fn load(db: D1Database, delivery_id: &str, lease_owner: &str, lease_seconds: u32) -> Result<Journal, Failure> {
+        let steps = store::delivery_steps(&db, delivery_id).await.map_err(internal)?;
+        Ok(Journal {
+            db,
+            delivery_id: delivery_id.to_string(),
+            lease_owner: lease_owner.to_string(),
+            lease_seconds,
+            steps: steps.into_iter().map(|s| (s.step.clone(), s)).collect(),
+        })
+    }
+
+    /// The recorded result of a finished step.
+    pub fn done<T: DeserializeOwned>(&self, step: &str) -> Option<T> {
+        let row = self.steps.get(step).filter(|s| s.state == "done")?;
+        serde_json::from_str(row.result.as_deref().unwrap_or("null")).ok()
+    }
+
+    /// Started and never finished: its call may have taken effect.
+    pub fn interrupted(&self, step: &str) -> bool {
+        self.steps.get(step).is_some_and(|s| s.state == "started")
+    }
+
+    /// Marks `step` as about to call out. Renews this worker's lease first; a worker that lost its
+    /// lease (it took too long and the sweeper handed the delivery on) stops here.
+    pub async fn start(&mut self, step: &str) -> Result<(), Failure> {
+        let renewed = store::renew_lease(&self.db, &self.delivery_id, &self.lease_owner, self.lease_seconds).await.map_err(internal)?;
+        if !renewed {
+            return Err(Failure::retryable("another worker took over this delivery"));
+        }
+        let row = store::save_step(&self.db, &self.delivery_id, step, "started", None).await.map_err(internal)?;
+        self.steps.insert(step.to_string(), row);
+        Ok(())
+    }
+
+    pub async fn finish<T: Serialize>(&mut self, step: &str, result: &T) -> Result<(), Failure> {
+        let json = serde_json::to_string(result).map_err(|e| Failure::retryable(e.to_string()))?;
+        let row = store::save_step(&self.db, &self.delivery_id, step, "done", Some(&json)).await.map_err(internal)?;
+        self.steps.insert(step.to_string(), row);
+        Ok(())
+    }
+}
+
+/// Our own storage failing is never the helpdesk's fault, and worth another try.
+pub fn internal(e: crate::error::Error) -> Failure {
+    Failure::retryable(format!("storage: {e:?}"))
+}

@@ -1,0 +1,187 @@
+//! Delivery: from an accepted message to a conversation in the site's helpdesk, exactly once.
+//!
+//! Accepting stores the message and a `queued` delivery in D1, then enqueues `{delivery}`. The
+//! queue consumer claims the delivery with a lease (one worker at a time), runs the site's
+//! connector with the delivery's journal, and settles it: delivered; back to the queue with a
+//! backoff delay (retryable failure); or failed with the helpdesk's reason (permanent failure,
+//! or attempts used up, in which case it is also dead-lettered). The cron sweeper re-enqueues
+//! deliveries whose lease ran out: their message was lost or their worker died.
+
+pub mod journal;
+pub mod retry;
+
+use crate::connectors::{self, Context, Job};
+use crate::{config, ids, log, store};
+use journal::Journal;
+use porthole_shared::config::DeliverySettings;
+use retry::{backoff_seconds, Failure};
+use serde::{Deserialize, Serialize};
+use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+
+pub const QUEUE: &str = "DELIVERIES";
+pub const DEAD_LETTERS: &str = "DEAD_LETTERS";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct QueueJob {
+    pub delivery: String,
+}
+
+/// What to do with the queue message after an attempt.
+enum Next {
+    Ack,
+    RetryIn(u32),
+}
+
+pub async fn enqueue(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
+    env.queue(QUEUE)?.send(QueueJob { delivery: delivery_id.to_string() }).await?;
+    Ok(())
+}
+
+/// The queue consumer. Messages of a batch are worked concurrently; each one's outcome is decided
+/// by its own delivery, never by the batch.
+pub async fn consume(batch: MessageBatch<QueueJob>, env: &Env) {
+    let messages = match batch.messages() {
+        Ok(messages) => messages,
+        Err(e) => {
+            log::error("queue_batch_unreadable", &e.to_string());
+            batch.retry_all();
+            return;
+        }
+    };
+    if batch.queue().ends_with("-dlq") {
+        for message in messages {
+            log::event("delivery_dead_lettered", serde_json::json!({"delivery": message.body().delivery}));
+            message.ack();
+        }
+        return;
+    }
+    let work = messages.iter().map(|message| async move {
+        match attempt(env, &message.body().delivery).await {
+            Next::Ack => message.ack(),
+            Next::RetryIn(seconds) => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build()),
+        }
+    });
+    futures_util::future::join_all(work).await;
+}
+
+async fn attempt(env: &Env, delivery_id: &str) -> Next {
+    let settings = match config::load(env) {
+        Ok(c) => c.delivery.clone(),
+        Err(e) => {
+            log::error("delivery_config", &format!("{e}"));
+            return Next::RetryIn(60);
+        }
+    };
+    let db = match env.d1("DB") {
+        Ok(db) => db,
+        Err(e) => {
+            log::error("delivery_db", &e.to_string());
+            return Next::RetryIn(settings.retry_base_seconds);
+        }
+    };
+    let owner = ids::new_id();
+    let now = Date::now().as_millis() as f64;
+    let attempt = match store::claim_delivery(&db, delivery_id, &owner, now, settings.lease_seconds).await {
+        Ok(Some(n)) => n,
+        // Finished already, or another worker holds it: this message is a duplicate.
+        Ok(None) => return Next::Ack,
+        Err(e) => {
+            log::error("delivery_claim", &format!("{delivery_id}: {e:?}"));
+            return Next::RetryIn(settings.retry_base_seconds);
+        }
+    };
+    log::event("delivery_attempt", serde_json::json!({"delivery": delivery_id, "attempt": attempt}));
+
+    let result = run(env, &db, delivery_id, &owner, &settings).await;
+    let outcome = match &result {
+        Ok(delivered) => {
+            let notes = serde_json::to_string(&delivered.notes).unwrap_or_else(|_| "[]".into());
+            log::event(
+                "delivery_delivered",
+                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "helpdesk_ref": delivered.helpdesk_ref, "skipped_files": delivered.notes.len()}),
+            );
+            store::settle_delivery(&db, delivery_id, &owner, store::Settled::Delivered { helpdesk_ref: &delivered.helpdesk_ref, notes: &notes }).await
+        }
+        Err(Failure::Permanent { reason }) => {
+            log::event("delivery_failed", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason}));
+            store::settle_delivery(&db, delivery_id, &owner, store::Settled::Failed { error: reason }).await
+        }
+        Err(Failure::Retryable { reason, .. }) if attempt >= settings.max_attempts => {
+            let error = format!("gave up after {attempt} attempts: {reason}");
+            log::event("delivery_failed", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": error}));
+            let settled = store::settle_delivery(&db, delivery_id, &owner, store::Settled::Failed { error: &error }).await;
+            if let Err(e) = dead_letter(env, delivery_id).await {
+                log::error("delivery_dead_letter", &format!("{delivery_id}: {e:?}"));
+            }
+            settled
+        }
+        Err(Failure::Retryable { reason, retry_after }) => {
+            let delay = backoff_seconds(attempt, &settings, *retry_after, random_unit());
+            log::event("delivery_retry", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}));
+            let lease_until = Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
+            let settled = store::settle_delivery(&db, delivery_id, &owner, store::Settled::Retry { error: reason, lease_until }).await;
+            if matches!(settled, Ok(true)) {
+                return Next::RetryIn(delay);
+            }
+            settled
+        }
+    };
+    if let Err(e) = outcome {
+        // Not settled: the lease runs out and the sweeper hands the delivery on; the journal makes
+        // that safe.
+        log::error("delivery_settle", &format!("{delivery_id}: {e:?}"));
+    }
+    Next::Ack
+}
+
+async fn run(env: &Env, db: &worker::D1Database, delivery_id: &str, owner: &str, settings: &DeliverySettings) -> Result<connectors::Delivered, Failure> {
+    let job = load_job(env, db, delivery_id).await?;
+    let journal_db = env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
+    let mut journal = Journal::load(journal_db, delivery_id, owner, settings.lease_seconds).await?;
+    let connector = connectors::for_site(&job.site);
+    connector.deliver(&job, &mut journal, &Context { env, settings }).await
+}
+
+async fn load_job(env: &Env, db: &worker::D1Database, delivery_id: &str) -> Result<Job, Failure> {
+    let delivery = store::delivery(db, delivery_id).await.map_err(journal::internal)?.ok_or_else(|| Failure::permanent("delivery not found"))?;
+    let config = config::load(env).map_err(|e| Failure::retryable(format!("{e}")))?;
+    let site = config
+        .sites
+        .get(&delivery.site)
+        .cloned()
+        .ok_or_else(|| Failure::permanent(format!("site `{}` is no longer configured", delivery.site)))?;
+    let conversation = store::conversation(db, &delivery.conversation_id)
+        .await
+        .map_err(journal::internal)?
+        .ok_or_else(|| Failure::permanent("conversation not found"))?;
+    let message = store::message(db, &delivery.message_id).await.map_err(journal::internal)?.ok_or_else(|| Failure::permanent("message not found"))?;
+    let files = store::message_uploads(db, &delivery.message_id).await.map_err(journal::internal)?;
+    Ok(Job { site_id: delivery.site, site, conversation, message, files })
+}
+
+async fn dead_letter(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
+    env.queue(DEAD_LETTERS)?.send(QueueJob { delivery: delivery_id.to_string() }).await?;
+    Ok(())
+}
+
+/// In [0, 1), for jitter.
+fn random_unit() -> f64 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as f64 / (u32::MAX as f64 + 1.0)
+}
+
+/// The sweeper (cron): re-enqueues deliveries whose lease ran out.
+pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
+    let settings = config::load(env)?.delivery.clone();
+    let db = env.d1("DB")?;
+    let now = Date::now().as_millis() as f64;
+    let stale = store::stale_deliveries(&db, now, 500).await?;
+    for d in &stale {
+        store::extend_queued_lease(&db, &d.id, now + settings.lease_seconds as f64 * 1000.0).await?;
+        enqueue(env, &d.id).await?;
+    }
+    if !stale.is_empty() {
+        log::event("deliveries_swept", serde_json::json!({"requeued": stale.len()}));
+    }
+    Ok(stale.len())
+}
