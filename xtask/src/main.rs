@@ -1,7 +1,7 @@
 //! `cargo xtask`: the only commands anyone needs to build, run, test, measure and deploy Porthole.
 //!
 //!   cargo xtask dev [--config FILE]     install what is missing, build, run locally on :8787
-//!   cargo xtask test                    install what is missing, build, run every test
+//!   cargo xtask test [-- ARGS]          install what is missing, build, run every test
 //!   cargo xtask bench                   measure sizes, build times and latencies into BENCHMARKS.md
 //!   cargo xtask deploy [--config FILE]  build, migrate the D1 database and deploy with wrangler
 
@@ -22,7 +22,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dev") => config_flag(&args[1..]).and_then(|c| wrangler::dev(&c)),
-        Some("test") => test::run_all(),
+        Some("test") => match &args[1..] {
+            [] => test::run_all(&[]),
+            [dashes, rest @ ..] if dashes == "--" => test::run_all(rest),
+            _ => Err(USAGE.to_string()),
+        },
         Some("bench") => bench::run(),
         Some("deploy") => config_flag(&args[1..]).and_then(|c| wrangler::deploy(&c)),
         Some("build") => tools::ensure().and_then(|_| build::all().map(|_| ())),
@@ -39,7 +43,7 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage:
   cargo xtask dev [--config FILE]     build and run the Worker locally on http://127.0.0.1:8787
-  cargo xtask test                    build and run every test
+  cargo xtask test [-- CARGO TEST ARGS] build and run every test (with args: only those Rust tests)
   cargo xtask bench                   measure and write BENCHMARKS.md
   cargo xtask deploy [--config FILE]  build, migrate D1 and deploy with wrangler
   cargo xtask build                   build the widget, the assets and the Worker";

@@ -12,7 +12,9 @@ pub const TOKEN_SECRET: &str = "test-token-secret-0123456789abcdef0123456789";
 /// Short, so the clean-up test can see an unclaimed upload expire.
 pub const UPLOAD_TTL_SECONDS: &str = "8";
 
-pub fn run_all() -> Result {
+/// `args` (after `--`) go to `cargo test`, and the browser tests are skipped: for iterating on a
+/// few tests, e.g. `cargo xtask test -- --test delivery`.
+pub fn run_all(args: &[String]) -> Result {
     tools::ensure()?;
     tools::ensure_browser()?;
     build::all()?;
@@ -21,14 +23,19 @@ pub fn run_all() -> Result {
     let worker = start_test_worker()?;
     let rust = run(cmd("cargo")
         .args(["test", "--workspace", "--exclude", "porthole-widget"])
+        .args(args)
         .env("PORTHOLE_EDGE", &worker.url)
         .env("PORTHOLE_STATE_DIR", state_dir())
         .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN));
-    let browser = run(cmd("node")
+    let browser = if !args.is_empty() {
+        Ok(())
+    } else {
+        run(cmd("node")
         .args(["--test", "--test-concurrency=1", "xtask/e2e/"])
         .env("PORTHOLE_EDGE", &worker.url)
         .env("PORTHOLE_HOST_PORT", HOST_PORT.to_string())
-        .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN));
+        .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN))
+    };
     drop(worker);
     if rust.is_err() || browser.is_err() {
         let log = root().join("target/test-worker.log");
@@ -53,6 +60,9 @@ pub fn start_test_worker() -> Result<Worker> {
         vars: vec![
             ("PORTHOLE_OPERATOR_TOKEN".into(), OPERATOR_TOKEN.into()),
             ("PORTHOLE_TOKEN_SECRET".into(), TOKEN_SECRET.into()),
+            // What the fake Help Scout in edge/tests accepts.
+            ("HELPSCOUT_CLIENT_ID".into(), "test-client-id".into()),
+            ("HELPSCOUT_CLIENT_SECRET".into(), "test-client-secret".into()),
             ("PORTHOLE_UPLOAD_TTL_SECONDS".into(), UPLOAD_TTL_SECONDS.into()),
         ],
         log: Some(root().join("target/test-worker.log")),

@@ -1,0 +1,455 @@
+//! A fake Help Scout (Inbox API 2.0) for tests: a small HTTP server on 127.0.0.1 that enforces
+//! the documented contract (../shared/helpdesk-apis: helpscout), records what it received, and
+//! injects faults on command: error statuses, 429 with X-RateLimit-Retry-After, answers slower
+//! than the connector waits, and "act, then drop the connection without answering".
+#![allow(dead_code)]
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const CLIENT_ID: &str = "test-client-id";
+pub const CLIENT_SECRET: &str = "test-client-secret";
+pub const MAILBOX_ID: u64 = 4242;
+/// Help Scout's per-attachment limit.
+pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// Answer with this status without doing anything.
+    Status(u16),
+    /// 429 with `X-RateLimit-Retry-After: n`.
+    RateLimited(u32),
+    /// Do the work, then answer only after this many milliseconds (past the connector's timeout).
+    Slow(u64),
+    /// Do the work, then close the connection without a word: the answer is lost.
+    Drop,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub id: u64,
+    pub file_name: String,
+    pub mime_type: String,
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Thread {
+    pub id: u64,
+    pub kind: String,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: u64,
+    pub subject: String,
+    pub customer: Value,
+    pub tags: Vec<String>,
+    pub threads: Vec<Thread>,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u64,
+    tokens: Vec<String>,
+    token_grants: usize,
+    conversations: Vec<Conversation>,
+    forced: VecDeque<Fault>,
+    fault_rate: f64,
+    rng: u64,
+    /// Every create answers this (status, message) until cleared: an account problem.
+    refuse_creates: Option<(u16, String)>,
+    faults_injected: Vec<Fault>,
+    requests: usize,
+}
+
+#[derive(Clone)]
+pub struct FakeHelpScout {
+    state: Arc<Mutex<State>>,
+    pub port: u16,
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+fn answer(status: u16, body: Value) -> Answer {
+    Answer { status, headers: vec![("Content-Type", "application/json".into())], body: body.to_string() }
+}
+
+fn error(status: u16, message: &str, errors: &[(&str, &str)]) -> Answer {
+    let errors: Vec<Value> = errors.iter().map(|(path, m)| json!({"path": path, "message": m, "source": "JSON"})).collect();
+    answer(status, json!({"logRef": "fake", "message": message, "_embedded": {"errors": errors}}))
+}
+
+impl FakeHelpScout {
+    pub fn start(port: u16) -> FakeHelpScout {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| panic!("fake Help Scout cannot listen on {port}: {e}"));
+        let fake = FakeHelpScout { state: Arc::new(Mutex::new(State { next_id: 1000, rng: 0x9E37_79B9_7F4A_7C15, ..State::default() })), port };
+        let server = fake.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let server = server.clone();
+                std::thread::spawn(move || server.serve(stream));
+            }
+        });
+        fake
+    }
+
+    /// From now on, each request is faulted with this probability (a mix of every kind).
+    pub fn set_fault_rate(&self, rate: f64) {
+        self.state.lock().unwrap().fault_rate = rate;
+    }
+
+    /// The next requests get these faults, in order.
+    pub fn force(&self, faults: &[Fault]) {
+        self.state.lock().unwrap().forced.extend(faults.iter().copied());
+    }
+
+    /// Forgets the forced faults not yet used; returns how many there were.
+    pub fn clear_forced(&self) -> usize {
+        let mut s = self.state.lock().unwrap();
+        let n = s.forced.len();
+        s.forced.clear();
+        n
+    }
+
+    pub fn refuse_creates(&self, refusal: Option<(u16, &str)>) {
+        self.state.lock().unwrap().refuse_creates = refusal.map(|(s, m)| (s, m.to_string()));
+    }
+
+    /// Invalidates every access token, as an expiry or a revoked app would.
+    pub fn revoke_tokens(&self) {
+        self.state.lock().unwrap().tokens.clear();
+    }
+
+    pub fn token_grants(&self) -> usize {
+        self.state.lock().unwrap().token_grants
+    }
+
+    pub fn faults_injected(&self) -> Vec<Fault> {
+        self.state.lock().unwrap().faults_injected.clone()
+    }
+
+    pub fn conversations_tagged(&self, tag: &str) -> Vec<Conversation> {
+        self.state.lock().unwrap().conversations.iter().filter(|c| c.tags.iter().any(|t| t == tag)).cloned().collect()
+    }
+
+    pub fn conversation_count(&self) -> usize {
+        self.state.lock().unwrap().conversations.len()
+    }
+
+    fn serve(&self, stream: TcpStream) {
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        let Some(request) = read_request(&stream) else { return };
+        let fault = self.pick_fault(&request);
+        if let Some(Fault::Status(status)) = fault {
+            return respond(stream, error(status, "Injected failure", &[]));
+        }
+        if let Some(Fault::RateLimited(seconds)) = fault {
+            let mut a = error(429, "Rate limit exceeded", &[]);
+            a.headers.push(("X-RateLimit-Retry-After", seconds.to_string()));
+            return respond(stream, a);
+        }
+        let result = self.handle(&request);
+        match fault {
+            Some(Fault::Drop) => drop(stream),
+            Some(Fault::Slow(ms)) => {
+                std::thread::sleep(Duration::from_millis(ms));
+                respond(stream, result)
+            }
+            _ => respond(stream, result),
+        }
+    }
+
+    fn pick_fault(&self, request: &Request) -> Option<Fault> {
+        let mut s = self.state.lock().unwrap();
+        s.requests += 1;
+        let fault = match s.forced.pop_front() {
+            Some(f) => Some(f),
+            None if s.fault_rate > 0.0 && next_unit(&mut s.rng) < s.fault_rate => {
+                let kinds = [Fault::Status(500), Fault::Status(503), Fault::RateLimited(1), Fault::Slow(2_500), Fault::Drop];
+                Some(kinds[(next_unit(&mut s.rng) * kinds.len() as f64) as usize % kinds.len()])
+            }
+            None => None,
+        };
+        // A read that is "dropped" did nothing, which is the same as an error to the caller.
+        let fault = match (fault, request.method.as_str()) {
+            (Some(Fault::Drop | Fault::Slow(_)), "GET") => Some(Fault::Status(502)),
+            (f, _) => f,
+        };
+        if let Some(f) = fault {
+            s.faults_injected.push(f);
+        }
+        fault
+    }
+
+    fn handle(&self, r: &Request) -> Answer {
+        let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
+        if r.method == "POST" && r.path == "/v2/oauth2/token" {
+            return self.grant(r);
+        }
+        if !self.authorized(r) {
+            return answer(401, json!({"error": "invalid_token", "error_description": "Invalid or expired access token"}));
+        }
+        match (r.method.as_str(), segments.as_slice()) {
+            ("POST", ["v2", "conversations"]) => self.create(r),
+            ("GET", ["v2", "conversations"]) => self.list(r),
+            ("GET", ["v2", "conversations", id, "threads"]) => self.threads(id),
+            ("POST", ["v2", "conversations", id, "threads", thread, "attachments"]) => self.attach(r, id, thread),
+            _ => error(404, "Not found", &[]),
+        }
+    }
+
+    fn authorized(&self, r: &Request) -> bool {
+        let token = r.header("Authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+        self.state.lock().unwrap().tokens.iter().any(|t| t == token)
+    }
+
+    fn grant(&self, r: &Request) -> Answer {
+        if !r.header("Content-Type").unwrap_or("").starts_with("application/x-www-form-urlencoded") {
+            return answer(400, json!({"error": "invalid_request"}));
+        }
+        let form: Vec<(String, String)> = form_urlencoded(&String::from_utf8_lossy(&r.body));
+        let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        if get("grant_type") != Some("client_credentials") || get("client_id") != Some(CLIENT_ID) || get("client_secret") != Some(CLIENT_SECRET) {
+            return answer(401, json!({"error": "invalid_client"}));
+        }
+        let mut s = self.state.lock().unwrap();
+        s.token_grants += 1;
+        let token = format!("token-{}", s.token_grants);
+        s.tokens.push(token.clone());
+        answer(200, json!({"token_type": "bearer", "access_token": token, "expires_in": 172800}))
+    }
+
+    fn create(&self, r: &Request) -> Answer {
+        if !r.header("Content-Type").unwrap_or("").starts_with("application/json") {
+            return error(415, "Unsupported media type", &[]);
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(&r.body) else { return error(400, "Malformed JSON", &[]) };
+        if let Some((status, message)) = self.state.lock().unwrap().refuse_creates.clone() {
+            return error(status, &message, &[]);
+        }
+        let mut problems = Vec::new();
+        let text = |v: &Value| v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        if text(&body["subject"]).is_none() {
+            problems.push(("subject", "may not be empty"));
+        }
+        if body["mailboxId"].as_u64() != Some(MAILBOX_ID) {
+            problems.push(("mailboxId", "Invalid mailbox"));
+        }
+        if !matches!(body["type"].as_str(), Some("email" | "phone" | "chat")) {
+            problems.push(("type", "must be one of email, phone, chat"));
+        }
+        if !matches!(body["status"].as_str(), Some("active" | "pending" | "closed")) {
+            problems.push(("status", "must be one of active, pending, closed"));
+        }
+        let email_ok = body["customer"]["email"].as_str().is_some_and(|e| e.contains('@'));
+        if !email_ok {
+            problems.push(("customer.email", "must be a valid email address"));
+        }
+        for name in ["firstName", "lastName"] {
+            if body["customer"][name].as_str().is_some_and(|n| n.chars().count() > 40) {
+                problems.push(("customer", "firstName and lastName are at most 40 characters"));
+            }
+        }
+        let threads = body["threads"].as_array().cloned().unwrap_or_default();
+        if threads.is_empty() || threads.len() > 100 {
+            problems.push(("threads", "must hold 1 to 100 threads"));
+        }
+        for t in &threads {
+            if t["type"].as_str() == Some("customer") && (text(&t["text"]).is_none() || t["customer"]["email"].as_str().is_none()) {
+                problems.push(("threads[].text", "a customer thread needs text and customer"));
+            }
+        }
+        if body["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| !t.is_string())) {
+            problems.push(("tags", "must be strings"));
+        }
+        if !problems.is_empty() {
+            return error(400, "Bad request", &problems);
+        }
+        let mut s = self.state.lock().unwrap();
+        s.next_id += 1;
+        let id = s.next_id;
+        let threads = threads
+            .iter()
+            .map(|t| {
+                s.next_id += 1;
+                Thread { id: s.next_id, kind: t["type"].as_str().unwrap_or("").into(), text: t["text"].as_str().unwrap_or("").into(), attachments: Vec::new() }
+            })
+            .collect();
+        s.conversations.push(Conversation {
+            id,
+            subject: body["subject"].as_str().unwrap_or("").into(),
+            customer: body["customer"].clone(),
+            tags: body["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(String::from)).collect(),
+            threads,
+        });
+        Answer {
+            status: 201,
+            headers: vec![("Resource-ID", id.to_string()), ("Location", format!("https://api.helpscout.net/v2/conversations/{id}"))],
+            body: String::new(),
+        }
+    }
+
+    fn list(&self, r: &Request) -> Answer {
+        let query = form_urlencoded(&r.query);
+        let get = |k: &str| query.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let s = self.state.lock().unwrap();
+        let found: Vec<Value> = s
+            .conversations
+            .iter()
+            .filter(|c| get("tag").is_none_or(|tag| c.tags.contains(&tag)))
+            .filter(|_| get("mailbox").is_none_or(|m| m == MAILBOX_ID.to_string()))
+            .map(|c| json!({"id": c.id, "number": c.id, "subject": c.subject, "mailboxId": MAILBOX_ID, "status": "active", "tags": c.tags.iter().map(|t| json!({"tag": t})).collect::<Vec<_>>()}))
+            .collect();
+        let total = found.len();
+        answer(200, json!({"_embedded": {"conversations": found}, "page": {"size": 25, "totalElements": total, "totalPages": 1, "number": 1}}))
+    }
+
+    fn threads(&self, id: &str) -> Answer {
+        let s = self.state.lock().unwrap();
+        let Some(c) = s.conversations.iter().find(|c| c.id.to_string() == id) else { return error(404, "Conversation not found", &[]) };
+        // Newest first, as Help Scout lists them.
+        let threads: Vec<Value> = c
+            .threads
+            .iter()
+            .rev()
+            .map(|t| {
+                let attachments: Vec<Value> =
+                    t.attachments.iter().map(|a| json!({"id": a.id, "filename": a.file_name, "mimeType": a.mime_type, "size": a.data.len()})).collect();
+                json!({"id": t.id, "type": t.kind, "body": t.text, "_embedded": {"attachments": attachments}})
+            })
+            .collect();
+        answer(200, json!({"_embedded": {"threads": threads}}))
+    }
+
+    fn attach(&self, r: &Request, id: &str, thread: &str) -> Answer {
+        let Ok(body) = serde_json::from_slice::<Value>(&r.body) else { return error(400, "Malformed JSON", &[]) };
+        let (Some(name), Some(mime), Some(data)) = (body["fileName"].as_str(), body["mimeType"].as_str(), body["data"].as_str()) else {
+            return error(400, "Bad request", &[("fileName, mimeType, data", "are required")]);
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else { return error(400, "Bad request", &[("data", "must be base64")]) };
+        if bytes.len() > MAX_ATTACHMENT {
+            return error(413, "Attachment too large", &[]);
+        }
+        let mut s = self.state.lock().unwrap();
+        s.next_id += 1;
+        let attachment_id = s.next_id;
+        let Some(c) = s.conversations.iter_mut().find(|c| c.id.to_string() == id) else { return error(404, "Conversation not found", &[]) };
+        let Some(t) = c.threads.iter_mut().find(|t| t.id.to_string() == thread) else { return error(404, "Thread not found", &[]) };
+        t.attachments.push(Attachment { id: attachment_id, file_name: name.into(), mime_type: mime.into(), data: bytes });
+        Answer { status: 201, headers: vec![("Resource-ID", attachment_id.to_string())], body: String::new() }
+    }
+}
+
+fn read_request(stream: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let length = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = target.split_once('?').map(|(p, q)| (p.to_string(), q.to_string())).unwrap_or((target, String::new()));
+    Some(Request { method, path, query, headers, body })
+}
+
+fn respond(mut stream: TcpStream, a: Answer) {
+    let reason = match a.status {
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        _ => "Status",
+    };
+    let mut out = format!("HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n", a.status, a.body.len());
+    for (k, v) in &a.headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&a.body);
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.flush();
+}
+
+fn form_urlencoded(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// xorshift: deterministic faults, so a failing run can be replayed.
+fn next_unit(state: &mut u64) -> f64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    (*state >> 11) as f64 / (1u64 << 53) as f64
+}

@@ -1,0 +1,297 @@
+//! Accepted means delivered: submissions go through the real queue into a fake Help Scout that
+//! enforces the vendor's contract and injects faults, and arrive exactly once.
+//!
+//! The tests share one fake and one Worker, so they run one at a time (the `SERIAL` lock).
+
+mod common;
+#[path = "common/fake_helpscout.rs"]
+mod fake_helpscout;
+
+use common::*;
+use fake_helpscout::{Fault, FakeHelpScout};
+use porthole_shared::{ConversationAccepted, ConversationStatus, DeliveryList, DeliveryStatus, ErrorCode};
+use serde_json::json;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn fake() -> &'static FakeHelpScout {
+    static FAKE: OnceLock<FakeHelpScout> = OnceLock::new();
+    FAKE.get_or_init(|| FakeHelpScout::start(18791))
+}
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fake().set_fault_rate(0.0);
+    fake().refuse_creates(None);
+    fake().clear_forced();
+    guard
+}
+
+fn tag(reference: &str) -> String {
+    format!("porthole-{}", reference.to_ascii_lowercase())
+}
+
+fn accept(body: &serde_json::Value, key: Option<&str>) -> ConversationAccepted {
+    let reply = submit_with_key("helpscout", body, key);
+    assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+fn submit_with_key(site: &str, body: &serde_json::Value, key: Option<&str>) -> Reply {
+    let mut headers = vec![("Origin", SITE_ORIGIN), ("Content-Type", "application/json")];
+    if let Some(k) = key {
+        headers.push(("Idempotency-Key", k));
+    }
+    call("POST", &format!("/v1/sites/{site}/conversations"), &headers, Some(body.to_string().as_bytes()))
+}
+
+fn upload_for(site: &str, name: &str, data: &[u8]) -> String {
+    let reply = upload_to(site, name, "application/octet-stream", data);
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    serde_json::from_slice::<porthole_shared::UploadResult>(&reply.body).unwrap().id
+}
+
+fn status(accepted: &ConversationAccepted) -> ConversationStatus {
+    let reply = call("GET", &accepted.status_url, &[("Authorization", &format!("Bearer {}", accepted.visitor_token))], None);
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting until {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn wait_for_status(accepted: &ConversationAccepted, wanted: DeliveryStatus, limit: Duration) -> ConversationStatus {
+    let mut last = None;
+    wait_until(&format!("{} is {wanted:?}", accepted.reference), limit, || {
+        let s = status(accepted);
+        let done = s.status == wanted;
+        last = Some(s);
+        done
+    });
+    last.unwrap()
+}
+
+fn operator() -> String {
+    format!("Bearer {}", operator_token())
+}
+
+fn deliveries(status: &str) -> DeliveryList {
+    let reply = call("GET", &format!("/v1/admin/deliveries?status={status}&limit=500"), &[("Authorization", &operator())], None);
+    assert_eq!(reply.status, 200);
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+fn form(subject: &str, attachments: Vec<String>) -> serde_json::Value {
+    json!({
+        "name": "Ada King Lovelace", "email": "ada@example.org", "subject": subject,
+        "message": "Hello <script>alert(1)</script>\n<img src=x onerror=alert(2)> & goodbye",
+        "fields": {"order_id": "<b>A-17</b>"}, "attachments": attachments,
+    })
+}
+
+#[test]
+fn a_submission_with_three_files_arrives_once_with_identical_bytes_and_escaped_text() {
+    let _serial = serial();
+    let files = [bytes(10, 31), bytes(150_000, 32), bytes(2 * 1024 * 1024, 33)];
+    let ids = files.iter().enumerate().map(|(i, f)| upload_for("helpscout", &format!("file-{i}.bin"), f)).collect();
+    let accepted = accept(&form("Three files", ids), None);
+    assert_eq!(accepted.status, DeliveryStatus::Queued);
+    let delivered = wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+
+    let found = fake().conversations_tagged(&tag(&accepted.reference));
+    assert_eq!(found.len(), 1, "exactly one conversation");
+    let conversation = &found[0];
+    assert_eq!(delivered.helpdesk_reference, Some(conversation.id.to_string()));
+    assert_eq!(conversation.subject, "Three files");
+    assert_eq!(conversation.customer["firstName"], "Ada");
+    assert_eq!(conversation.customer["lastName"], "King Lovelace");
+    let thread = &conversation.threads[0];
+    assert_eq!(thread.kind, "customer");
+    assert!(thread.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", thread.text);
+    assert!(thread.text.contains("&lt;img src=x onerror=alert(2)&gt; &amp; goodbye"));
+    assert!(!thread.text.contains("<script") && !thread.text.contains("<img"));
+    assert!(thread.text.contains("<b>order_id</b>: &lt;b&gt;A-17&lt;/b&gt;"), "custom fields as a readable, escaped block");
+    assert_eq!(thread.attachments.len(), 3);
+    for (i, (got, want)) in thread.attachments.iter().zip(&files).enumerate() {
+        assert_eq!(got.file_name, format!("file-{i}.bin"));
+        assert!(got.data == *want, "file {i} differs");
+    }
+}
+
+#[test]
+fn five_hundred_submissions_with_thirty_percent_faults_arrive_exactly_once() {
+    let _serial = serial();
+    let before = fake().faults_injected().len();
+    fake().set_fault_rate(0.30);
+    let total = 500;
+    let accepted: Vec<(ConversationAccepted, Option<Vec<u8>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|worker| {
+                scope.spawn(move || {
+                    (0..total / 10)
+                        .map(|i| {
+                            let n = worker * 1000 + i;
+                            let file = (n % 3 == 0).then(|| bytes(1000 + n, n as u64));
+                            let ids = file.iter().map(|f| upload_for("helpscout", &format!("load-{n}.bin"), f)).collect();
+                            (accept(&form(&format!("Load {n}"), ids), None), file)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(accepted.len(), total);
+
+    let references: Vec<String> = accepted.iter().map(|(a, _)| a.reference.clone()).collect();
+    wait_until("every submission is in Help Scout", Duration::from_secs(600), || {
+        references.iter().all(|r| !fake().conversations_tagged(&tag(r)).is_empty())
+    });
+    fake().set_fault_rate(0.0);
+    // Let deliveries still finishing (files after the conversation) settle.
+    wait_until("every delivery is settled", Duration::from_secs(300), || {
+        accepted.iter().all(|(a, _)| status(a).status == DeliveryStatus::Delivered)
+    });
+
+    for (a, file) in &accepted {
+        let found = fake().conversations_tagged(&tag(&a.reference));
+        assert_eq!(found.len(), 1, "{} arrived {} times", a.reference, found.len());
+        let attachments = &found[0].threads[0].attachments;
+        match file {
+            Some(bytes) => {
+                assert_eq!(attachments.len(), 1, "{}: one file, once", a.reference);
+                assert!(attachments[0].data == *bytes, "{}: file bytes differ", a.reference);
+            }
+            None => assert!(attachments.is_empty()),
+        }
+        assert_eq!(status(a).helpdesk_reference, Some(found[0].id.to_string()));
+    }
+    // The run really was hostile: every kind of fault happened, many times.
+    let injected = &fake().faults_injected()[before..];
+    for kind in [Fault::Status(500), Fault::Status(503), Fault::RateLimited(1), Fault::Slow(2_500), Fault::Drop] {
+        let n = injected.iter().filter(|f| **f == kind).count();
+        assert!(n >= 10, "{kind:?} injected only {n} times");
+    }
+}
+
+#[test]
+fn a_permanent_refusal_fails_with_the_reason_and_an_operator_retry_delivers_it() {
+    let _serial = serial();
+    fake().refuse_creates(Some((403, "This account is suspended")));
+    let accepted = accept(&form("Refused at first", vec![]), None);
+    wait_for_status(&accepted, DeliveryStatus::Failed, Duration::from_secs(60));
+    let failed = deliveries("failed");
+    let record = failed.deliveries.iter().find(|d| d.reference == accepted.reference).expect("listed as failed");
+    let reason = record.last_error.clone().unwrap_or_default();
+    assert!(reason.contains("403") && reason.contains("This account is suspended"), "{reason}");
+    assert_eq!(record.attempts, 1, "a permanent error is not retried");
+    assert!(fake().conversations_tagged(&tag(&accepted.reference)).is_empty());
+
+    // The operator fixes the account, then retries.
+    fake().refuse_creates(None);
+    let retry = call("POST", &format!("/v1/admin/deliveries/{}/retry", record.id), &[("Authorization", &operator())], None);
+    assert_eq!(retry.status, 202, "{}", String::from_utf8_lossy(&retry.body));
+    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    assert_eq!(fake().conversations_tagged(&tag(&accepted.reference)).len(), 1);
+    // Only a failed delivery can be retried.
+    call("POST", &format!("/v1/admin/deliveries/{}/retry", record.id), &[("Authorization", &operator())], None)
+        .error(409, ErrorCode::NotRetryable);
+    call("POST", &format!("/v1/admin/deliveries/{}/retry", record.id), &[], None).error(401, ErrorCode::Unauthorized);
+}
+
+#[test]
+fn an_outage_longer_than_the_attempts_is_dead_lettered_and_retried_by_the_operator() {
+    let _serial = serial();
+    // Every call fails for now: max_attempts (8 in the test configuration) runs out.
+    fake().force(&[Fault::Status(503); 400]);
+    let accepted = accept(&form("Long outage", vec![]), None);
+    wait_for_status(&accepted, DeliveryStatus::Failed, Duration::from_secs(120));
+    fake().clear_forced();
+    let record = deliveries("failed").deliveries.into_iter().find(|d| d.reference == accepted.reference).unwrap();
+    assert_eq!(record.attempts, 8);
+    assert!(record.last_error.as_deref().unwrap_or("").starts_with("gave up after 8 attempts: HTTP 503"), "{:?}", record.last_error);
+    let retry = call("POST", &format!("/v1/admin/deliveries/{}/retry", record.id), &[("Authorization", &operator())], None);
+    assert_eq!(retry.status, 202);
+    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    assert_eq!(fake().conversations_tagged(&tag(&accepted.reference)).len(), 1);
+}
+
+#[test]
+fn idempotent_replays_create_nothing() {
+    let _serial = serial();
+    let body = form("Sent twice", vec![]);
+    let key = format!("key-{}", std::process::id());
+    let first = accept(&body, Some(&key));
+    let again = submit_with_key("helpscout", &body, Some(&key));
+    assert_eq!(again.status, 202);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let again: ConversationAccepted = serde_json::from_slice(&again.body).unwrap();
+    assert_eq!((again.id.as_str(), again.reference.as_str()), (first.id.as_str(), first.reference.as_str()));
+    // White space around fields is not a different submission.
+    let mut padded = body.clone();
+    padded["subject"] = json!("  Sent twice ");
+    assert_eq!(submit_with_key("helpscout", &padded, Some(&key)).status, 202);
+    // A different body under the same key is refused.
+    let mut other = body.clone();
+    other["message"] = json!("Something else");
+    submit_with_key("helpscout", &other, Some(&key)).error(409, ErrorCode::IdempotencyKeyReused);
+    submit_with_key("helpscout", &body, Some("has space")).error(400, ErrorCode::InvalidIdempotencyKey);
+
+    // Racing duplicates: all answered with one conversation.
+    let race_key = format!("race-{}", std::process::id());
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let hs: Vec<_> = (0..6).map(|_| scope.spawn(|| accept(&form("Raced", vec![]), Some(&race_key)).id)).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+
+    wait_for_status(&first, DeliveryStatus::Delivered, Duration::from_secs(60));
+    assert_eq!(fake().conversations_tagged(&tag(&first.reference)).len(), 1);
+}
+
+#[test]
+fn an_expired_access_token_is_renewed_once() {
+    let _serial = serial();
+    let grants = fake().token_grants();
+    fake().revoke_tokens();
+    let accepted = accept(&form("After revocation", vec![]), None);
+    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    assert_eq!(fake().token_grants(), grants + 1, "one new token after the 401");
+}
+
+#[test]
+fn a_file_over_help_scouts_limit_is_reported_not_dropped_silently() {
+    let _serial = serial();
+    let big = bytes(10 * 1024 * 1024 + 1, 77);
+    let small = bytes(100, 78);
+    let ids = vec![upload_for("helpscout", "huge.bin", &big), upload_for("helpscout", "small.bin", &small)];
+    let accepted = accept(&form("One too big", ids), None);
+    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    let record = deliveries("delivered").deliveries.into_iter().find(|d| d.reference == accepted.reference).unwrap();
+    assert_eq!(record.notes.len(), 1);
+    assert!(record.notes[0].contains("huge.bin") && record.notes[0].contains("10 MB"), "{:?}", record.notes);
+    let conversation = &fake().conversations_tagged(&tag(&accepted.reference))[0];
+    assert_eq!(conversation.threads[0].attachments.len(), 1);
+    assert_eq!(conversation.threads[0].attachments[0].file_name, "small.bin");
+}
+
+#[test]
+fn the_status_needs_this_conversations_token() {
+    let _serial = serial();
+    let a = accept(&form("Mine", vec![]), None);
+    let b = accept(&form("Theirs", vec![]), None);
+    let with = |token: &str| call("GET", &a.status_url, &[("Authorization", &format!("Bearer {token}"))], None);
+    assert_eq!(with(&a.visitor_token).status, 200);
+    with(&b.visitor_token).error(401, ErrorCode::Unauthorized);
+    with("v1.x.1.y").error(401, ErrorCode::Unauthorized);
+    call("GET", &a.status_url, &[], None).error(401, ErrorCode::Unauthorized);
+    // Readable from the widget on any page: the token is the permission.
+    assert_eq!(with(&a.visitor_token).header("access-control-allow-origin"), Some("*"));
+}
