@@ -495,30 +495,35 @@ pub async fn conversations(db: &D1Database, site: Option<&str>, limit: u32) -> R
     Ok(statement.all().await?.results::<InboxConversationRow>()?)
 }
 
+/// D1 binds at most 100 parameters to one statement: `IN (…)` lists go in chunks below that.
+const IN_CHUNK: usize = 90;
+
 pub async fn messages(db: &D1Database, conversation_ids: &[String]) -> Result<Vec<MessageRow>, Error> {
-    if conversation_ids.is_empty() {
-        return Ok(Vec::new());
+    let mut rows = Vec::new();
+    for chunk in conversation_ids.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT id, conversation_id, author, body, created_at FROM messages WHERE conversation_id IN ({}) ORDER BY created_at, id",
+            placeholders(1, chunk.len())
+        );
+        let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
+        rows.extend(db.prepare(sql).bind(&binds)?.all().await?.results::<MessageRow>()?);
     }
-    let sql = format!(
-        "SELECT id, conversation_id, author, body, created_at FROM messages WHERE conversation_id IN ({}) ORDER BY created_at, id",
-        placeholders(1, conversation_ids.len())
-    );
-    let binds: Vec<JsValue> = conversation_ids.iter().map(|id| s(id)).collect();
-    Ok(db.prepare(sql).bind(&binds)?.all().await?.results::<MessageRow>()?)
+    Ok(rows)
 }
 
 pub async fn attachments(db: &D1Database, message_ids: &[String]) -> Result<Vec<AttachmentRow>, Error> {
-    if message_ids.is_empty() {
-        return Ok(Vec::new());
+    let mut rows = Vec::new();
+    for chunk in message_ids.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT m.message_id, u.id, u.name, u.content_type, u.size, u.sha256 \
+             FROM message_attachments m JOIN uploads u ON u.id = m.upload_id \
+             WHERE m.message_id IN ({}) ORDER BY m.message_id, m.position",
+            placeholders(1, chunk.len())
+        );
+        let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
+        rows.extend(db.prepare(sql).bind(&binds)?.all().await?.results::<AttachmentRow>()?);
     }
-    let sql = format!(
-        "SELECT m.message_id, u.id, u.name, u.content_type, u.size, u.sha256 \
-         FROM message_attachments m JOIN uploads u ON u.id = m.upload_id \
-         WHERE m.message_id IN ({}) ORDER BY m.message_id, m.position",
-        placeholders(1, message_ids.len())
-    );
-    let binds: Vec<JsValue> = message_ids.iter().map(|id| s(id)).collect();
-    Ok(db.prepare(sql).bind(&binds)?.all().await?.results::<AttachmentRow>()?)
+    Ok(rows)
 }
 
 #[derive(Debug, Deserialize)]

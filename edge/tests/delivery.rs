@@ -4,11 +4,8 @@
 //! The tests share one fake and one Worker, so they run one at a time (the `SERIAL` lock).
 
 mod common;
-#[path = "common/fake_helpscout.rs"]
-mod fake_helpscout;
-
 use common::*;
-use fake_helpscout::{Fault, FakeHelpScout};
+use xtask::fakes::helpscout::{FakeHelpScout, Fault};
 use porthole_shared::{ConversationAccepted, ConversationStatus, DeliveryList, DeliveryStatus, ErrorCode};
 use serde_json::json;
 use std::sync::{Mutex, OnceLock};

@@ -229,6 +229,27 @@ fn an_upload_without_a_length_is_411() {
 }
 
 #[test]
+fn the_inbox_pages_past_a_hundred_conversations() {
+    // D1 binds at most 100 parameters to a statement; a page of 200 must still load.
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            thread::spawn(move || {
+                for i in 0..28 {
+                    let body = form(json!({"subject": format!("Many {t}-{i}")}));
+                    assert_eq!(submit("other", &body).status, 202);
+                }
+            })
+        })
+        .collect();
+    handles.into_iter().for_each(|h| h.join().unwrap());
+    let reply = call("GET", "/v1/inbox/conversations?site=other&limit=200", &[("Authorization", &format!("Bearer {}", operator_token()))], None);
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    let page: porthole_shared::InboxPage = serde_json::from_slice(&reply.body).unwrap();
+    assert!(page.conversations.len() >= 112, "{}", page.conversations.len());
+    assert!(page.conversations.iter().all(|c| c.site == "other" && c.messages.len() == 1));
+}
+
+#[test]
 fn the_inbox_needs_the_operator_token() {
     call("GET", "/v1/inbox/conversations", &[], None).error(401, ErrorCode::Unauthorized);
     call("GET", "/v1/inbox/conversations", &[("Authorization", "Bearer wrong-token-wrong-token")], None).error(401, ErrorCode::Unauthorized);

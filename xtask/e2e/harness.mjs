@@ -36,7 +36,7 @@ export async function launch() {
 }
 
 export async function inbox() {
-  const res = await fetch(`${EDGE}/v1/inbox/conversations?limit=200`, {
+  const res = await fetch(`${EDGE}/v1/inbox/conversations?site=demo&limit=200`, {
     headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
   });
   if (res.status !== 200) throw new Error(`inbox answered ${res.status}`);

@@ -40,6 +40,7 @@ pub fn run() -> Result {
     let worker = start_test_worker()?;
     let url = worker.url.clone();
     http_latency(&mut report, &url)?;
+    delivery_lag(&mut report, &url)?;
     browser_open(&mut report)?;
     drop(worker);
 
@@ -226,6 +227,60 @@ fn browser_open(report: &mut String) -> Result {
         long.0.len(),
         long.0.iter().cloned().fold(0.0, f64::max)
     );
+    report.push('\n');
+    Ok(())
+}
+
+/// Accepted (the 202 arrived) to recorded by the fake Help Scout, through the real queue.
+fn delivery_lag(report: &mut String, edge: &str) -> Result {
+    use crate::fakes::helpscout::FakeHelpScout;
+    let fake = FakeHelpScout::start(18791);
+    let _ = writeln!(
+        report,
+        "## Delivery lag into a fake Help Scout (accepted → recorded; test settings: retries after 1–3 s)\n\n\
+         | faults | deliveries | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---|---|---|---|"
+    );
+    for rate in [0.0, 0.3] {
+        fake.set_fault_rate(rate);
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let url = format!("{edge}/v1/sites/helpscout/conversations");
+        let sink = accepted.clone();
+        let submit: Arc<dyn Fn(&ureq::Agent, usize) -> bool + Send + Sync> = Arc::new(move |agent, i| {
+            let body = serde_json::json!({"name": "Lag Test", "email": "lag@example.org", "subject": format!("Lag {i}"), "message": "How long until the helpdesk has it?"});
+            let reply = agent.post(&url).set("Origin", "http://127.0.0.1:18790").set("Content-Type", "application/json").send_string(&body.to_string());
+            match reply.ok().and_then(|r| r.into_json::<porthole_shared::ConversationAccepted>().ok()) {
+                Some(a) => {
+                    sink.lock().unwrap().push((format!("porthole-{}", a.reference.to_ascii_lowercase()), Instant::now()));
+                    true
+                }
+                None => false,
+            }
+        });
+        load(5, 20, submit)?;
+        let accepted = std::mem::take(&mut *accepted.lock().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(300);
+        let mut lags = Vec::new();
+        while lags.len() < accepted.len() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+            lags = accepted
+                .iter()
+                .filter_map(|(tag, at)| fake.conversations_tagged(tag).first().map(|c| c.received.saturating_duration_since(*at).as_secs_f64() * 1000.0))
+                .collect();
+        }
+        let s = Samples(lags);
+        let _ = writeln!(
+            report,
+            "| {:.0}% | {}/{} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            rate * 100.0,
+            s.0.len(),
+            accepted.len(),
+            s.pct(50.0),
+            s.pct(90.0),
+            s.pct(99.0),
+            s.pct(100.0)
+        );
+    }
+    fake.set_fault_rate(0.0);
     report.push('\n');
     Ok(())
 }

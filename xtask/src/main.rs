@@ -4,19 +4,11 @@
 //!   cargo xtask test [-- ARGS]          install what is missing, build, run every test
 //!   cargo xtask bench                   measure sizes, build times and latencies into BENCHMARKS.md
 //!   cargo xtask deploy [--config FILE]  build, migrate the D1 database and deploy with wrangler
+//!   cargo xtask deliveries              list failed deliveries, retry one
 
-mod bench;
-mod build;
-mod config;
-mod sh;
-mod test;
-mod tools;
-mod wrangler;
-
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-
-pub type Result<T = ()> = std::result::Result<T, String>;
+use xtask::{bench, build, deliveries, root, test, tools, wrangler, Result};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +21,7 @@ fn main() -> ExitCode {
         },
         Some("bench") => bench::run(),
         Some("deploy") => config_flag(&args[1..]).and_then(|c| wrangler::deploy(&c)),
+        Some("deliveries") => deliveries::run(&args[1..]),
         Some("build") => tools::ensure().and_then(|_| build::all().map(|_| ())),
         _ => Err(USAGE.to_string()),
     };
@@ -46,6 +39,8 @@ const USAGE: &str = "usage:
   cargo xtask test [-- CARGO TEST ARGS] build and run every test (with args: only those Rust tests)
   cargo xtask bench                   measure and write BENCHMARKS.md
   cargo xtask deploy [--config FILE]  build, migrate D1 and deploy with wrangler
+  cargo xtask deliveries [--status S] [--retry ID] [--edge URL]
+                                      list failed deliveries (or S), or retry one
   cargo xtask build                   build the widget, the assets and the Worker";
 
 fn config_flag(args: &[String]) -> Result<PathBuf> {
@@ -54,9 +49,4 @@ fn config_flag(args: &[String]) -> Result<PathBuf> {
         [flag, file] if flag == "--config" => Ok(PathBuf::from(file)),
         _ => Err(USAGE.to_string()),
     }
-}
-
-/// The repository root (xtask lives one level below it).
-pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent directory")
 }

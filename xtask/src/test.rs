@@ -57,16 +57,24 @@ pub fn start_test_worker() -> Result<Worker> {
         inspector_port: 19229,
         config_json: config::to_var(&config),
         persist_to: state,
-        vars: vec![
-            ("PORTHOLE_OPERATOR_TOKEN".into(), OPERATOR_TOKEN.into()),
-            ("PORTHOLE_TOKEN_SECRET".into(), TOKEN_SECRET.into()),
-            // What the fake Help Scout in edge/tests accepts.
-            ("HELPSCOUT_CLIENT_ID".into(), "test-client-id".into()),
-            ("HELPSCOUT_CLIENT_SECRET".into(), "test-client-secret".into()),
-            ("PORTHOLE_UPLOAD_TTL_SECONDS".into(), UPLOAD_TTL_SECONDS.into()),
-        ],
+        vars: worker_vars(),
         log: Some(root().join("target/test-worker.log")),
     })
+}
+
+/// The secrets and settings every test Worker runs with.
+pub fn worker_vars() -> Vec<(String, String)> {
+    use crate::fakes::helpscout::{CLIENT_ID, CLIENT_SECRET};
+    [
+        ("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN),
+        ("PORTHOLE_TOKEN_SECRET", TOKEN_SECRET),
+        ("HELPSCOUT_CLIENT_ID", CLIENT_ID),
+        ("HELPSCOUT_CLIENT_SECRET", CLIENT_SECRET),
+        ("PORTHOLE_UPLOAD_TTL_SECONDS", UPLOAD_TTL_SECONDS),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
 fn state_dir() -> std::path::PathBuf {

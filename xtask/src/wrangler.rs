@@ -46,6 +46,12 @@ impl Worker {
         Ok(worker)
     }
 
+    /// Kills wrangler and workerd at once, as a crash or a lost machine would: no clean-up runs.
+    pub fn kill(mut self) {
+        let _ = cmd("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
+        let _ = self.child.wait();
+    }
+
     fn wait_healthy(&self, limit: Duration) -> Result {
         let start = Instant::now();
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
@@ -61,6 +67,9 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let group = format!("-{}", self.child.id());
         let _ = cmd("kill").args(["-TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(5);

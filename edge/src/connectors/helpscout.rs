@@ -44,7 +44,10 @@ impl Connector for HelpScout {
             None => {
                 let existing = if journal.interrupted("conversation") { api.find_by_tag(&tag).await? } else { None };
                 let id = match existing {
-                    Some(id) => id,
+                    Some(id) => {
+                        crate::log::event("delivery_step_recovered", json!({"step": "conversation", "helpdesk_ref": id}));
+                        id
+                    }
                     None => {
                         journal.start("conversation").await?;
                         api.create(&tag).await?

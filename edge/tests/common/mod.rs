@@ -46,8 +46,13 @@ impl Reply {
 }
 
 pub fn call(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    call_at(&edge(), method, path, headers, body)
+}
+
+/// Like [`call`], to a Worker at `base` (a test that runs its own).
+pub fn call_at(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
-    let mut req = agent.request(method, &format!("{}{path}", edge()));
+    let mut req = agent.request(method, &format!("{base}{path}"));
     for (k, v) in headers {
         req = req.set(k, v);
     }
@@ -97,7 +102,7 @@ pub fn submit(site: &str, body: &Value) -> Reply {
 }
 
 pub fn inbox() -> Vec<InboxConversation> {
-    let reply = call("GET", "/v1/inbox/conversations?limit=200", &[("Authorization", &format!("Bearer {}", operator_token()))], None);
+    let reply = call("GET", "/v1/inbox/conversations?site=demo&limit=200", &[("Authorization", &format!("Bearer {}", operator_token()))], None);
     assert_eq!(reply.status, 200);
     serde_json::from_slice::<InboxPage>(&reply.body).unwrap().conversations
 }

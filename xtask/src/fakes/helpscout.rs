@@ -2,7 +2,6 @@
 //! the documented contract (../shared/helpdesk-apis: helpscout), records what it received, and
 //! injects faults on command: error statuses, 429 with X-RateLimit-Retry-After, answers slower
 //! than the connector waits, and "act, then drop the connection without answering".
-#![allow(dead_code)]
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -10,7 +9,7 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const CLIENT_ID: &str = "test-client-id";
 pub const CLIENT_SECRET: &str = "test-client-secret";
@@ -49,6 +48,8 @@ pub struct Thread {
 #[derive(Debug, Clone)]
 pub struct Conversation {
     pub id: u64,
+    /// When the fake stored it: the end of a delivery's lag.
+    pub received: Instant,
     pub subject: String,
     pub customer: Value,
     pub tags: Vec<String>,
@@ -68,6 +69,8 @@ struct State {
     refuse_creates: Option<(u16, String)>,
     faults_injected: Vec<Fault>,
     requests: usize,
+    /// Every answer waits this long after the work is done: a helpdesk under load.
+    delay_ms: u64,
 }
 
 #[derive(Clone)]
@@ -129,6 +132,11 @@ impl FakeHelpScout {
         self.state.lock().unwrap().forced.extend(faults.iter().copied());
     }
 
+    /// Every answer from now on comes this many milliseconds after the work is done.
+    pub fn set_delay(&self, ms: u64) {
+        self.state.lock().unwrap().delay_ms = ms;
+    }
+
     /// Forgets the forced faults not yet used; returns how many there were.
     pub fn clear_forced(&self) -> usize {
         let mut s = self.state.lock().unwrap();
@@ -162,6 +170,10 @@ impl FakeHelpScout {
         self.state.lock().unwrap().conversations.len()
     }
 
+    pub fn conversations(&self) -> Vec<Conversation> {
+        self.state.lock().unwrap().conversations.clone()
+    }
+
     fn serve(&self, stream: TcpStream) {
         let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
         let Some(request) = read_request(&stream) else { return };
@@ -175,6 +187,10 @@ impl FakeHelpScout {
             return respond(stream, a);
         }
         let result = self.handle(&request);
+        let delay = self.state.lock().unwrap().delay_ms;
+        if delay > 0 {
+            std::thread::sleep(Duration::from_millis(delay));
+        }
         match fault {
             Some(Fault::Drop) => drop(stream),
             Some(Fault::Slow(ms)) => {
@@ -303,6 +319,7 @@ impl FakeHelpScout {
             .collect();
         s.conversations.push(Conversation {
             id,
+            received: Instant::now(),
             subject: body["subject"].as_str().unwrap_or("").into(),
             customer: body["customer"].clone(),
             tags: body["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(String::from)).collect(),

@@ -1,0 +1,98 @@
+//! `cargo xtask deliveries`: what an operator needs when a helpdesk refused something.
+//!
+//!   cargo xtask deliveries [--status failed|queued|delivering|delivered] [--edge URL]
+//!   cargo xtask deliveries --retry ID [--edge URL]
+//!
+//! The operator token comes from PORTHOLE_OPERATOR_TOKEN, else the local development default.
+
+use crate::wrangler::{DEV_OPERATOR_TOKEN, DEV_PORT};
+use crate::Result;
+use porthole_shared::{DeliveryList, DeliveryRecord, ErrorBody};
+
+pub fn run(args: &[String]) -> Result {
+    let mut edge = format!("http://127.0.0.1:{DEV_PORT}");
+    let mut status = "failed".to_string();
+    let mut retry = None;
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?.clone();
+        match flag.as_str() {
+            "--edge" => edge = value.trim_end_matches('/').to_string(),
+            "--status" => status = value,
+            "--retry" => retry = Some(value),
+            _ => return Err(format!("unknown option {flag}: see `cargo xtask deliveries --help` in xtask/src/deliveries.rs")),
+        }
+    }
+    let token = std::env::var("PORTHOLE_OPERATOR_TOKEN").unwrap_or_else(|_| DEV_OPERATOR_TOKEN.to_string());
+    let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
+    let auth = format!("Bearer {token}");
+    let result = match &retry {
+        Some(id) => agent.post(&format!("{edge}/v1/admin/deliveries/{id}/retry")).set("Authorization", &auth).call(),
+        None => agent.get(&format!("{edge}/v1/admin/deliveries?status={status}&limit=500")).set("Authorization", &auth).call(),
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(code, r)) => {
+            let why = r.into_json::<ErrorBody>().map(|b| b.error.message).unwrap_or_default();
+            return Err(format!("{edge} answered {code}: {why}"));
+        }
+        Err(e) => return Err(format!("{edge}: {e}")),
+    };
+    if retry.is_some() {
+        let record: DeliveryRecord = response.into_json().map_err(|e| e.to_string())?;
+        println!("queued again: {} ({} on {})", record.id, record.reference, record.site);
+        return Ok(());
+    }
+    let list: DeliveryList = response.into_json().map_err(|e| e.to_string())?;
+    print!("{}", table(&list.deliveries, &status));
+    Ok(())
+}
+
+pub fn table(deliveries: &[DeliveryRecord], status: &str) -> String {
+    if deliveries.is_empty() {
+        return format!("no {status} deliveries\n");
+    }
+    let mut out = format!("{:<32}  {:<11}  {:<12}  {:<9}  {:>8}  reason\n", "delivery", "reference", "site", "connector", "attempts");
+    for d in deliveries {
+        out.push_str(&format!(
+            "{:<32}  {:<11}  {:<12}  {:<9}  {:>8}  {}\n",
+            d.id,
+            d.reference,
+            d.site,
+            d.connector,
+            d.attempts,
+            d.last_error.as_deref().unwrap_or("")
+        ));
+        for note in &d.notes {
+            out.push_str(&format!("{:>80}  note: {note}\n", ""));
+        }
+    }
+    out.push_str("\nretry one after fixing its cause: cargo xtask deliveries --retry ID\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use porthole_shared::DeliveryStatus;
+
+    #[test]
+    fn the_table_shows_the_reason_and_how_to_retry() {
+        let d = DeliveryRecord {
+            id: "d1".into(),
+            conversation_id: "c1".into(),
+            reference: "PH-ABCDEFGH".into(),
+            site: "acme".into(),
+            connector: "helpscout".into(),
+            status: DeliveryStatus::Failed,
+            attempts: 1,
+            helpdesk_reference: None,
+            last_error: Some("HTTP 403: This account is suspended".into()),
+            notes: vec![],
+            updated_at: 0,
+        };
+        let t = table(&[d], "failed");
+        assert!(t.contains("PH-ABCDEFGH") && t.contains("HTTP 403: This account is suspended") && t.contains("--retry ID"));
+        assert_eq!(table(&[], "failed"), "no failed deliveries\n");
+    }
+}

@@ -1,0 +1,4 @@
+//! Fakes of the helpdesks Porthole delivers into, for tests and benchmarks. Each enforces its
+//! vendor's documented contract (../shared/helpdesk-apis) and injects faults on command.
+
+pub mod helpscout;
