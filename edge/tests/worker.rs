@@ -271,6 +271,9 @@ fn the_loader_widget_and_demo_page_are_served() {
     let loader = call("GET", "/porthole.js", &[], None);
     assert_eq!(loader.status, 200);
     assert!(loader.header("content-type").unwrap().contains("javascript"));
+    // The budget every host page pays: 1.5 KB gzip.
+    let gzipped = xtask::bench::gzip_len(&loader.body);
+    assert!(gzipped <= 1536, "the loader is {gzipped} bytes gzip");
     // The widget is imported cross-origin as a module: it must carry CORS.
     let glue = call("GET", "/widget/porthole-widget.js", &[("Origin", SITE_ORIGIN)], None);
     assert_eq!(glue.status, 200);

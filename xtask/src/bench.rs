@@ -55,17 +55,15 @@ fn machine() -> String {
     format!("{} with {cores} cores", date.trim())
 }
 
-fn gzip_size(path: &Path) -> Result<u64> {
+/// Bytes after gzip at its best level: what a browser downloads from a server that compresses.
+pub fn gzip_size(path: &Path) -> Result<u64> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut child = cmd("gzip")
-        .args(["-9", "-c"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("gzip: {e}"))?;
-    child.stdin.take().ok_or("gzip stdin")?.write_all(&bytes).map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    Ok(out.stdout.len() as u64)
+    Ok(gzip_len(&bytes) as u64)
+}
+
+pub fn gzip_len(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).and_then(|_| encoder.finish()).map(|v| v.len()).unwrap_or(usize::MAX)
 }
 
 fn raw_size(path: &Path) -> Result<u64> {
