@@ -93,7 +93,6 @@ pub struct StepRow {
 pub struct DeliveryRow {
     pub id: String,
     pub conversation_id: String,
-    pub message_id: String,
     pub site: String,
     pub connector: String,
     pub status: String,
@@ -217,14 +216,6 @@ pub async fn idempotency_key(db: &D1Database, site: &str, key: &str) -> Result<O
         .await?)
 }
 
-pub async fn conversation(db: &D1Database, id: &str) -> Result<Option<ConversationRow>, Error> {
-    Ok(db
-        .prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at FROM conversations WHERE id = ?1")
-        .bind(&[s(id)])?
-        .first::<ConversationRow>(None)
-        .await?)
-}
-
 pub async fn conversation_status(db: &D1Database, id: &str) -> Result<Option<ConversationStatusRow>, Error> {
     Ok(db
         .prepare("SELECT id, reference, status, helpdesk_ref FROM conversations WHERE id = ?1")
@@ -233,28 +224,7 @@ pub async fn conversation_status(db: &D1Database, id: &str) -> Result<Option<Con
         .await?)
 }
 
-pub async fn message(db: &D1Database, id: &str) -> Result<Option<MessageRow>, Error> {
-    Ok(db
-        .prepare("SELECT id, conversation_id, author, body, created_at FROM messages WHERE id = ?1")
-        .bind(&[s(id)])?
-        .first::<MessageRow>(None)
-        .await?)
-}
-
-/// A message's files, in the order the visitor attached them.
-pub async fn message_uploads(db: &D1Database, message_id: &str) -> Result<Vec<UploadRow>, Error> {
-    Ok(db
-        .prepare(
-            "SELECT u.id, u.site, u.name, u.content_type, u.size, u.sha256, u.r2_key, u.created_at \
-             FROM message_attachments m JOIN uploads u ON u.id = m.upload_id WHERE m.message_id = ?1 ORDER BY m.position",
-        )
-        .bind(&[s(message_id)])?
-        .all()
-        .await?
-        .results::<UploadRow>()?)
-}
-
-const DELIVERY_COLUMNS: &str = "d.id, d.conversation_id, d.message_id, d.site, d.connector, d.status, d.attempts, \
+const DELIVERY_COLUMNS: &str = "d.id, d.conversation_id, d.site, d.connector, d.status, d.attempts, \
      d.helpdesk_ref, d.last_error, d.notes, d.updated_at, c.reference";
 
 pub async fn delivery(db: &D1Database, id: &str) -> Result<Option<DeliveryRow>, Error> {
@@ -283,60 +253,92 @@ pub async fn deliveries(db: &D1Database, status: Option<&str>, limit: u32) -> Re
     Ok(statement.all().await?.results::<DeliveryRow>()?)
 }
 
+/// A delivery taken for one attempt.
 #[derive(Debug, Deserialize)]
-struct Claimed {
-    attempts: f64,
+pub struct Claim {
+    pub attempts: f64,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub site: String,
 }
 
-/// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out. Returns the
-/// attempt number, or `None` if it is finished or another worker holds it.
-pub async fn claim_delivery(db: &D1Database, id: &str, owner: &str, now: f64, lease_seconds: u32) -> Result<Option<u32>, Error> {
-    let claimed = db
-        .prepare(
-            "UPDATE deliveries SET status = 'delivering', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
-             WHERE id = ?1 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) RETURNING attempts",
-        )
-        .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now)])?
-        .first::<Claimed>(None)
+/// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out; `None` if
+/// it is finished or another worker holds it. One round trip: the conversation's status follows
+/// only if this worker got the lease.
+pub async fn claim_delivery(db: &D1Database, id: &str, owner: &str, now: f64, lease_seconds: u32) -> Result<Option<Claim>, Error> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "UPDATE deliveries SET status = 'delivering', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) \
+                 RETURNING attempts, conversation_id, message_id, site",
+            )
+            .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now)])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'delivering' WHERE status = 'queued' AND id = \
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering')",
+            )
+            .bind(&[s(id), s(owner)])?,
+        ])
         .await?;
-    if claimed.is_some() {
-        db.prepare("UPDATE conversations SET status = 'delivering' WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1) AND status = 'queued'")
-            .bind(&[s(id)])?
-            .run()
-            .await?;
-    }
-    Ok(claimed.map(|c| c.attempts as u32))
+    Ok(results.first().map(|r| r.results::<Claim>()).transpose()?.and_then(|mut rows| rows.pop()))
 }
 
-pub async fn renew_lease(db: &D1Database, id: &str, owner: &str, lease_seconds: u32) -> Result<bool, Error> {
+/// Everything an attempt reads, in one round trip: the conversation, the message, its files in
+/// order, and the delivery's journal.
+pub async fn delivery_context(
+    db: &D1Database,
+    claim: &Claim,
+    delivery_id: &str,
+) -> Result<(Option<ConversationRow>, Option<MessageRow>, Vec<UploadRow>, Vec<StepRow>), Error> {
+    let results = db
+        .batch(vec![
+            db.prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at FROM conversations WHERE id = ?1")
+                .bind(&[s(&claim.conversation_id)])?,
+            db.prepare("SELECT id, conversation_id, author, body, created_at FROM messages WHERE id = ?1").bind(&[s(&claim.message_id)])?,
+            db.prepare(
+                "SELECT u.id, u.site, u.name, u.content_type, u.size, u.sha256, u.r2_key, u.created_at \
+                 FROM message_attachments m JOIN uploads u ON u.id = m.upload_id WHERE m.message_id = ?1 ORDER BY m.position",
+            )
+            .bind(&[s(&claim.message_id)])?,
+            db.prepare("SELECT step, state, result FROM delivery_steps WHERE delivery_id = ?1").bind(&[s(delivery_id)])?,
+        ])
+        .await?;
+    let [c, m, u, j] = results.as_slice() else {
+        return Err(Error::Internal(format!("D1 answered {} results to 4 statements", results.len())));
+    };
+    Ok((c.results()?.pop(), m.results()?.pop(), u.results()?, j.results()?))
+}
+
+/// Renews this worker's lease and marks `step` started, in one round trip; `false` (and nothing
+/// written) if the worker no longer holds the lease.
+pub async fn start_step(db: &D1Database, id: &str, owner: &str, lease_seconds: u32, step: &str) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as f64;
-    let result = db
-        .prepare("UPDATE deliveries SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering'")
-        .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0)])?
-        .run()
+    let results = db
+        .batch(vec![
+            db.prepare("UPDATE deliveries SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering'")
+                .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0)])?,
+            db.prepare(
+                "INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) \
+                 SELECT ?1, ?3, 'started', NULL, ?4 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND lease_owner = ?2) \
+                 ON CONFLICT (delivery_id, step) DO UPDATE SET state = 'started', result = NULL, updated_at = excluded.updated_at",
+            )
+            .bind(&[s(id), s(owner), s(step), n(now)])?,
+        ])
         .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
-pub async fn delivery_steps(db: &D1Database, id: &str) -> Result<Vec<StepRow>, Error> {
-    Ok(db
-        .prepare("SELECT step, state, result FROM delivery_steps WHERE delivery_id = ?1")
-        .bind(&[s(id)])?
-        .all()
-        .await?
-        .results::<StepRow>()?)
-}
-
-pub async fn save_step(db: &D1Database, id: &str, step: &str, state: &str, result: Option<&str>) -> Result<StepRow, Error> {
+pub async fn finish_step(db: &D1Database, id: &str, step: &str, result: &str) -> Result<StepRow, Error> {
     let now = worker::Date::now().as_millis() as f64;
     db.prepare(
-        "INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (delivery_id, step) DO UPDATE SET state = excluded.state, result = excluded.result, updated_at = excluded.updated_at",
+        "INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) VALUES (?1, ?2, 'done', ?3, ?4) \
+         ON CONFLICT (delivery_id, step) DO UPDATE SET state = 'done', result = excluded.result, updated_at = excluded.updated_at",
     )
-    .bind(&[s(id), s(step), s(state), opt(result), n(now)])?
+    .bind(&[s(id), s(step), s(result), n(now)])?
     .run()
     .await?;
-    Ok(StepRow { step: step.to_string(), state: state.to_string(), result: result.map(String::from) })
+    Ok(StepRow { step: step.to_string(), state: "done".to_string(), result: Some(result.to_string()) })
 }
 
 /// Where an attempt left the delivery, written together with the conversation's status.

@@ -21,15 +21,15 @@ pub struct Journal {
 }
 
 impl Journal {
-    pub async fn load(db: D1Database, delivery_id: &str, lease_owner: &str, lease_seconds: u32) -> Result<Journal, Failure> {
-        let steps = store::delivery_steps(&db, delivery_id).await.map_err(internal)?;
-        Ok(Journal {
+    /// The journal as `steps` (read with the rest of the attempt's context) left it.
+    pub fn new(db: D1Database, delivery_id: &str, lease_owner: &str, lease_seconds: u32, steps: Vec<store::StepRow>) -> Journal {
+        Journal {
             db,
             delivery_id: delivery_id.to_string(),
             lease_owner: lease_owner.to_string(),
             lease_seconds,
             steps: steps.into_iter().map(|s| (s.step.clone(), s)).collect(),
-        })
+        }
     }
 
     /// The recorded result of a finished step.
@@ -46,18 +46,18 @@ impl Journal {
     /// Marks `step` as about to call out. Renews this worker's lease first; a worker that lost its
     /// lease (it took too long and the sweeper handed the delivery on) stops here.
     pub async fn start(&mut self, step: &str) -> Result<(), Failure> {
-        let renewed = store::renew_lease(&self.db, &self.delivery_id, &self.lease_owner, self.lease_seconds).await.map_err(internal)?;
-        if !renewed {
+        let held = store::start_step(&self.db, &self.delivery_id, &self.lease_owner, self.lease_seconds, step).await.map_err(internal)?;
+        if !held {
             return Err(Failure::retryable("another worker took over this delivery"));
         }
-        let row = store::save_step(&self.db, &self.delivery_id, step, "started", None).await.map_err(internal)?;
+        let row = store::StepRow { step: step.to_string(), state: "started".into(), result: None };
         self.steps.insert(step.to_string(), row);
         Ok(())
     }
 
     pub async fn finish<T: Serialize>(&mut self, step: &str, result: &T) -> Result<(), Failure> {
         let json = serde_json::to_string(result).map_err(|e| Failure::retryable(e.to_string()))?;
-        let row = store::save_step(&self.db, &self.delivery_id, step, "done", Some(&json)).await.map_err(internal)?;
+        let row = store::finish_step(&self.db, &self.delivery_id, step, &json).await.map_err(internal)?;
         self.steps.insert(step.to_string(), row);
         Ok(())
     }

@@ -81,8 +81,8 @@ async fn attempt(env: &Env, delivery_id: &str) -> Next {
     };
     let owner = ids::new_id();
     let now = Date::now().as_millis() as f64;
-    let attempt = match store::claim_delivery(&db, delivery_id, &owner, now, settings.lease_seconds).await {
-        Ok(Some(n)) => n,
+    let claim = match store::claim_delivery(&db, delivery_id, &owner, now, settings.lease_seconds).await {
+        Ok(Some(claim)) => claim,
         // Finished already, or another worker holds it: this message is a duplicate.
         Ok(None) => return Next::Ack,
         Err(e) => {
@@ -90,9 +90,10 @@ async fn attempt(env: &Env, delivery_id: &str) -> Next {
             return Next::RetryIn(settings.retry_base_seconds);
         }
     };
+    let attempt = claim.attempts as u32;
     log::event("delivery_attempt", serde_json::json!({"delivery": delivery_id, "attempt": attempt}));
 
-    let result = run(env, &db, delivery_id, &owner, &settings).await;
+    let result = run(env, &db, &claim, delivery_id, &owner, &settings).await;
     let outcome = match &result {
         Ok(delivered) => {
             let notes = serde_json::to_string(&delivered.notes).unwrap_or_else(|_| "[]".into());
@@ -134,29 +135,32 @@ async fn attempt(env: &Env, delivery_id: &str) -> Next {
     Next::Ack
 }
 
-async fn run(env: &Env, db: &worker::D1Database, delivery_id: &str, owner: &str, settings: &DeliverySettings) -> Result<connectors::Delivered, Failure> {
-    let job = load_job(env, db, delivery_id).await?;
-    let journal_db = env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
-    let mut journal = Journal::load(journal_db, delivery_id, owner, settings.lease_seconds).await?;
-    let connector = connectors::for_site(&job.site);
-    connector.deliver(&job, &mut journal, &Context { env, settings }).await
-}
-
-async fn load_job(env: &Env, db: &worker::D1Database, delivery_id: &str) -> Result<Job, Failure> {
-    let delivery = store::delivery(db, delivery_id).await.map_err(journal::internal)?.ok_or_else(|| Failure::permanent("delivery not found"))?;
+async fn run(
+    env: &Env,
+    db: &worker::D1Database,
+    claim: &store::Claim,
+    delivery_id: &str,
+    owner: &str,
+    settings: &DeliverySettings,
+) -> Result<connectors::Delivered, Failure> {
     let config = config::load(env).map_err(|e| Failure::retryable(format!("{e}")))?;
     let site = config
         .sites
-        .get(&delivery.site)
+        .get(&claim.site)
         .cloned()
-        .ok_or_else(|| Failure::permanent(format!("site `{}` is no longer configured", delivery.site)))?;
-    let conversation = store::conversation(db, &delivery.conversation_id)
-        .await
-        .map_err(journal::internal)?
-        .ok_or_else(|| Failure::permanent("conversation not found"))?;
-    let message = store::message(db, &delivery.message_id).await.map_err(journal::internal)?.ok_or_else(|| Failure::permanent("message not found"))?;
-    let files = store::message_uploads(db, &delivery.message_id).await.map_err(journal::internal)?;
-    Ok(Job { site_id: delivery.site, site, conversation, message, files })
+        .ok_or_else(|| Failure::permanent(format!("site `{}` is no longer configured", claim.site)))?;
+    let (conversation, message, files, steps) = store::delivery_context(db, claim, delivery_id).await.map_err(journal::internal)?;
+    let job = Job {
+        site_id: claim.site.clone(),
+        site,
+        conversation: conversation.ok_or_else(|| Failure::permanent("conversation not found"))?,
+        message: message.ok_or_else(|| Failure::permanent("message not found"))?,
+        files,
+    };
+    let journal_db = env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
+    let mut journal = Journal::new(journal_db, delivery_id, owner, settings.lease_seconds, steps);
+    let connector = connectors::for_site(&job.site);
+    connector.deliver(&job, &mut journal, &Context { env, settings }).await
 }
 
 async fn dead_letter(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
