@@ -20,14 +20,21 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     let secret = token::secret(env)?;
     let db = env.d1("DB")?;
     let fingerprint = fingerprint(&submission);
-    if let Some(key) = &key {
-        if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
-            return replay(&db, &seen, &fingerprint, &secret).await;
+    // A repeated key is found by the insert below failing on the key's primary key, so that the
+    // common case (a new key) costs no extra round trip. A replay would be refused here (its
+    // files already belong to the first request's message), so a refusal looks for the key first.
+    let refused = match validate_submission(&submission, &site.config.limits()) {
+        Err(fields) => Some(Error::Validation(fields)),
+        Ok(()) => check_attachments(&store::upload_claims(&db, &submission.attachments).await?, &submission.attachments, &site.id).err(),
+    };
+    if let Some(refusal) = refused {
+        if let Some(key) = &key {
+            if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+                return replay(&db, &seen, &fingerprint, &secret).await;
+            }
         }
+        return Err(refusal);
     }
-
-    validate_submission(&submission, &site.config.limits()).map_err(Error::Validation)?;
-    check_attachments(&store::upload_claims(&db, &submission.attachments).await?, &submission.attachments, &site.id)?;
 
     let settings = crate::config::load(env)?.delivery.clone();
     let now = Date::now().as_millis() as f64;

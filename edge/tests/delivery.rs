@@ -249,8 +249,21 @@ fn idempotent_replays_create_nothing() {
     });
     assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
 
+    // A replay with files: the files already belong to the first request's message, and the
+    // replay still answers as the first request did.
+    let file = upload_for("helpscout", "once.bin", &bytes(3000, 5));
+    let with_file = form("With a file, twice", vec![file]);
+    let file_key = format!("file-{}", std::process::id());
+    let a = accept(&with_file, Some(&file_key));
+    let b = accept(&with_file, Some(&file_key));
+    assert_eq!(a.id, b.id);
+
     wait_for_status(&first, DeliveryStatus::Delivered, Duration::from_secs(60));
     assert_eq!(fake().conversations_tagged(&tag(&first.reference)).len(), 1);
+    wait_for_status(&a, DeliveryStatus::Delivered, Duration::from_secs(60));
+    let delivered = fake().conversations_tagged(&tag(&a.reference));
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].threads[0].attachments.len(), 1);
 }
 
 #[test]
