@@ -89,7 +89,7 @@ fn form(subject: &str, attachments: Vec<String>) -> serde_json::Value {
     json!({
         "name": "Ada King Lovelace", "email": "ada@example.org", "subject": subject,
         "message": "Hello <script>alert(1)</script>\n<img src=x onerror=alert(2)> & goodbye",
-        "fields": {"order_id": "<b>A-17</b>"}, "attachments": attachments,
+        "fields": {"order_id": "<b>A-17</b>", "gift_note": "<i>for mum</i>"}, "attachments": attachments,
     })
 }
 
@@ -114,7 +114,11 @@ fn a_submission_with_three_files_arrives_once_with_identical_bytes_and_escaped_t
     assert!(thread.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", thread.text);
     assert!(thread.text.contains("&lt;img src=x onerror=alert(2)&gt; &amp; goodbye"));
     assert!(!thread.text.contains("<script") && !thread.text.contains("<img"));
-    assert!(thread.text.contains("<b>order_id</b>: &lt;b&gt;A-17&lt;/b&gt;"), "custom fields as a readable, escaped block");
+    // A field Help Scout has a place for goes there, as plain text; the others in a readable,
+    // escaped block under the message.
+    assert_eq!(conversation.fields, vec![(7001, "<b>A-17</b>".to_string())]);
+    assert!(!thread.text.contains("order_id"));
+    assert!(thread.text.contains("<b>gift_note</b>: &lt;i&gt;for mum&lt;/i&gt;"), "{}", thread.text);
     assert_eq!(thread.attachments.len(), 3);
     for (i, (got, want)) in thread.attachments.iter().zip(&files).enumerate() {
         assert_eq!(got.file_name, format!("file-{i}.bin"));

@@ -87,6 +87,10 @@ pub struct HelpScoutConfig {
     pub client_id_secret: String,
     #[serde(default = "HelpScoutConfig::default_client_secret_secret")]
     pub client_secret_secret: String,
+    /// The site's custom fields that have a Help Scout custom field: form key → Help Scout field
+    /// id (Manage → Company → Custom Fields). Others go in a readable block under the message.
+    #[serde(default)]
+    pub fields: BTreeMap<String, u64>,
 }
 
 impl HelpScoutConfig {

@@ -5,7 +5,7 @@
 //! carries the tag `porthole-<reference>`: Help Scout has no idempotency key, so when a create's
 //! answer was lost the connector lists conversations with that tag before creating again.
 
-use super::{html_body, secret, split_name, Connector, Context, Delivered, Job};
+use super::{fields, html_body, secret, split_name, Connector, Context, Delivered, Job};
 use crate::delivery::journal::{internal, Journal};
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, Call, Reply};
@@ -140,15 +140,24 @@ impl Api<'_> {
     async fn create(&self, tag: &str) -> Result<u64, Failure> {
         let c = &self.job.conversation;
         let (first, last) = split_name(&c.name);
-        let body = json!({
+        // Custom field values are plain text in Help Scout: not escaped, unlike the thread's HTML.
+        let custom: Vec<Value> = fields(self.job)
+            .iter()
+            .filter_map(|(key, value)| self.config.fields.get(key).map(|id| json!({"id": id, "value": value})))
+            .collect();
+        let text = html_body(self.job, |key| self.config.fields.contains_key(key));
+        let mut body = json!({
             "subject": c.subject,
             "customer": {"email": c.email, "firstName": truncate(&first, 40), "lastName": truncate(&last, 40)},
             "mailboxId": self.config.mailbox_id,
             "type": "email",
             "status": "active",
             "tags": [tag],
-            "threads": [{"type": "customer", "customer": {"email": c.email}, "text": html_body(self.job)}],
+            "threads": [{"type": "customer", "customer": {"email": c.email}, "text": text}],
         });
+        if !custom.is_empty() {
+            body["fields"] = Value::Array(custom);
+        }
         let reply = self.call(Method::Post, "/v2/conversations", Some(body)).await?;
         if !reply.ok() {
             return Err(fail(&reply));

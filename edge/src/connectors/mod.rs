@@ -64,13 +64,18 @@ pub fn split_name(full: &str) -> (String, String) {
     }
 }
 
-/// The visitor's message with its custom fields and the page it came from, as escaped HTML.
-pub fn html_body(job: &Job) -> String {
+/// The visitor's custom fields, by key.
+pub fn fields(job: &Job) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(&job.conversation.fields_json).unwrap_or_default()
+}
+
+/// The visitor's message, then the custom fields the helpdesk has no place for (`placed` says
+/// which it has) and the page it came from, as escaped HTML.
+pub fn html_body(job: &Job, placed: impl Fn(&str) -> bool) -> String {
     use crate::escape::{html, html_paragraphs};
     let mut body = html_paragraphs(&job.message.body);
-    let fields: std::collections::BTreeMap<String, String> = serde_json::from_str(&job.conversation.fields_json).unwrap_or_default();
     body.push_str("\n<hr>\n<p>");
-    for (key, value) in &fields {
+    for (key, value) in fields(job).iter().filter(|(key, _)| !placed(key)) {
         body.push_str(&format!("<b>{}</b>: {}<br>\n", html(key), html_paragraphs(value)));
     }
     if let Some(url) = &job.conversation.page_url {

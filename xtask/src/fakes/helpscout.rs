@@ -53,6 +53,8 @@ pub struct Conversation {
     pub subject: String,
     pub customer: Value,
     pub tags: Vec<String>,
+    /// Custom field id → value.
+    pub fields: Vec<(u64, String)>,
     pub threads: Vec<Thread>,
 }
 
@@ -304,6 +306,11 @@ impl FakeHelpScout {
         if body["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| !t.is_string())) {
             problems.push(("tags", "must be strings"));
         }
+        let fields: Vec<(u64, String)> =
+            body["fields"].as_array().into_iter().flatten().filter_map(|f| Some((f["id"].as_u64()?, f["value"].as_str()?.to_string()))).collect();
+        if body["fields"].as_array().is_some_and(|f| f.len() != fields.len()) || (!body["fields"].is_null() && !body["fields"].is_array()) {
+            problems.push(("fields", "each custom field needs a numeric id and a string value"));
+        }
         if !problems.is_empty() {
             return error(400, "Bad request", &problems);
         }
@@ -323,6 +330,7 @@ impl FakeHelpScout {
             subject: body["subject"].as_str().unwrap_or("").into(),
             customer: body["customer"].clone(),
             tags: body["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(String::from)).collect(),
+            fields,
             threads,
         });
         Answer {
