@@ -14,6 +14,9 @@ CREATE TABLE deliveries (
   connector       TEXT NOT NULL,
   status          TEXT NOT NULL CHECK (status IN ('queued', 'delivering', 'delivered', 'failed')),
   attempts        INTEGER NOT NULL DEFAULT 0,
+  -- The token of the one queue message that may start the next attempt; older messages for this
+  -- delivery (duplicates, superseded retries) find another token and are dropped.
+  job             TEXT NOT NULL,
   -- Who holds the delivery now, and until when; past it, the sweeper hands it to another worker.
   lease_owner     TEXT,
   lease_until     INTEGER NOT NULL DEFAULT 0,

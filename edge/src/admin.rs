@@ -34,14 +34,15 @@ pub async fn retry(req: &Request, env: &Env, id: &str) -> Result<Response, Error
     require_operator(req, env)?;
     let db = env.d1("DB")?;
     let lease = config::load(env)?.delivery.lease_seconds as f64 * 1000.0;
-    if !store::requeue_failed(&db, id, Date::now().as_millis() as f64 + lease).await? {
+    let job = crate::ids::new_id();
+    if !store::requeue_failed(&db, id, &job, Date::now().as_millis() as f64 + lease).await? {
         return match store::delivery(&db, id).await? {
             None => Err(Error::NotFound),
             Some(d) => Err(Error::NotRetryable(d.status)),
         };
     }
     log::event("delivery_retry_requested", serde_json::json!({"delivery": id}));
-    if let Err(e) = delivery::enqueue(env, id).await {
+    if let Err(e) = delivery::enqueue(env, id, &job, 0).await {
         log::error("enqueue_failed", &format!("{id}: {e:?}"));
     }
     let row = store::delivery(&db, id).await?.ok_or(Error::NotFound)?;

@@ -61,6 +61,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
 
     let delivery = NewDelivery {
         id: ids::new_id(),
+        job: ids::new_id(),
         connector: site.config.connector.kind().to_string(),
         lease_until: now + settings.lease_seconds as f64 * 1000.0,
     };
@@ -85,15 +86,17 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         match db.batch(store::create_conversation_statements(&db, &new)?).await {
             Ok(_) => break,
             Err(e) => {
+                // Another request with the same key won a race: answer as it did. Checked before
+                // the error's cause, which may be its claim on the same files.
+                if let Some(key) = &key {
+                    if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+                        return replay(&db, &seen, &fingerprint, &secret).await;
+                    }
+                }
                 let text = e.to_string();
                 if text.contains("conversations.reference") && attempts < 3 {
                     attempts += 1;
                     conversation.reference = ids::new_reference();
-                } else if text.contains("idempotency_keys") {
-                    // The same key raced in from a second request, which won: answer as it did.
-                    let key = key.as_deref().unwrap_or_default();
-                    let seen = store::idempotency_key(&db, &site.id, key).await?.ok_or_else(|| Error::Internal(text.clone()))?;
-                    return replay(&db, &seen, &fingerprint, &secret).await;
                 } else if text.contains("message_attachments") || text.contains("FOREIGN KEY") {
                     // Another submission claimed a file first, or it was cleaned up meanwhile.
                     return Err(Error::UnknownAttachment);
@@ -110,7 +113,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     );
     // Stored is accepted: if the queue cannot be reached now, the sweeper enqueues it once the
     // delivery's lease runs out.
-    if let Err(e) = delivery::enqueue(env, &delivery.id).await {
+    if let Err(e) = delivery::enqueue(env, &delivery.id, &delivery.job, 0).await {
         log::error("enqueue_failed", &format!("{}: {e:?}", delivery.id));
     }
     http::json(202, &accepted(&id, &conversation.reference, DeliveryStatus::Queued, &secret))

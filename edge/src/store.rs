@@ -68,6 +68,8 @@ pub struct NewConversation<'a> {
 
 pub struct NewDelivery {
     pub id: String,
+    /// The token its first queue message carries.
+    pub job: String,
     pub connector: String,
     /// Until then the queue owns it; past it, the sweeper re-enqueues it.
     pub lease_until: f64,
@@ -194,10 +196,10 @@ pub fn create_conversation_statements(db: &D1Database, new: &NewConversation) ->
     let d = new.delivery;
     statements.push(
         db.prepare(
-            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, lease_until, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7)",
+            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?8)",
         )
-        .bind(&[s(&d.id), s(&c.id), s(&m.id), s(&c.site), s(&d.connector), n(d.lease_until), n(c.created_at)])?,
+        .bind(&[s(&d.id), s(&c.id), s(&m.id), s(&c.site), s(&d.connector), s(&d.job), n(d.lease_until), n(c.created_at)])?,
     );
     if let Some(k) = new.idempotency {
         statements.push(
@@ -265,15 +267,15 @@ pub struct Claim {
 /// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out; `None` if
 /// it is finished or another worker holds it. One round trip: the conversation's status follows
 /// only if this worker got the lease.
-pub async fn claim_delivery(db: &D1Database, id: &str, owner: &str, now: f64, lease_seconds: u32) -> Result<Option<Claim>, Error> {
+pub async fn claim_delivery(db: &D1Database, id: &str, job: &str, owner: &str, now: f64, lease_seconds: u32) -> Result<Option<Claim>, Error> {
     let results = db
         .batch(vec![
             db.prepare(
                 "UPDATE deliveries SET status = 'delivering', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
-                 WHERE id = ?1 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) \
+                 WHERE id = ?1 AND job = ?5 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) \
                  RETURNING attempts, conversation_id, message_id, site",
             )
-            .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now)])?,
+            .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now), s(job)])?,
             db.prepare(
                 "UPDATE conversations SET status = 'delivering' WHERE status = 'queued' AND id = \
                  (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering')",
@@ -344,8 +346,8 @@ pub async fn finish_step(db: &D1Database, id: &str, step: &str, result: &str) ->
 /// Where an attempt left the delivery, written together with the conversation's status.
 pub enum Settled<'a> {
     Delivered { helpdesk_ref: &'a str, notes: &'a str },
-    /// Back in the queue; the sweeper leaves it alone until `lease_until`.
-    Retry { error: &'a str, lease_until: f64 },
+    /// Back in the queue under a new job token; the sweeper leaves it alone until `lease_until`.
+    Retry { error: &'a str, lease_until: f64, job: &'a str },
     Failed { error: &'a str },
 }
 
@@ -359,18 +361,20 @@ pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Se
                  lease_until = 0, updated_at = ?5 WHERE id = ?1 AND lease_owner = ?2",
             )
             .bind(&[s(id), s(owner), s(helpdesk_ref), s(notes), n(now)])?,
+            // Only if the update above was this worker's: a worker that lost its lease must not
+            // overwrite the reference the lease holder recorded.
             db.prepare(
-                "UPDATE conversations SET status = 'delivered', helpdesk_ref = ?2 \
-                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'delivered')",
+                "UPDATE conversations SET status = 'delivered', helpdesk_ref = ?2 WHERE id = \
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'delivered' AND helpdesk_ref = ?2 AND updated_at = ?3)",
             )
-            .bind(&[s(id), s(helpdesk_ref)])?,
+            .bind(&[s(id), s(helpdesk_ref), n(now)])?,
         ),
-        Settled::Retry { error, lease_until } => (
+        Settled::Retry { error, lease_until, job } => (
             db.prepare(
-                "UPDATE deliveries SET status = 'queued', last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5 \
+                "UPDATE deliveries SET status = 'queued', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5 \
                  WHERE id = ?1 AND lease_owner = ?2",
             )
-            .bind(&[s(id), s(owner), s(error), n(lease_until), n(now)])?,
+            .bind(&[s(id), s(owner), s(error), n(lease_until), n(now), s(job)])?,
             db.prepare(
                 "UPDATE conversations SET status = 'queued' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued') AND status = 'delivering'",
@@ -396,15 +400,15 @@ pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Se
 
 /// An operator's retry: a failed delivery starts over with a fresh attempt count. Its journal is
 /// kept, so steps that succeeded are not repeated.
-pub async fn requeue_failed(db: &D1Database, id: &str, lease_until: f64) -> Result<bool, Error> {
+pub async fn requeue_failed(db: &D1Database, id: &str, job: &str, lease_until: f64) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as f64;
     let results = db
         .batch(vec![
             db.prepare(
-                "UPDATE deliveries SET status = 'queued', attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
+                "UPDATE deliveries SET status = 'queued', job = ?4, attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
                  WHERE id = ?1 AND status = 'failed'",
             )
-            .bind(&[s(id), n(lease_until), n(now)])?,
+            .bind(&[s(id), n(lease_until), n(now), s(job)])?,
             db.prepare(
                 "UPDATE conversations SET status = 'queued' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued')",
@@ -431,14 +435,19 @@ pub async fn stale_deliveries(db: &D1Database, now: f64, limit: u32) -> Result<V
         .results::<StaleDelivery>()?)
 }
 
-/// Gives a stale queued delivery a new lease before it is re-enqueued, so the next sweep does not
-/// enqueue it again while the first message is on its way.
-pub async fn extend_queued_lease(db: &D1Database, id: &str, lease_until: f64) -> Result<(), Error> {
-    db.prepare("UPDATE deliveries SET lease_until = ?2 WHERE id = ?1 AND status = 'queued'")
-        .bind(&[s(id), n(lease_until)])?
+/// Hands a stale delivery a new job token and lease before it is re-enqueued: any older message
+/// for it is then dropped, and the next sweep leaves it alone while this one is on its way.
+/// `false` if it was no longer stale.
+pub async fn rejob_stale(db: &D1Database, id: &str, job: &str, now: f64, lease_until: f64) -> Result<bool, Error> {
+    let result = db
+        .prepare(
+            "UPDATE deliveries SET job = ?2, status = 'queued', lease_owner = NULL, lease_until = ?4 \
+             WHERE id = ?1 AND status IN ('queued', 'delivering') AND lease_until < ?3",
+        )
+        .bind(&[s(id), s(job), n(now), n(lease_until)])?
         .run()
         .await?;
-    Ok(())
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
 pub async fn delete_idempotency_keys_before(db: &D1Database, before: f64) -> Result<(), Error> {

@@ -261,6 +261,16 @@ fn idempotent_replays_create_nothing() {
     let a = accept(&with_file, Some(&file_key));
     let b = accept(&with_file, Some(&file_key));
     assert_eq!(a.id, b.id);
+    // Racing duplicates with a file: the losers' claim on the file fails, and they still get the
+    // winner's answer, not a 422.
+    let raced_file = upload_for("helpscout", "raced.bin", &bytes(2000, 6));
+    let raced_body = form("Raced with a file", vec![raced_file]);
+    let raced_key = format!("raced-file-{}", std::process::id());
+    let raced: Vec<String> = std::thread::scope(|scope| {
+        let hs: Vec<_> = (0..5).map(|_| scope.spawn(|| accept(&raced_body, Some(&raced_key)).id)).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(raced.windows(2).all(|w| w[0] == w[1]), "{raced:?}");
 
     wait_for_status(&first, DeliveryStatus::Delivered, Duration::from_secs(60));
     assert_eq!(fake().conversations_tagged(&tag(&first.reference)).len(), 1);

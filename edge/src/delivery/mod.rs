@@ -16,7 +16,7 @@ use journal::Journal;
 use porthole_shared::config::DeliverySettings;
 use retry::{backoff_seconds, Failure};
 use serde::{Deserialize, Serialize};
-use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+use worker::{Date, Env, MessageBatch, MessageBuilder, MessageExt, QueueRetryOptionsBuilder};
 
 pub const QUEUE: &str = "DELIVERIES";
 pub const DEAD_LETTERS: &str = "DEAD_LETTERS";
@@ -24,6 +24,8 @@ pub const DEAD_LETTERS: &str = "DEAD_LETTERS";
 #[derive(Debug, Serialize, Deserialize)]
 pub struct QueueJob {
     pub delivery: String,
+    /// Must match the delivery's current job token, or the message is stale and dropped.
+    pub job: String,
 }
 
 /// What to do with the queue message after an attempt.
@@ -32,8 +34,9 @@ enum Next {
     RetryIn(u32),
 }
 
-pub async fn enqueue(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
-    env.queue(QUEUE)?.send(QueueJob { delivery: delivery_id.to_string() }).await?;
+pub async fn enqueue(env: &Env, delivery_id: &str, job: &str, delay_seconds: u32) -> Result<(), crate::error::Error> {
+    let message = QueueJob { delivery: delivery_id.to_string(), job: job.to_string() };
+    env.queue(QUEUE)?.send(MessageBuilder::new(message).delay_seconds(delay_seconds).build()).await?;
     Ok(())
 }
 
@@ -55,16 +58,21 @@ pub async fn consume(batch: MessageBatch<QueueJob>, env: &Env) {
         }
         return;
     }
-    let work = messages.iter().map(|message| async move {
-        match attempt(env, &message.body().delivery).await {
-            Next::Ack => message.ack(),
-            Next::RetryIn(seconds) => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build()),
-        }
-    });
-    futures_util::future::join_all(work).await;
+    // A few at a time: a helpdesk upload holds a file of up to 10 MB several times over in
+    // memory, and an isolate has 128 MB.
+    use futures_util::StreamExt;
+    futures_util::stream::iter(messages.iter())
+        .for_each_concurrent(3, |message| async move {
+            let job = message.body();
+            match attempt(env, &job.delivery, &job.job).await {
+                Next::Ack => message.ack(),
+                Next::RetryIn(seconds) => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build()),
+            }
+        })
+        .await;
 }
 
-async fn attempt(env: &Env, delivery_id: &str) -> Next {
+async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
     let settings = match config::load(env) {
         Ok(c) => c.delivery.clone(),
         Err(e) => {
@@ -81,9 +89,9 @@ async fn attempt(env: &Env, delivery_id: &str) -> Next {
     };
     let owner = ids::new_id();
     let now = Date::now().as_millis() as f64;
-    let claim = match store::claim_delivery(&db, delivery_id, &owner, now, settings.lease_seconds).await {
+    let claim = match store::claim_delivery(&db, delivery_id, job, &owner, now, settings.lease_seconds).await {
         Ok(Some(claim)) => claim,
-        // Finished already, or another worker holds it: this message is a duplicate.
+        // Finished, held by another worker, or this message was superseded: nothing to do.
         Ok(None) => return Next::Ack,
         Err(e) => {
             log::error("delivery_claim", &format!("{delivery_id}: {e:?}"));
@@ -93,7 +101,12 @@ async fn attempt(env: &Env, delivery_id: &str) -> Next {
     let attempt = claim.attempts as u32;
     log::event("delivery_attempt", serde_json::json!({"delivery": delivery_id, "attempt": attempt}));
 
-    let result = run(env, &db, &claim, delivery_id, &owner, &settings).await;
+    // Attempts that never reported back (the worker died) count too: past the limit, stop here.
+    let result = if attempt > settings.max_attempts {
+        Err(Failure::retryable("the worker stopped before finishing the attempt"))
+    } else {
+        run(env, &db, &claim, delivery_id, &owner, &settings).await
+    };
     let outcome = match &result {
         Ok(delivered) => {
             let notes = serde_json::to_string(&delivered.notes).unwrap_or_else(|_| "[]".into());
@@ -111,8 +124,12 @@ async fn attempt(env: &Env, delivery_id: &str) -> Next {
             let error = format!("gave up after {attempt} attempts: {reason}");
             log::event("delivery_failed", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": error}));
             let settled = store::settle_delivery(&db, delivery_id, &owner, store::Settled::Failed { error: &error }).await;
-            if let Err(e) = dead_letter(env, delivery_id).await {
-                log::error("delivery_dead_letter", &format!("{delivery_id}: {e:?}"));
+            // Only the lease holder's verdict counts: a worker that lost its lease must not
+            // dead-letter a delivery another worker may still finish.
+            if matches!(settled, Ok(true)) {
+                if let Err(e) = dead_letter(env, delivery_id).await {
+                    log::error("delivery_dead_letter", &format!("{delivery_id}: {e:?}"));
+                }
             }
             settled
         }
@@ -120,9 +137,14 @@ async fn attempt(env: &Env, delivery_id: &str) -> Next {
             let delay = backoff_seconds(attempt, &settings, *retry_after, random_unit());
             log::event("delivery_retry", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}));
             let lease_until = Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
-            let settled = store::settle_delivery(&db, delivery_id, &owner, store::Settled::Retry { error: reason, lease_until }).await;
+            let next_job = ids::new_id();
+            let settled = store::settle_delivery(&db, delivery_id, &owner, store::Settled::Retry { error: reason, lease_until, job: &next_job }).await;
             if matches!(settled, Ok(true)) {
-                return Next::RetryIn(delay);
+                // The retry travels as a new message with the new token; should sending it fail,
+                // the sweeper sends one when the lease runs out.
+                if let Err(e) = enqueue(env, delivery_id, &next_job, delay).await {
+                    log::error("enqueue_failed", &format!("{delivery_id}: {e:?}"));
+                }
             }
             settled
         }
@@ -164,7 +186,7 @@ async fn run(
 }
 
 async fn dead_letter(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
-    env.queue(DEAD_LETTERS)?.send(QueueJob { delivery: delivery_id.to_string() }).await?;
+    env.queue(DEAD_LETTERS)?.send(QueueJob { delivery: delivery_id.to_string(), job: String::new() }).await?;
     Ok(())
 }
 
@@ -181,8 +203,10 @@ pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
     let now = Date::now().as_millis() as f64;
     let stale = store::stale_deliveries(&db, now, 500).await?;
     for d in &stale {
-        store::extend_queued_lease(&db, &d.id, now + settings.lease_seconds as f64 * 1000.0).await?;
-        enqueue(env, &d.id).await?;
+        let job = ids::new_id();
+        if store::rejob_stale(&db, &d.id, &job, now, now + settings.lease_seconds as f64 * 1000.0).await? {
+            enqueue(env, &d.id, &job, 0).await?;
+        }
     }
     if !stale.is_empty() {
         log::event("deliveries_swept", serde_json::json!({"requeued": stale.len()}));
