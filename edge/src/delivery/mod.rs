@@ -40,7 +40,7 @@ pub async fn enqueue(env: &Env, delivery_id: &str, job: &str, delay_seconds: u32
     Ok(())
 }
 
-/// The queue consumer. Messages of a batch are worked concurrently; each one's outcome is decided
+/// The queue consumer. Messages of a batch are worked a few at a time; each one's outcome is decided
 /// by its own delivery, never by the batch.
 pub async fn consume(batch: MessageBatch<QueueJob>, env: &Env) {
     let messages = match batch.messages() {
