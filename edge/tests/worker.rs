@@ -41,6 +41,8 @@ fn uploaded_bytes_come_back_from_the_inbox_identical() {
     );
     assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
     let created: ConversationAccepted = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(created.status, DeliveryStatus::Queued, "accepted, not yet delivered");
+    assert_eq!(created.status_url, format!("/v1/conversations/{}/status", created.id));
 
     let conversation = inbox().into_iter().find(|c| c.id == created.id).expect("in the inbox");
     assert_eq!(conversation.reference, created.reference);
