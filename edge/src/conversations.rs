@@ -36,7 +36,6 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         return Err(refusal);
     }
 
-    let settings = crate::config::load(env)?.delivery.clone();
     let now = Date::now().as_millis() as f64;
     let id = ids::new_id();
     let mut conversation = ConversationRow {
@@ -63,7 +62,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         id: ids::new_id(),
         job: ids::new_id(),
         connector: site.config.connector.kind().to_string(),
-        lease_until: now + settings.lease_seconds as f64 * 1000.0,
+        lease_until: now + site.delivery.lease_seconds as f64 * 1000.0,
     };
     let idempotency = key.as_ref().map(|key| IdempotencyRow {
         site: site.id.clone(),

@@ -2,7 +2,7 @@
 
 use crate::config;
 use crate::error::Error;
-use porthole_shared::config::{PortholeConfig, SiteConfig};
+use porthole_shared::config::{DeliverySettings, PortholeConfig, SiteConfig};
 use std::rc::Rc;
 use worker::Env;
 
@@ -12,6 +12,8 @@ pub struct Site {
     pub id: String,
     pub config: SiteConfig,
     pub origin: String,
+    /// From the same configuration, so a request reads it once.
+    pub delivery: DeliverySettings,
 }
 
 pub fn resolve(env: &Env, id: &str, origin: Option<&str>) -> Result<Site, Error> {
@@ -26,7 +28,7 @@ pub fn check(config: &PortholeConfig, id: &str, origin: Option<&str>) -> Result<
     let site = config.sites.get(id).ok_or_else(|| Error::SiteNotFound(id.to_string()))?;
     match origin {
         Some(origin) if site.allows_origin(origin) => {
-            Ok(Site { id: id.to_string(), config: site.clone(), origin: origin.to_string() })
+            Ok(Site { id: id.to_string(), config: site.clone(), origin: origin.to_string(), delivery: config.delivery.clone() })
         }
         _ => Err(Error::OriginNotAllowed),
     }

@@ -13,7 +13,7 @@ pub mod retry;
 use crate::connectors::{self, Context, Job};
 use crate::{config, ids, log, store};
 use journal::Journal;
-use porthole_shared::config::DeliverySettings;
+use porthole_shared::config::PortholeConfig;
 use retry::{backoff_seconds, Failure};
 use serde::{Deserialize, Serialize};
 use worker::{Date, Env, MessageBatch, MessageBuilder, MessageExt, QueueRetryOptionsBuilder};
@@ -73,13 +73,14 @@ pub async fn consume(batch: MessageBatch<QueueJob>, env: &Env) {
 }
 
 async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
-    let settings = match config::load(env) {
-        Ok(c) => c.delivery.clone(),
+    let config = match config::load(env) {
+        Ok(c) => c,
         Err(e) => {
             log::error("delivery_config", &format!("{e}"));
             return Next::RetryIn(60);
         }
     };
+    let settings = &config.delivery;
     let db = match env.d1("DB") {
         Ok(db) => db,
         Err(e) => {
@@ -105,7 +106,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
     let result = if attempt > settings.max_attempts {
         Err(Failure::retryable("the worker stopped before finishing the attempt"))
     } else {
-        run(env, &db, &claim, delivery_id, &owner, &settings).await
+        run(env, &db, &config, &claim, delivery_id, &owner).await
     };
     let outcome = match &result {
         Ok(delivered) => {
@@ -134,7 +135,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
             settled
         }
         Err(Failure::Retryable { reason, retry_after }) => {
-            let delay = backoff_seconds(attempt, &settings, *retry_after, random_unit());
+            let delay = backoff_seconds(attempt, settings, *retry_after, random_unit());
             log::event("delivery_retry", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}));
             let lease_until = Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
             let next_job = ids::new_id();
@@ -160,12 +161,12 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
 async fn run(
     env: &Env,
     db: &worker::D1Database,
+    config: &PortholeConfig,
     claim: &store::Claim,
     delivery_id: &str,
     owner: &str,
-    settings: &DeliverySettings,
 ) -> Result<connectors::Delivered, Failure> {
-    let config = config::load(env).map_err(|e| Failure::retryable(format!("{e}")))?;
+    let settings = &config.delivery;
     let site = config
         .sites
         .get(&claim.site)

@@ -12,12 +12,6 @@ pub enum Failure {
 }
 
 impl Failure {
-    pub fn reason(&self) -> &str {
-        match self {
-            Failure::Retryable { reason, .. } | Failure::Permanent { reason } => reason,
-        }
-    }
-
     pub fn retryable(reason: impl Into<String>) -> Failure {
         Failure::Retryable { reason: reason.into(), retry_after: None }
     }
