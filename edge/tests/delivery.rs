@@ -15,7 +15,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 fn fake() -> &'static FakeHelpScout {
     static FAKE: OnceLock<FakeHelpScout> = OnceLock::new();
-    FAKE.get_or_init(|| FakeHelpScout::start(18791))
+    FAKE.get_or_init(|| xtask::fakes::helpscout::HelpScout::start(18791))
 }
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {

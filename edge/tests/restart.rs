@@ -4,11 +4,11 @@
 
 mod common;
 
+use xtask::fakes::helpscout::HelpScout;
 use common::{bytes, call_at, SITE_ORIGIN};
 use porthole_shared::{ConversationAccepted, ConversationStatus, DeliveryStatus};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use xtask::fakes::helpscout::FakeHelpScout;
 use xtask::wrangler::{Options, Worker};
 use xtask::{config, root, test};
 
@@ -36,7 +36,7 @@ fn start_worker() -> Worker {
 #[test]
 fn a_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing() {
     let _ = std::fs::remove_dir_all(root().join("target/restart-state"));
-    let fake = FakeHelpScout::start(FAKE_PORT);
+    let fake = HelpScout::start(FAKE_PORT);
     // A slow helpdesk (each answer a second after the work, inside the connector's 1.5 s timeout),
     // so that deliveries are in flight when the Worker dies.
     fake.set_delay(1_000);

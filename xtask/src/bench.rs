@@ -236,8 +236,7 @@ fn browser_open(report: &mut String) -> Result {
 
 /// Accepted (the 202 arrived) to recorded by the fake Help Scout, through the real queue.
 fn delivery_lag(report: &mut String, edge: &str) -> Result {
-    use crate::fakes::helpscout::FakeHelpScout;
-    let fake = FakeHelpScout::start(18791);
+    let fake = crate::fakes::helpscout::HelpScout::start(18791);
     // Lag means the helpdesk's delay, not a backlog: let the deliveries queued above finish first.
     drain(edge)?;
     let _ = writeln!(

@@ -3,31 +3,18 @@
 //! injects faults on command: error statuses, 429 with X-RateLimit-Retry-After, answers slower
 //! than the connector waits, and "act, then drop the connection without answering".
 
+pub use super::server::Fault;
+use super::server::{form_urlencoded, Answer, Request, Server, Vendor};
 use base64::Engine;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Instant;
 
 pub const CLIENT_ID: &str = "test-client-id";
 pub const CLIENT_SECRET: &str = "test-client-secret";
 pub const MAILBOX_ID: u64 = 4242;
 /// Help Scout's per-attachment limit.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Fault {
-    /// Answer with this status without doing anything.
-    Status(u16),
-    /// 429 with `X-RateLimit-Retry-After: n`.
-    RateLimited(u32),
-    /// Do the work, then answer only after this many milliseconds (past the connector's timeout).
-    Slow(u64),
-    /// Do the work, then close the connection without a word: the answer is lost.
-    Drop,
-}
 
 #[derive(Debug, Clone)]
 pub struct Attachment {
@@ -64,45 +51,18 @@ struct State {
     tokens: Vec<String>,
     token_grants: usize,
     conversations: Vec<Conversation>,
-    forced: VecDeque<Fault>,
-    fault_rate: f64,
-    rng: u64,
     /// Every create answers this (status, message) until cleared: an account problem.
     refuse_creates: Option<(u16, String)>,
-    faults_injected: Vec<Fault>,
-    requests: usize,
-    /// Every answer waits this long after the work is done: a helpdesk under load.
-    delay_ms: u64,
 }
 
-#[derive(Clone)]
-pub struct FakeHelpScout {
-    state: Arc<Mutex<State>>,
-    pub port: u16,
+pub struct HelpScout {
+    state: Mutex<State>,
 }
 
-struct Request {
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-}
+pub type FakeHelpScout = Server<HelpScout>;
 
 fn answer(status: u16, body: Value) -> Answer {
-    Answer { status, headers: vec![("Content-Type", "application/json".into())], body: body.to_string() }
+    Answer::json(status, body)
 }
 
 fn error(status: u16, message: &str, errors: &[(&str, &str)]) -> Answer {
@@ -110,41 +70,21 @@ fn error(status: u16, message: &str, errors: &[(&str, &str)]) -> Answer {
     answer(status, json!({"logRef": "fake", "message": message, "_embedded": {"errors": errors}}))
 }
 
-impl FakeHelpScout {
+impl Vendor for HelpScout {
+    fn handle(&self, r: &Request) -> Answer {
+        self.route(r)
+    }
+    fn error(&self, status: u16, message: &str) -> Answer {
+        error(status, message, &[])
+    }
+    fn retry_header(&self) -> &'static str {
+        "X-RateLimit-Retry-After"
+    }
+}
+
+impl HelpScout {
     pub fn start(port: u16) -> FakeHelpScout {
-        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| panic!("fake Help Scout cannot listen on {port}: {e}"));
-        let fake = FakeHelpScout { state: Arc::new(Mutex::new(State { next_id: 1000, rng: 0x9E37_79B9_7F4A_7C15, ..State::default() })), port };
-        let server = fake.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let server = server.clone();
-                std::thread::spawn(move || server.serve(stream));
-            }
-        });
-        fake
-    }
-
-    /// From now on, each request is faulted with this probability (a mix of every kind).
-    pub fn set_fault_rate(&self, rate: f64) {
-        self.state.lock().unwrap().fault_rate = rate;
-    }
-
-    /// The next requests get these faults, in order.
-    pub fn force(&self, faults: &[Fault]) {
-        self.state.lock().unwrap().forced.extend(faults.iter().copied());
-    }
-
-    /// Every answer from now on comes this many milliseconds after the work is done.
-    pub fn set_delay(&self, ms: u64) {
-        self.state.lock().unwrap().delay_ms = ms;
-    }
-
-    /// Forgets the forced faults not yet used; returns how many there were.
-    pub fn clear_forced(&self) -> usize {
-        let mut s = self.state.lock().unwrap();
-        let n = s.forced.len();
-        s.forced.clear();
-        n
+        Server::start("Help Scout", port, HelpScout { state: Mutex::new(State { next_id: 1000, ..State::default() }) })
     }
 
     pub fn refuse_creates(&self, refusal: Option<(u16, &str)>) {
@@ -160,10 +100,6 @@ impl FakeHelpScout {
         self.state.lock().unwrap().token_grants
     }
 
-    pub fn faults_injected(&self) -> Vec<Fault> {
-        self.state.lock().unwrap().faults_injected.clone()
-    }
-
     pub fn conversations_tagged(&self, tag: &str) -> Vec<Conversation> {
         self.state.lock().unwrap().conversations.iter().filter(|c| c.tags.iter().any(|t| t == tag)).cloned().collect()
     }
@@ -176,56 +112,7 @@ impl FakeHelpScout {
         self.state.lock().unwrap().conversations.clone()
     }
 
-    fn serve(&self, stream: TcpStream) {
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-        let Some(request) = read_request(&stream) else { return };
-        let fault = self.pick_fault(&request);
-        if let Some(Fault::Status(status)) = fault {
-            return respond(stream, error(status, "Injected failure", &[]));
-        }
-        if let Some(Fault::RateLimited(seconds)) = fault {
-            let mut a = error(429, "Rate limit exceeded", &[]);
-            a.headers.push(("X-RateLimit-Retry-After", seconds.to_string()));
-            return respond(stream, a);
-        }
-        let result = self.handle(&request);
-        let delay = self.state.lock().unwrap().delay_ms;
-        if delay > 0 {
-            std::thread::sleep(Duration::from_millis(delay));
-        }
-        match fault {
-            Some(Fault::Drop) => drop(stream),
-            Some(Fault::Slow(ms)) => {
-                std::thread::sleep(Duration::from_millis(ms));
-                respond(stream, result)
-            }
-            _ => respond(stream, result),
-        }
-    }
-
-    fn pick_fault(&self, request: &Request) -> Option<Fault> {
-        let mut s = self.state.lock().unwrap();
-        s.requests += 1;
-        let fault = match s.forced.pop_front() {
-            Some(f) => Some(f),
-            None if s.fault_rate > 0.0 && next_unit(&mut s.rng) < s.fault_rate => {
-                let kinds = [Fault::Status(500), Fault::Status(503), Fault::RateLimited(1), Fault::Slow(2_500), Fault::Drop];
-                Some(kinds[(next_unit(&mut s.rng) * kinds.len() as f64) as usize % kinds.len()])
-            }
-            None => None,
-        };
-        // A read that is "dropped" did nothing, which is the same as an error to the caller.
-        let fault = match (fault, request.method.as_str()) {
-            (Some(Fault::Drop | Fault::Slow(_)), "GET") => Some(Fault::Status(502)),
-            (f, _) => f,
-        };
-        if let Some(f) = fault {
-            s.faults_injected.push(f);
-        }
-        fault
-    }
-
-    fn handle(&self, r: &Request) -> Answer {
+    fn route(&self, r: &Request) -> Answer {
         let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
         if r.method == "POST" && r.path == "/v2/oauth2/token" {
             return self.grant(r);
@@ -333,11 +220,7 @@ impl FakeHelpScout {
             fields,
             threads,
         });
-        Answer {
-            status: 201,
-            headers: vec![("Resource-ID", id.to_string()), ("Location", format!("https://api.helpscout.net/v2/conversations/{id}"))],
-            body: String::new(),
-        }
+        Answer::empty(201, vec![("Resource-ID", id.to_string()), ("Location", format!("https://api.helpscout.net/v2/conversations/{id}"))])
     }
 
     fn list(&self, r: &Request) -> Answer {
@@ -387,94 +270,6 @@ impl FakeHelpScout {
         let Some(c) = s.conversations.iter_mut().find(|c| c.id.to_string() == id) else { return error(404, "Conversation not found", &[]) };
         let Some(t) = c.threads.iter_mut().find(|t| t.id.to_string() == thread) else { return error(404, "Thread not found", &[]) };
         t.attachments.push(Attachment { id: attachment_id, file_name: name.into(), mime_type: mime.into(), data: bytes });
-        Answer { status: 201, headers: vec![("Resource-ID", attachment_id.to_string())], body: String::new() }
+        Answer::empty(201, vec![("Resource-ID", attachment_id.to_string())])
     }
-}
-
-fn read_request(stream: &TcpStream) -> Option<Request> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let target = parts.next()?.to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':')?;
-        headers.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    let length = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let (path, query) = target.split_once('?').map(|(p, q)| (p.to_string(), q.to_string())).unwrap_or((target, String::new()));
-    Some(Request { method, path, query, headers, body })
-}
-
-fn respond(mut stream: TcpStream, a: Answer) {
-    let reason = match a.status {
-        200 => "OK",
-        201 => "Created",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        413 => "Payload Too Large",
-        429 => "Too Many Requests",
-        _ => "Status",
-    };
-    let mut out = format!("HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n", a.status, a.body.len());
-    for (k, v) in &a.headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(&a.body);
-    let _ = stream.write_all(out.as_bytes());
-    let _ = stream.flush();
-}
-
-fn form_urlencoded(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// xorshift: deterministic faults, so a failing run can be replayed.
-fn next_unit(state: &mut u64) -> f64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    (*state >> 11) as f64 / (1u64 << 53) as f64
 }

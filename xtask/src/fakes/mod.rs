@@ -2,3 +2,4 @@
 //! vendor's documented contract (../shared/helpdesk-apis) and injects faults on command.
 
 pub mod helpscout;
+pub mod server;
