@@ -16,7 +16,7 @@ const MAX_BODY_BYTES: u64 = 512 * 1024;
 /// in D1. Delivery into the helpdesk happens later, from the queue.
 pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Response, Error> {
     let key = idempotency_key(req)?;
-    let submission = read_submission(req).await?;
+    let submission = read_json::<Submission>(req).await?.normalized();
     let secret = token::secret(env)?;
     let db = env.d1("DB")?;
     let fingerprint = fingerprint(&submission);
@@ -70,6 +70,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         body_sha256: fingerprint.clone(),
         conversation_id: id.clone(),
         created_at: now,
+        message_id: None,
     });
 
     // A reference is 40 random bits: a collision is rare, but it must not fail a visitor.
@@ -131,7 +132,7 @@ fn accepted(id: &str, reference: &str, status: DeliveryStatus, secret: &[u8]) ->
 
 /// The answer the first request with this key got, if this request is the same submission.
 async fn replay(db: &worker::D1Database, seen: &IdempotencyRow, fingerprint: &str, secret: &[u8]) -> Result<Response, Error> {
-    if seen.body_sha256 != fingerprint {
+    if seen.body_sha256 != fingerprint || seen.message_id.is_some() {
         return Err(Error::IdempotencyKeyReused);
     }
     let status = store::conversation_status(db, &seen.conversation_id).await?.ok_or(Error::NotFound)?;
@@ -142,7 +143,7 @@ async fn replay(db: &worker::D1Database, seen: &IdempotencyRow, fingerprint: &st
 }
 
 /// `Idempotency-Key`: optional; when sent, 1 to 255 visible ASCII characters (a UUID is ideal).
-fn idempotency_key(req: &Request) -> Result<Option<String>, Error> {
+pub fn idempotency_key(req: &Request) -> Result<Option<String>, Error> {
     match req.headers().get("Idempotency-Key").ok().flatten() {
         None => Ok(None),
         Some(key) if is_idempotency_key(&key) => Ok(Some(key)),
@@ -154,14 +155,15 @@ pub fn is_idempotency_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// What "the same body" means: the normalized submission, so white space around fields does not
+/// What "the same body" means: the normalized request, so white space around fields does not
 /// make a retry look like a different message.
-pub fn fingerprint(s: &Submission) -> String {
-    let canonical = serde_json::to_vec(s).unwrap_or_default();
+pub fn fingerprint(body: &impl serde::Serialize) -> String {
+    let canonical = serde_json::to_vec(body).unwrap_or_default();
     Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn read_submission(req: &mut Request) -> Result<Submission, Error> {
+/// A JSON body of at most [`MAX_BODY_BYTES`].
+pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T, Error> {
     let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
     if !is_json(&content_type) {
         return Err(Error::UnsupportedMediaType("application/json"));
@@ -174,8 +176,7 @@ async fn read_submission(req: &mut Request) -> Result<Submission, Error> {
     if body.len() as u64 > MAX_BODY_BYTES {
         return Err(Error::BodyTooLarge(MAX_BODY_BYTES));
     }
-    let submission: Submission = serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
-    Ok(submission.normalized())
+    serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))
 }
 
 pub fn is_json(content_type: &str) -> bool {

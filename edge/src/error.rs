@@ -32,6 +32,8 @@ pub enum Error {
     NotFound,
     #[error("Only a failed delivery can be retried; this one is {0}.")]
     NotRetryable(String),
+    #[error("This file link is altered or has expired.")]
+    InvalidLink,
     #[error("This method is not allowed here.")]
     MethodNotAllowed,
     /// Details are logged, never sent.
@@ -61,6 +63,7 @@ impl Error {
             Error::Unauthorized => ErrorCode::Unauthorized,
             Error::NotFound => ErrorCode::NotFound,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::InvalidLink => ErrorCode::InvalidLink,
             Error::NotRetryable(_) => ErrorCode::NotRetryable,
             Error::Internal(_) => ErrorCode::Internal,
         }

@@ -1,5 +1,6 @@
-//! Visitor text on its way into a helpdesk's HTML body: everything escaped, so a `<script>` or
-//! `<img onerror>` a visitor typed reaches the agent as visible text, never as markup.
+//! Visitor text on its way into a helpdesk's HTML or Markdown body: everything escaped, so a
+//! `<script>` or `<img onerror>` a visitor typed reaches the agent as visible text, never as
+//! markup, and a Markdown link or emphasis cannot be forged.
 
 pub fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
@@ -21,6 +22,28 @@ pub fn html_paragraphs(text: &str) -> String {
     html(&text.replace("\r\n", "\n")).replace('\n', "<br>\n")
 }
 
+/// Markdown (CommonMark, with GitHub's extensions): every character that could start markup is
+/// backslash-escaped, HTML and entities included, and the visitor's line breaks become hard breaks
+/// so the agent sees the lines as typed. Other punctuation is left alone: renderers that are not
+/// CommonMark show a needless backslash.
+const MARKDOWN_SPECIAL: &str = "\\`*_{}[]()#+-.!|<>~&=:";
+
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for line in text.replace("\r\n", "\n").split('\n') {
+        if !out.is_empty() {
+            out.push_str("\\\n");
+        }
+        for c in line.chars() {
+            if MARKDOWN_SPECIAL.contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,6 +54,15 @@ mod tests {
         assert_eq!(html("<img src=x onerror='y'>"), "&lt;img src=x onerror=&#39;y&#39;&gt;");
         assert_eq!(html("Fish & chips"), "Fish &amp; chips");
         assert_eq!(html("&lt;"), "&amp;lt;", "entities typed by the visitor stay visible too");
+    }
+
+    #[test]
+    fn markdown_cannot_be_forged() {
+        assert_eq!(markdown("[click](https://evil.example)"), r"\[click\]\(https\://evil\.example\)");
+        assert_eq!(markdown("<img src=x onerror=alert(1)>"), r"\<img src\=x onerror\=alert\(1\)\>");
+        assert_eq!(markdown("**bold** _it_ `code` # h"), r"\*\*bold\*\* \_it\_ \`code\` \# h");
+        assert_eq!(markdown("a\r\nb"), "a\\\nb", "a hard line break");
+        assert_eq!(markdown("Grüße, 東京"), "Grüße, 東京");
     }
 
     #[test]

@@ -79,6 +79,11 @@ pub fn assemble(conversations: Vec<InboxConversationRow>, messages: Vec<MessageR
 pub async fn download(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
     require_operator(req, env)?;
     let upload = store::upload(&env.d1("DB")?, id).await?.ok_or(Error::NotFound)?;
+    file_response(env, &upload).await
+}
+
+/// A stored file as a download, never rendered on the edge's origin (also for signed links).
+pub async fn file_response(env: &Env, upload: &store::UploadRow) -> Result<Response, Error> {
     let object = env.bucket("FILES")?.get(&upload.r2_key).execute().await?.ok_or(Error::NotFound)?;
     let body = object.body().ok_or(Error::NotFound)?.response_body()?;
     let mut response = Response::from_body(body)?;

@@ -32,7 +32,32 @@ pub struct Call<'a> {
     pub method: Method,
     pub url: String,
     pub headers: Vec<(&'a str, String)>,
-    pub body: Option<String>,
+    pub body: Option<Body>,
+}
+
+pub enum Body {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Body {
+    pub fn json(value: &serde_json::Value) -> Body {
+        Body::Text(value.to_string())
+    }
+}
+
+/// A `multipart/form-data` body with one file part: (content type with boundary, bytes).
+pub fn multipart_file(field: &str, file_name: &str, content_type: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("porthole-{}", uuid::Uuid::new_v4().simple());
+    // Quotes and line breaks would end the header early; the helpdesk only needs a readable name.
+    let safe_name: String = file_name.chars().map(|c| if c == '"' || c == '\\' || c.is_control() { '_' } else { c }).collect();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{safe_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// Sends `call`; only a missing or late answer is an error here (always retryable). HTTP error
@@ -44,8 +69,14 @@ pub async fn send(call: Call<'_>, timeout_ms: u32) -> Result<Reply, Failure> {
     }
     let mut init = RequestInit::new();
     init.with_method(call.method.clone()).with_headers(headers);
-    if let Some(body) = &call.body {
-        init.with_body(Some(JsValue::from_str(body)));
+    match &call.body {
+        Some(Body::Text(text)) => {
+            init.with_body(Some(JsValue::from_str(text)));
+        }
+        Some(Body::Bytes(bytes)) => {
+            init.with_body(Some(js_sys::Uint8Array::from(bytes.as_slice()).into()));
+        }
+        None => {}
     }
     let request = Request::new_with_init(&call.url, &init).map_err(|e| Failure::permanent(format!("bad request to {}: {e}", call.url)))?;
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(timeout_ms));
@@ -69,6 +100,15 @@ fn path_of(url: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn multipart_has_one_file_part() {
+        let (content_type, body) = super::multipart_file("files", "a\"b.txt", "text/plain", b"hello");
+        let boundary = content_type.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let text = String::from_utf8(body).unwrap();
+        assert!(text.starts_with(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a_b.txt\"\r\n")));
+        assert!(text.ends_with(&format!("\r\n\r\nhello\r\n--{boundary}--\r\n")));
+    }
+
     #[test]
     fn paths_without_queries() {
         assert_eq!(super::path_of("https://api.example/v2/conversations?tag=x"), "/v2/conversations");

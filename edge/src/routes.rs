@@ -1,7 +1,7 @@
 //! Which handler a request goes to. Parsing is a plain function; handlers do the work.
 
 use crate::error::Error;
-use crate::{admin, conversations, cors, http, inbox, site, status, uploads};
+use crate::{admin, conversations, cors, file_links, http, inbox, messages, site, status, uploads};
 use worker::{Env, Request, Response};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -13,9 +13,13 @@ pub enum Route {
     CreateConversation { site: String },
     /// A visitor's view of its conversation, by visitor token.
     ConversationStatus { id: String },
+    /// A visitor's later message in its conversation, by visitor token.
+    AddMessage { id: String },
     StatusPreflight,
     InboxConversations,
     InboxAttachment { id: String },
+    /// A file by signed, expiring link (helpdesks that fetch attachments by URL).
+    SignedFile { id: String },
     AdminDeliveries,
     AdminRetry { id: String },
     MethodNotAllowed,
@@ -35,15 +39,15 @@ impl Route {
                     _ => (Route::CreateConversation { site }, &["POST"]),
                 }
             }
-            ["v1", "conversations", id, "status"] if !id.is_empty() => {
-                if method == "OPTIONS" {
-                    return Route::StatusPreflight;
-                }
-                (Route::ConversationStatus { id: id.to_string() }, &["GET"])
-            }
+            ["v1", "conversations", id, endpoint @ ("status" | "messages")] if !id.is_empty() => match (method, *endpoint) {
+                ("OPTIONS", _) => return Route::StatusPreflight,
+                (_, "status") => (Route::ConversationStatus { id: id.to_string() }, &["GET"]),
+                _ => (Route::AddMessage { id: id.to_string() }, &["POST"]),
+            },
             ["v1", "inbox", "conversations"] => (Route::InboxConversations, &["GET"]),
             ["v1", "admin", "deliveries"] => (Route::AdminDeliveries, &["GET"]),
             ["v1", "admin", "deliveries", id, "retry"] if !id.is_empty() => (Route::AdminRetry { id: id.to_string() }, &["POST"]),
+            ["v1", "files", id, _name] if !id.is_empty() => (Route::SignedFile { id: id.to_string() }, &["GET", "HEAD"]),
             ["v1", "inbox", "attachments", id] if !id.is_empty() => {
                 (Route::InboxAttachment { id: id.to_string() }, &["GET"])
             }
@@ -84,19 +88,23 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         (Route::Preflight { .. }, Some(_)) => cors::preflight(),
         (Route::Upload { .. }, Some(site)) => uploads::create(&mut req, env, site).await,
         (Route::CreateConversation { .. }, Some(site)) => conversations::create(&mut req, env, site).await,
-        (Route::ConversationStatus { id }, _) => status::get(&req, env, id).await.map(status::cors),
-        (Route::StatusPreflight, _) => Response::empty().map(|r| status::cors(r.with_status(204))).map_err(Error::from),
+        (Route::ConversationStatus { id }, _) => status::get(&req, env, id).await,
+        (Route::AddMessage { id }, _) => messages::create(&mut req, env, id).await,
+        (Route::StatusPreflight, _) => Response::empty().map(|r| r.with_status(204)).map_err(Error::from),
         (Route::InboxConversations, _) => inbox::list(&req, env).await,
         (Route::AdminDeliveries, _) => admin::list(&req, env).await,
         (Route::AdminRetry { id }, _) => admin::retry(&req, env, id).await,
         (Route::InboxAttachment { id }, _) => inbox::download(&req, env, id).await,
+        (Route::SignedFile { id }, _) => file_links::serve(&req, env, id).await,
         (Route::MethodNotAllowed, _) => Err(Error::MethodNotAllowed),
         _ => Err(Error::NotFound),
     };
     let response = result.unwrap_or_else(|e| http::error(&e));
-    match &site {
-        Some(site) => cors::allow(response, &site.origin),
-        None => response,
+    match (&site, &route) {
+        (Some(site), _) => cors::allow(response, &site.origin),
+        // The visitor token is the permission here, so any page may ask, and read its errors.
+        (None, Route::ConversationStatus { .. } | Route::AddMessage { .. } | Route::StatusPreflight) => status::cors(response),
+        (None, _) => response,
     }
 }
 
@@ -126,5 +134,9 @@ mod tests {
         assert_eq!(Route::parse("GET", "/v1/admin/deliveries/d1/retry"), Route::MethodNotAllowed);
         assert_eq!(Route::parse("GET", "/v1/conversations/c1/status"), Route::ConversationStatus { id: "c1".into() });
         assert_eq!(Route::parse("OPTIONS", "/v1/conversations/c1/status"), Route::StatusPreflight);
+        assert_eq!(Route::parse("POST", "/v1/conversations/c1/messages"), Route::AddMessage { id: "c1".into() });
+        assert_eq!(Route::parse("GET", "/v1/conversations/c1/messages"), Route::MethodNotAllowed);
+        assert_eq!(Route::parse("GET", "/v1/files/u1/report.pdf"), Route::SignedFile { id: "u1".into() });
+        assert_eq!(Route::parse("POST", "/v1/files/u1/report.pdf"), Route::MethodNotAllowed);
     }
 }

@@ -82,6 +82,9 @@ pub struct IdempotencyRow {
     pub body_sha256: String,
     pub conversation_id: String,
     pub created_at: f64,
+    /// Set when the key was sent with a later message rather than a new conversation.
+    #[serde(default)]
+    pub message_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -166,9 +169,8 @@ pub async fn upload_claims(db: &D1Database, ids: &[String]) -> Result<Vec<Upload
 /// The conversation, its first message and the message's files, in one transaction.
 pub fn create_conversation_statements(db: &D1Database, new: &NewConversation) -> Result<Vec<D1PreparedStatement>, Error> {
     let c = new.conversation;
-    let m = new.message;
-    let mut statements = vec![
-        db.prepare(
+    let mut statements = vec![db
+        .prepare(
             "INSERT INTO conversations (id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued')",
         )
@@ -183,36 +185,79 @@ pub fn create_conversation_statements(db: &D1Database, new: &NewConversation) ->
             opt(c.page_url.as_deref()),
             opt(c.locale.as_deref()),
             n(c.created_at),
-        ])?,
-        db.prepare("INSERT INTO messages (id, conversation_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(&[s(&m.id), s(&m.conversation_id), s(&m.author), s(&m.body), n(m.created_at)])?,
-    ];
-    for (position, upload_id) in new.attachments.iter().enumerate() {
+        ])?];
+    statements.extend(message_statements(db, &c.site, new.message, new.attachments, new.delivery, false, new.idempotency)?);
+    Ok(statements)
+}
+
+/// A visitor's later message in an existing conversation, its files and its delivery, in one
+/// transaction.
+pub fn add_message_statements(
+    db: &D1Database,
+    site: &str,
+    message: &MessageRow,
+    attachments: &[String],
+    delivery: &NewDelivery,
+    idempotency: Option<&IdempotencyRow>,
+) -> Result<Vec<D1PreparedStatement>, Error> {
+    message_statements(db, site, message, attachments, delivery, true, idempotency)
+}
+
+fn message_statements(
+    db: &D1Database,
+    site: &str,
+    m: &MessageRow,
+    attachments: &[String],
+    d: &NewDelivery,
+    follow_up: bool,
+    idempotency: Option<&IdempotencyRow>,
+) -> Result<Vec<D1PreparedStatement>, Error> {
+    let mut statements = vec![db
+        .prepare("INSERT INTO messages (id, conversation_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(&[s(&m.id), s(&m.conversation_id), s(&m.author), s(&m.body), n(m.created_at)])?];
+    for (position, upload_id) in attachments.iter().enumerate() {
         statements.push(
             db.prepare("INSERT INTO message_attachments (upload_id, message_id, position) VALUES (?1, ?2, ?3)")
                 .bind(&[s(upload_id), s(&m.id), n(position as f64)])?,
         );
     }
-    let d = new.delivery;
     statements.push(
         db.prepare(
-            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?8)",
+            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at, follow_up) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?8, ?9)",
         )
-        .bind(&[s(&d.id), s(&c.id), s(&m.id), s(&c.site), s(&d.connector), s(&d.job), n(d.lease_until), n(c.created_at)])?,
+        .bind(&[s(&d.id), s(&m.conversation_id), s(&m.id), s(site), s(&d.connector), s(&d.job), n(d.lease_until), n(m.created_at), n(if follow_up { 1.0 } else { 0.0 })])?,
     );
-    if let Some(k) = new.idempotency {
+    if let Some(k) = idempotency {
         statements.push(
-            db.prepare("INSERT INTO idempotency_keys (site, key, body_sha256, conversation_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .bind(&[s(&k.site), s(&k.key), s(&k.body_sha256), s(&k.conversation_id), n(k.created_at)])?,
+            db.prepare("INSERT INTO idempotency_keys (site, key, body_sha256, conversation_id, created_at, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .bind(&[s(&k.site), s(&k.key), s(&k.body_sha256), s(&k.conversation_id), n(k.created_at), opt(k.message_id.as_deref())])?,
         );
     }
     Ok(statements)
 }
 
+/// The site a conversation belongs to, if it exists.
+pub async fn conversation_site(db: &D1Database, id: &str) -> Result<Option<String>, Error> {
+    #[derive(Deserialize)]
+    struct Row {
+        site: String,
+    }
+    Ok(db.prepare("SELECT site FROM conversations WHERE id = ?1").bind(&[s(id)])?.first::<Row>(None).await?.map(|r| r.site))
+}
+
+/// The status of a message's delivery.
+pub async fn message_delivery_status(db: &D1Database, message_id: &str) -> Result<Option<String>, Error> {
+    #[derive(Deserialize)]
+    struct Row {
+        status: String,
+    }
+    Ok(db.prepare("SELECT status FROM deliveries WHERE message_id = ?1").bind(&[s(message_id)])?.first::<Row>(None).await?.map(|r| r.status))
+}
+
 pub async fn idempotency_key(db: &D1Database, site: &str, key: &str) -> Result<Option<IdempotencyRow>, Error> {
     Ok(db
-        .prepare("SELECT site, key, body_sha256, conversation_id, created_at FROM idempotency_keys WHERE site = ?1 AND key = ?2")
+        .prepare("SELECT site, key, body_sha256, conversation_id, created_at, message_id FROM idempotency_keys WHERE site = ?1 AND key = ?2")
         .bind(&[s(site), s(key)])?
         .first::<IdempotencyRow>(None)
         .await?)
@@ -262,6 +307,8 @@ pub struct Claim {
     pub conversation_id: String,
     pub message_id: String,
     pub site: String,
+    /// 1 for a visitor's later message in the conversation.
+    pub follow_up: f64,
 }
 
 /// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out; `None` if
@@ -273,12 +320,12 @@ pub async fn claim_delivery(db: &D1Database, id: &str, job: &str, owner: &str, n
             db.prepare(
                 "UPDATE deliveries SET status = 'delivering', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
                  WHERE id = ?1 AND job = ?5 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) \
-                 RETURNING attempts, conversation_id, message_id, site",
+                 RETURNING attempts, conversation_id, message_id, site, follow_up",
             )
             .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now), s(job)])?,
             db.prepare(
                 "UPDATE conversations SET status = 'delivering' WHERE status = 'queued' AND id = \
-                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering')",
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering' AND follow_up = 0)",
             )
             .bind(&[s(id), s(owner)])?,
         ])
@@ -286,13 +333,18 @@ pub async fn claim_delivery(db: &D1Database, id: &str, job: &str, owner: &str, n
     Ok(results.first().map(|r| r.results::<Claim>()).transpose()?.and_then(|mut rows| rows.pop()))
 }
 
-/// Everything an attempt reads, in one round trip: the conversation, the message, its files in
-/// order, and the delivery's journal.
-pub async fn delivery_context(
-    db: &D1Database,
-    claim: &Claim,
-    delivery_id: &str,
-) -> Result<(Option<ConversationRow>, Option<MessageRow>, Vec<UploadRow>, Vec<StepRow>), Error> {
+/// Everything an attempt reads, in one round trip.
+pub struct DeliveryContext {
+    pub conversation: Option<ConversationRow>,
+    /// Where the conversation's own delivery stands (a later message waits for it).
+    pub conversation_status: Option<ConversationStatusRow>,
+    pub message: Option<MessageRow>,
+    /// The message's files, in order.
+    pub files: Vec<UploadRow>,
+    pub steps: Vec<StepRow>,
+}
+
+pub async fn delivery_context(db: &D1Database, claim: &Claim, delivery_id: &str) -> Result<DeliveryContext, Error> {
     let results = db
         .batch(vec![
             db.prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at FROM conversations WHERE id = ?1")
@@ -304,12 +356,19 @@ pub async fn delivery_context(
             )
             .bind(&[s(&claim.message_id)])?,
             db.prepare("SELECT step, state, result FROM delivery_steps WHERE delivery_id = ?1").bind(&[s(delivery_id)])?,
+            db.prepare("SELECT id, reference, status, helpdesk_ref FROM conversations WHERE id = ?1").bind(&[s(&claim.conversation_id)])?,
         ])
         .await?;
-    let [c, m, u, j] = results.as_slice() else {
-        return Err(Error::Internal(format!("D1 answered {} results to 4 statements", results.len())));
+    let [c, m, u, j, status] = results.as_slice() else {
+        return Err(Error::Internal(format!("D1 answered {} results to 5 statements", results.len())));
     };
-    Ok((c.results()?.pop(), m.results()?.pop(), u.results()?, j.results()?))
+    Ok(DeliveryContext {
+        conversation: c.results()?.pop(),
+        conversation_status: status.results()?.pop(),
+        message: m.results()?.pop(),
+        files: u.results()?,
+        steps: j.results()?,
+    })
 }
 
 /// Renews this worker's lease and marks `step` started, in one round trip; `false` (and nothing
@@ -365,7 +424,8 @@ pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Se
             // overwrite the reference the lease holder recorded.
             db.prepare(
                 "UPDATE conversations SET status = 'delivered', helpdesk_ref = ?2 WHERE id = \
-                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'delivered' AND helpdesk_ref = ?2 AND updated_at = ?3)",
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'delivered' AND helpdesk_ref = ?2 AND updated_at = ?3 \
+                 AND follow_up = 0)",
             )
             .bind(&[s(id), s(helpdesk_ref), n(now)])?,
         ),
@@ -377,7 +437,7 @@ pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Se
             .bind(&[s(id), s(owner), s(error), n(lease_until), n(now), s(job)])?,
             db.prepare(
                 "UPDATE conversations SET status = 'queued' \
-                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued') AND status = 'delivering'",
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued' AND follow_up = 0) AND status = 'delivering'",
             )
             .bind(&[s(id)])?,
         ),
@@ -389,7 +449,7 @@ pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Se
             .bind(&[s(id), s(owner), s(error), n(now)])?,
             db.prepare(
                 "UPDATE conversations SET status = 'failed' \
-                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'failed') AND status != 'delivered'",
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'failed' AND follow_up = 0) AND status != 'delivered'",
             )
             .bind(&[s(id)])?,
         ),

@@ -64,6 +64,10 @@ pub enum ConnectorConfig {
     Inbox,
     /// Help Scout's Inbox API 2.0, with OAuth client credentials.
     Helpscout(HelpScoutConfig),
+    /// Re:amaze, with a staff login email and API token.
+    Reamaze(ReamazeConfig),
+    /// A self-hosted Libredesk, with an agent's API key and secret.
+    Libredesk(LibredeskConfig),
 }
 
 impl ConnectorConfig {
@@ -71,6 +75,18 @@ impl ConnectorConfig {
         match self {
             ConnectorConfig::Inbox => "inbox",
             ConnectorConfig::Helpscout(_) => "helpscout",
+            ConnectorConfig::Reamaze(_) => "reamaze",
+            ConnectorConfig::Libredesk(_) => "libredesk",
+        }
+    }
+
+    /// The helpdesk's API root, where it has one.
+    pub fn base_url(&self) -> Option<String> {
+        match self {
+            ConnectorConfig::Inbox => None,
+            ConnectorConfig::Helpscout(c) => Some(c.base_url.clone()),
+            ConnectorConfig::Reamaze(c) => Some(c.base_url()),
+            ConnectorConfig::Libredesk(c) => Some(c.base_url.clone()),
         }
     }
 }
@@ -102,6 +118,69 @@ impl HelpScoutConfig {
     }
     fn default_client_secret_secret() -> String {
         "HELPSCOUT_CLIENT_SECRET".into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReamazeConfig {
+    /// The brand: `acme` for https://acme.reamaze.io.
+    pub brand: String,
+    /// The channel's slug (Settings → Account IDs and Secret), sent as the conversation's category.
+    pub channel: String,
+    /// Overrides `https://{brand}.reamaze.io` (tests point it at a fake).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Names of the secrets holding a staff user's login email and API token.
+    #[serde(default = "ReamazeConfig::default_login_email_secret")]
+    pub login_email_secret: String,
+    #[serde(default = "ReamazeConfig::default_api_token_secret")]
+    pub api_token_secret: String,
+}
+
+impl ReamazeConfig {
+    pub fn base_url(&self) -> String {
+        self.base_url.clone().unwrap_or_else(|| format!("https://{}.reamaze.io", self.brand))
+    }
+    fn default_login_email_secret() -> String {
+        "REAMAZE_LOGIN_EMAIL".into()
+    }
+    fn default_api_token_secret() -> String {
+        "REAMAZE_API_TOKEN".into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibredeskConfig {
+    /// Where the Libredesk is served, e.g. https://support.acme.example (self-hosted: no default).
+    pub base_url: String,
+    /// The email inbox conversations are created in: the number in its URL under Admin → Inboxes.
+    pub inbox_id: u64,
+    /// Names of the secrets holding the agent's API key and secret.
+    #[serde(default = "LibredeskConfig::default_api_key_secret")]
+    pub api_key_secret: String,
+    #[serde(default = "LibredeskConfig::default_api_secret_secret")]
+    pub api_secret_secret: String,
+    /// The site's custom fields that exist as conversation custom attributes in Libredesk (same
+    /// key). Libredesk silently drops unknown attributes, so the others go under the message.
+    #[serde(default)]
+    pub custom_attributes: Vec<String>,
+    /// Libredesk's upload limit (its `app.max_file_upload_size`, 20 MB unless changed): larger
+    /// files are reported instead of sent.
+    #[serde(default = "LibredeskConfig::default_max_file_mb")]
+    pub max_file_mb: u64,
+}
+
+impl LibredeskConfig {
+    fn default_api_key_secret() -> String {
+        "LIBREDESK_API_KEY".into()
+    }
+    fn default_api_secret_secret() -> String {
+        "LIBREDESK_API_SECRET".into()
+    }
+    fn default_max_file_mb() -> u64 {
+        20
     }
 }
 
@@ -156,10 +235,19 @@ impl PortholeConfig {
                     ));
                 }
             }
-            if let ConnectorConfig::Helpscout(hs) = &site.connector {
-                if !(hs.base_url.starts_with("https://") || hs.base_url.starts_with("http://")) || hs.base_url.ends_with('/') {
-                    problems.push(format!("site `{id}`: connector.base_url must be http(s)://host[:port] with no trailing slash"));
+            if let Some(base) = site.connector.base_url() {
+                if !(base.starts_with("https://") || base.starts_with("http://")) || base.ends_with('/') {
+                    problems.push(format!("site `{id}`: connector.base_url must be http(s)://host[:port][/path] with no trailing slash"));
                 }
+            }
+            match &site.connector {
+                ConnectorConfig::Reamaze(r) if !is_site_id(&r.brand) || r.channel.trim().is_empty() => {
+                    problems.push(format!("site `{id}`: connector.brand (as in https://BRAND.reamaze.io) and connector.channel (the channel's slug) are required"));
+                }
+                ConnectorConfig::Libredesk(l) if l.inbox_id == 0 => {
+                    problems.push(format!("site `{id}`: connector.inbox_id must be the number of a Libredesk email inbox"));
+                }
+                _ => {}
             }
             let limits = &site.limits;
             if limits.max_file_bytes == Some(0) || limits.max_file_bytes > Some(crate::limits::MAX_SINGLE_REQUEST_BYTES) {
@@ -233,6 +321,38 @@ mod tests {
         let problems = config.problems();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(PortholeConfig::default().problems()[0].contains("no sites"));
+    }
+
+    #[test]
+    fn connectors_are_checked() {
+        let toml_site = |connector: ConnectorConfig| {
+            let mut config = PortholeConfig::default();
+            let mut s = site(&["https://a.example"]);
+            s.connector = connector;
+            config.sites.insert("acme".into(), s);
+            config.problems()
+        };
+        let reamaze = ReamazeConfig {
+            brand: "acme".into(),
+            channel: "support".into(),
+            base_url: None,
+            login_email_secret: "E".into(),
+            api_token_secret: "T".into(),
+        };
+        assert_eq!(reamaze.base_url(), "https://acme.reamaze.io");
+        assert!(toml_site(ConnectorConfig::Reamaze(reamaze.clone())).is_empty());
+        assert_eq!(toml_site(ConnectorConfig::Reamaze(ReamazeConfig { channel: " ".into(), ..reamaze.clone() })).len(), 1);
+        assert_eq!(toml_site(ConnectorConfig::Reamaze(ReamazeConfig { base_url: Some("http://x/".into()), ..reamaze })).len(), 1);
+        let libredesk = LibredeskConfig {
+            base_url: "https://desk.acme.example".into(),
+            inbox_id: 3,
+            api_key_secret: "K".into(),
+            api_secret_secret: "S".into(),
+            custom_attributes: vec![],
+            max_file_mb: 20,
+        };
+        assert!(toml_site(ConnectorConfig::Libredesk(libredesk.clone())).is_empty());
+        assert_eq!(toml_site(ConnectorConfig::Libredesk(LibredeskConfig { inbox_id: 0, ..libredesk })).len(), 1);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     FileTooLarge,
     UnknownAttachment,
     Unauthorized,
+    /// A signed file link that was altered or has expired.
+    InvalidLink,
     NotFound,
     MethodNotAllowed,
     NotRetryable,
@@ -30,7 +32,7 @@ impl ErrorCode {
         match self {
             ErrorCode::MalformedJson | ErrorCode::InvalidIdempotencyKey => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::OriginNotAllowed => 403,
+            ErrorCode::OriginNotAllowed | ErrorCode::InvalidLink => 403,
             ErrorCode::SiteNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::IdempotencyKeyReused | ErrorCode::NotRetryable => 409,

@@ -1,7 +1,7 @@
 //! The validation rules. The widget runs them before sending and the edge runs them again on
 //! arrival: one function, so the two can never disagree.
 
-use crate::{FieldCode, FieldErrors, Limits, Submission};
+use crate::{FieldCode, FieldErrors, FollowUp, Limits, Submission};
 
 /// Checks a submission that has been through [`Submission::normalized`].
 pub fn validate_submission(s: &Submission, limits: &Limits) -> Result<(), FieldErrors> {
@@ -34,6 +34,23 @@ pub fn validate_submission(s: &Submission, limits: &Limits) -> Result<(), FieldE
         check("locale", locale_tag(locale, limits.locale_chars));
     }
 
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks a later message (after [`FollowUp::normalized`]): the same rules as a first message's
+/// text and files.
+pub fn validate_follow_up(f: &FollowUp, limits: &Limits) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if let Err(code) = required(&f.message).and_then(|_| multi_line(&f.message, limits.message_chars)) {
+        errors.insert("message".into(), code);
+    }
+    if let Err(code) = attachment_ids(&f.attachments, limits.files) {
+        errors.insert("attachments".into(), code);
+    }
     if errors.is_empty() {
         Ok(())
     } else {

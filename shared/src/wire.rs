@@ -57,6 +57,36 @@ impl Submission {
     }
 }
 
+/// `POST /v1/conversations/{id}/messages`: a visitor's later message in its conversation, sent with
+/// the conversation's visitor token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    #[serde(default)]
+    pub message: String,
+    /// Ids of files uploaded beforehand to the conversation's site.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+impl FollowUp {
+    pub fn normalized(mut self) -> Self {
+        let trimmed = self.message.trim();
+        if trimmed.len() != self.message.len() {
+            self.message = trimmed.to_string();
+        }
+        self
+    }
+}
+
+/// `202` answer of `POST /v1/conversations/{id}/messages`: stored, and queued for delivery into
+/// the conversation in the helpdesk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageAccepted {
+    pub id: String,
+    pub conversation_id: String,
+    pub status: DeliveryStatus,
+}
+
 /// `201` answer of `POST /v1/sites/{site}/uploads`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadResult {

@@ -98,6 +98,20 @@ fn attachments_page_url_locale() {
 }
 
 #[test]
+fn follow_ups_need_text_and_follow_the_file_rules() {
+    let limits = Limits::default();
+    let ok = FollowUp { message: "  And one more thing \n".into(), attachments: vec!["u1".into()] }.normalized();
+    assert_eq!(ok.message, "And one more thing");
+    assert!(validate_follow_up(&ok, &limits).is_ok());
+    let empty = FollowUp { message: "   ".into(), attachments: vec![] }.normalized();
+    assert_eq!(validate_follow_up(&empty, &limits).unwrap_err().get("message"), Some(&FieldCode::Required));
+    let long = FollowUp { message: "x".repeat(limits.message_chars + 1), attachments: vec![] };
+    assert_eq!(validate_follow_up(&long, &limits).unwrap_err().get("message"), Some(&FieldCode::TooLong));
+    let many = FollowUp { message: "hi".into(), attachments: (0..=limits.files).map(|i| format!("u{i}")).collect() };
+    assert_eq!(validate_follow_up(&many, &limits).unwrap_err().get("attachments"), Some(&FieldCode::TooMany));
+}
+
+#[test]
 fn uploads() {
     let limits = Limits { file_bytes: 1000, file_types: vec!["image/*".into()], ..Limits::default() };
     let meta = |name: &str, size, ct: &str| UploadMeta { name: name.into(), size, content_type: ct.into() };

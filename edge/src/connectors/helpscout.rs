@@ -5,10 +5,11 @@
 //! carries the tag `porthole-<reference>`: Help Scout has no idempotency key, so when a create's
 //! answer was lost the connector lists conversations with that tag before creating again.
 
-use super::{fields, html_body, secret, split_name, Connector, Context, Delivered, Job};
+use super::{fields, html_body, read_file, reference_tag, secret, split_name, Connector, Context, Delivered, Job};
 use crate::delivery::journal::{internal, Journal};
+use crate::escape::html;
 use crate::delivery::retry::Failure;
-use crate::outbound::{self, Call, Reply};
+use crate::outbound::{self, Body, Call, Reply};
 use crate::store::{self, UploadRow};
 use base64::Engine;
 use porthole_shared::config::HelpScoutConfig;
@@ -37,33 +38,23 @@ enum FileOutcome {
 impl Connector for HelpScout {
     async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
         let api = Api { config: &self.config, job, ctx };
-        let tag = tag_for(&job.conversation.reference);
 
-        let conversation: u64 = match journal.done("conversation") {
-            Some(id) => id,
+        let (conversation, thread) = match &job.follow_up {
             None => {
-                let existing = if journal.interrupted("conversation") { api.find_by_tag(&tag).await? } else { None };
-                let id = match existing {
-                    Some(id) => {
-                        crate::log::event("delivery_step_recovered", json!({"step": "conversation", "helpdesk_ref": id}));
+                let conversation = api.conversation(journal).await?;
+                let thread: u64 = match journal.done("thread") {
+                    Some(id) => id,
+                    None => {
+                        let id = api.customer_thread(conversation).await?.id;
+                        journal.finish("thread", &id).await?;
                         id
                     }
-                    None => {
-                        journal.start("conversation").await?;
-                        api.create(&tag).await?
-                    }
                 };
-                journal.finish("conversation", &id).await?;
-                id
+                (conversation, thread)
             }
-        };
-
-        let thread: u64 = match journal.done("thread") {
-            Some(id) => id,
-            None => {
-                let id = api.customer_thread(conversation).await?.id;
-                journal.finish("thread", &id).await?;
-                id
+            Some(reference) => {
+                let conversation = reference.parse().map_err(|_| Failure::permanent(format!("`{reference}` is not a Help Scout conversation id")))?;
+                (conversation, api.follow_up(journal, conversation).await?)
             }
         };
 
@@ -99,11 +90,6 @@ impl HelpScout {
     }
 }
 
-/// Help Scout tags are lowercase words joined by dashes.
-pub fn tag_for(reference: &str) -> String {
-    format!("porthole-{}", reference.to_ascii_lowercase())
-}
-
 struct Api<'a> {
     config: &'a HelpScoutConfig,
     job: &'a Job,
@@ -115,6 +101,8 @@ struct Thread {
     id: u64,
     #[serde(rename = "type")]
     kind: String,
+    #[serde(default)]
+    body: Option<String>,
     #[serde(default, rename = "_embedded")]
     embedded: Option<ThreadEmbedded>,
 }
@@ -135,6 +123,58 @@ struct AttachmentInfo {
 impl Api<'_> {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.base_url)
+    }
+
+    /// The visitor's conversation: created once; after a lost answer, found by its tag.
+    async fn conversation(&self, journal: &mut Journal) -> Result<u64, Failure> {
+        if let Some(id) = journal.done("conversation") {
+            return Ok(id);
+        }
+        let tag = reference_tag(&self.job.conversation.reference);
+        let existing = if journal.interrupted("conversation") { self.find_by_tag(&tag).await? } else { None };
+        let id = match existing {
+            Some(id) => {
+                crate::log::event("delivery_step_recovered", json!({"step": "conversation", "helpdesk_ref": id}));
+                id
+            }
+            None => {
+                journal.start("conversation").await?;
+                self.create(&tag).await?
+            }
+        };
+        journal.finish("conversation", &id).await?;
+        Ok(id)
+    }
+
+    /// A later message from the visitor, as a customer thread (which reopens the conversation);
+    /// after a lost answer, found by the marker in its text. Returns the thread's id.
+    async fn follow_up(&self, journal: &mut Journal, conversation: u64) -> Result<u64, Failure> {
+        if let Some(id) = journal.done("message") {
+            return Ok(id);
+        }
+        let marker = html(&self.job.marker());
+        let existing = if journal.interrupted("message") {
+            self.threads(conversation).await?.into_iter().find(|t| t.kind == "customer" && t.body.as_deref().is_some_and(|b| b.contains(&marker))).map(|t| t.id)
+        } else {
+            None
+        };
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                journal.start("message").await?;
+                let body = json!({"customer": {"email": self.job.conversation.email}, "text": html_body(self.job, |_| false)});
+                let reply = self.call(Method::Post, &format!("/v2/conversations/{conversation}/customer"), Some(body)).await?;
+                if !reply.ok() {
+                    return Err(fail(&reply));
+                }
+                reply
+                    .header("Resource-ID")
+                    .and_then(|v| v.trim().parse().ok())
+                    .ok_or_else(|| Failure::retryable("Help Scout created a thread but sent no Resource-ID"))?
+            }
+        };
+        journal.finish("message", &id).await?;
+        Ok(id)
     }
 
     async fn create(&self, tag: &str) -> Result<u64, Failure> {
@@ -207,14 +247,7 @@ impl Api<'_> {
     }
 
     async fn attach(&self, conversation: u64, thread: u64, file: &UploadRow) -> Result<FileOutcome, Failure> {
-        let bucket = self.ctx.env.bucket("FILES").map_err(|e| Failure::retryable(e.to_string()))?;
-        let object = bucket
-            .get(&file.r2_key)
-            .execute()
-            .await
-            .map_err(|e| Failure::retryable(format!("R2: {e}")))?
-            .ok_or_else(|| Failure::permanent(format!("{} is missing from storage", file.name)))?;
-        let bytes = object.body().ok_or_else(|| Failure::retryable("R2 object without body"))?.bytes().await.map_err(|e| Failure::retryable(format!("R2: {e}")))?;
+        let bytes = read_file(self.ctx.env, file).await?;
         let body = json!({
             "fileName": file.name,
             "mimeType": file.content_type,
@@ -242,7 +275,7 @@ impl Api<'_> {
                     ("Content-Type", "application/json; charset=UTF-8".into()),
                     ("Accept", "application/json".into()),
                 ],
-                body: body.as_ref().map(Value::to_string),
+                body: body.as_ref().map(Body::json),
             };
             let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
             if reply.status == 401 && !refreshed {
@@ -278,7 +311,7 @@ impl Api<'_> {
             method: Method::Post,
             url: self.url("/v2/oauth2/token"),
             headers: vec![("Content-Type", "application/x-www-form-urlencoded".into()), ("Accept", "application/json".into())],
-            body: Some(form),
+            body: Some(Body::Text(form)),
         };
         let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
         if !reply.ok() {
@@ -335,8 +368,4 @@ mod tests {
         assert_eq!(error_reason("<html>gateway</html>"), "<html>gateway</html>");
     }
 
-    #[test]
-    fn tags_are_lowercase() {
-        assert_eq!(tag_for("PH-2XYKHV7P"), "porthole-ph-2xykhv7p");
-    }
 }

@@ -3,6 +3,8 @@
 
 mod helpscout;
 mod inbox;
+mod libredesk;
+mod reamaze;
 
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
@@ -17,6 +19,19 @@ pub struct Job {
     pub conversation: ConversationRow,
     pub message: MessageRow,
     pub files: Vec<UploadRow>,
+    /// For a visitor's later message: the helpdesk's reference of the conversation it continues.
+    pub follow_up: Option<String>,
+}
+
+impl Job {
+    /// The text that finds this message in the helpdesk again after a lost answer: the
+    /// conversation's reference, and for later messages a short part of the message's id.
+    pub fn marker(&self) -> String {
+        match self.follow_up {
+            None => self.conversation.reference.clone(),
+            Some(_) => format!("{}/{}", self.conversation.reference, &self.message.id[..self.message.id.len().min(8)]),
+        }
+    }
 }
 
 pub struct Context<'a> {
@@ -41,6 +56,8 @@ pub fn for_site(site: &SiteConfig) -> Box<dyn Connector> {
     match &site.connector {
         ConnectorConfig::Inbox => Box::new(inbox::Inbox),
         ConnectorConfig::Helpscout(config) => Box::new(helpscout::HelpScout::new(config.clone())),
+        ConnectorConfig::Reamaze(config) => Box::new(reamaze::Reamaze::new(config.clone())),
+        ConnectorConfig::Libredesk(config) => Box::new(libredesk::Libredesk::new(config.clone())),
     }
 }
 
@@ -69,20 +86,87 @@ pub fn fields(job: &Job) -> std::collections::BTreeMap<String, String> {
     serde_json::from_str(&job.conversation.fields_json).unwrap_or_default()
 }
 
-/// The visitor's message, then the custom fields the helpdesk has no place for (`placed` says
-/// which it has) and the page it came from, as escaped HTML.
+/// What goes under the visitor's words, as (label, value): on a first message the custom fields
+/// the helpdesk has no place for (`placed` says which it has) and the page it came from; always
+/// the marker that finds the message again.
+fn footer(job: &Job, placed: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    if job.follow_up.is_none() {
+        lines.extend(fields(job).into_iter().filter(|(key, _)| !placed(key)));
+        if let Some(url) = &job.conversation.page_url {
+            lines.push(("Page".into(), url.clone()));
+        }
+    }
+    lines.push(("Porthole reference".into(), job.marker()));
+    lines
+}
+
+/// The visitor's message and its footer as escaped HTML.
 pub fn html_body(job: &Job, placed: impl Fn(&str) -> bool) -> String {
     use crate::escape::{html, html_paragraphs};
     let mut body = html_paragraphs(&job.message.body);
     body.push_str("\n<hr>\n<p>");
-    for (key, value) in fields(job).iter().filter(|(key, _)| !placed(key)) {
-        body.push_str(&format!("<b>{}</b>: {}<br>\n", html(key), html_paragraphs(value)));
+    for (label, value) in footer(job, placed) {
+        body.push_str(&format!("<b>{}</b>: {}<br>\n", html(&label), html_paragraphs(&value)));
     }
-    if let Some(url) = &job.conversation.page_url {
-        body.push_str(&format!("<b>Page</b>: {}<br>\n", html(url)));
-    }
-    body.push_str(&format!("<b>Porthole reference</b>: {}</p>", html(&job.conversation.reference)));
+    body.push_str("</p>");
     body
+}
+
+/// The visitor's message and its footer as escaped Markdown.
+pub fn markdown_body(job: &Job, placed: impl Fn(&str) -> bool) -> String {
+    use crate::escape::markdown;
+    let mut body = markdown(&job.message.body);
+    body.push_str("\n\n---\n\n");
+    let lines: Vec<String> = footer(job, placed).iter().map(|(label, value)| format!("**{}**: {}", markdown(label), markdown(value))).collect();
+    body.push_str(&lines.join("\\\n"));
+    body
+}
+
+/// The tag that finds a conversation again when its create's answer was lost (lowercase, as Help
+/// Scout stores tags).
+pub fn reference_tag(reference: &str) -> String {
+    format!("porthole-{}", reference.to_ascii_lowercase())
+}
+
+/// `Authorization: Basic` for `user:password`.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+/// A JSON error body in one line: `message`, `error`, or `errors` (a list, or field → problems),
+/// whichever the vendor sent; otherwise the start of the body.
+pub fn json_reason(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(String::from).unwrap_or_else(|| i.to_string())).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    };
+    let mut parts: Vec<String> = ["message", "error"].iter().filter_map(|k| v[*k].as_str()).map(String::from).collect();
+    match &v["errors"] {
+        serde_json::Value::Object(map) => parts.extend(map.iter().map(|(k, e)| format!("{k} {}", text(e)))),
+        serde_json::Value::Null => {}
+        other => parts.push(text(other)),
+    }
+    if parts.is_empty() {
+        body.chars().take(200).collect()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// A stored file's bytes, for helpdesks that take uploads.
+pub async fn read_file(env: &Env, file: &UploadRow) -> Result<Vec<u8>, Failure> {
+    let bucket = env.bucket("FILES").map_err(|e| Failure::retryable(e.to_string()))?;
+    let object = bucket
+        .get(&file.r2_key)
+        .execute()
+        .await
+        .map_err(|e| Failure::retryable(format!("R2: {e}")))?
+        .ok_or_else(|| Failure::permanent(format!("{} is missing from storage", file.name)))?;
+    object.body().ok_or_else(|| Failure::retryable("R2 object without body"))?.bytes().await.map_err(|e| Failure::retryable(format!("R2: {e}")))
 }
 
 #[cfg(test)]
@@ -94,5 +178,18 @@ mod tests {
         assert_eq!(split_name("Ada Lovelace"), ("Ada".into(), "Lovelace".into()));
         assert_eq!(split_name("  Juan Carlos de la Cruz "), ("Juan".into(), "Carlos de la Cruz".into()));
         assert_eq!(split_name("Madonna"), ("Madonna".into(), String::new()));
+    }
+
+    #[test]
+    fn tags_are_lowercase() {
+        assert_eq!(reference_tag("PH-2XYKHV7P"), "porthole-ph-2xykhv7p");
+    }
+
+    #[test]
+    fn vendor_errors_in_one_line() {
+        assert_eq!(json_reason(r#"{"status":"error","message":"`inbox_id` Required","data":null}"#), "`inbox_id` Required");
+        assert_eq!(json_reason(r#"{"errors":{"category":["is invalid"],"user":["can't be blank"]}}"#), "category is invalid; user can't be blank");
+        assert_eq!(json_reason(r#"{"error":"Invalid credentials"}"#), "Invalid credentials");
+        assert_eq!(json_reason("<html>502</html>"), "<html>502</html>");
     }
 }

@@ -172,18 +172,31 @@ async fn run(
         .get(&claim.site)
         .cloned()
         .ok_or_else(|| Failure::permanent(format!("site `{}` is no longer configured", claim.site)))?;
-    let (conversation, message, files, steps) = store::delivery_context(db, claim, delivery_id).await.map_err(journal::internal)?;
+    let context = store::delivery_context(db, claim, delivery_id).await.map_err(journal::internal)?;
+    let follow_up = if claim.follow_up > 0.0 { Some(continued(context.conversation_status.as_ref())?) } else { None };
     let job = Job {
         site_id: claim.site.clone(),
         site,
-        conversation: conversation.ok_or_else(|| Failure::permanent("conversation not found"))?,
-        message: message.ok_or_else(|| Failure::permanent("message not found"))?,
-        files,
+        conversation: context.conversation.ok_or_else(|| Failure::permanent("conversation not found"))?,
+        message: context.message.ok_or_else(|| Failure::permanent("message not found"))?,
+        files: context.files,
+        follow_up,
     };
     let journal_db = env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
-    let mut journal = Journal::new(journal_db, delivery_id, owner, settings.lease_seconds, steps);
+    let mut journal = Journal::new(journal_db, delivery_id, owner, settings.lease_seconds, context.steps);
     let connector = connectors::for_site(&job.site);
     connector.deliver(&job, &mut journal, &Context { env, settings }).await
+}
+
+/// The helpdesk's reference of the conversation a later message continues: it can only go once
+/// the conversation's first message is there.
+fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<String, Failure> {
+    let conversation = conversation.ok_or_else(|| Failure::permanent("conversation not found"))?;
+    match (conversation.status.as_str(), &conversation.helpdesk_ref) {
+        ("delivered", Some(reference)) => Ok(reference.clone()),
+        ("failed", _) => Err(Failure::permanent(format!("the conversation {} itself could not be delivered", conversation.reference))),
+        _ => Err(Failure::retryable("waiting for the conversation's first message to reach the helpdesk")),
+    }
 }
 
 async fn dead_letter(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
