@@ -6,10 +6,10 @@
 mod common;
 use common::*;
 use xtask::fakes::helpscout::{FakeHelpScout, Fault};
-use porthole_shared::{ConversationAccepted, ConversationStatus, DeliveryList, DeliveryStatus, ErrorCode};
+use porthole_shared::{ConversationAccepted, DeliveryStatus, ErrorCode};
 use serde_json::json;
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -31,66 +31,7 @@ fn tag(reference: &str) -> String {
 }
 
 fn accept(body: &serde_json::Value, key: Option<&str>) -> ConversationAccepted {
-    let reply = submit_with_key("helpscout", body, key);
-    assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
-    serde_json::from_slice(&reply.body).unwrap()
-}
-
-fn submit_with_key(site: &str, body: &serde_json::Value, key: Option<&str>) -> Reply {
-    let mut headers = vec![("Origin", SITE_ORIGIN), ("Content-Type", "application/json")];
-    if let Some(k) = key {
-        headers.push(("Idempotency-Key", k));
-    }
-    call("POST", &format!("/v1/sites/{site}/conversations"), &headers, Some(body.to_string().as_bytes()))
-}
-
-fn upload_for(site: &str, name: &str, data: &[u8]) -> String {
-    let reply = upload_to(site, name, "application/octet-stream", data);
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
-    serde_json::from_slice::<porthole_shared::UploadResult>(&reply.body).unwrap().id
-}
-
-fn status(accepted: &ConversationAccepted) -> ConversationStatus {
-    let reply = call("GET", &accepted.status_url, &[("Authorization", &format!("Bearer {}", accepted.visitor_token))], None);
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
-    serde_json::from_slice(&reply.body).unwrap()
-}
-
-fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting until {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn wait_for_status(accepted: &ConversationAccepted, wanted: DeliveryStatus, limit: Duration) -> ConversationStatus {
-    let mut last = None;
-    wait_until(&format!("{} is {wanted:?}", accepted.reference), limit, || {
-        let s = status(accepted);
-        let done = s.status == wanted;
-        last = Some(s);
-        done
-    });
-    last.unwrap()
-}
-
-fn operator() -> String {
-    format!("Bearer {}", operator_token())
-}
-
-fn deliveries(status: &str) -> DeliveryList {
-    let reply = call("GET", &format!("/v1/admin/deliveries?status={status}&limit=500"), &[("Authorization", &operator())], None);
-    assert_eq!(reply.status, 200);
-    serde_json::from_slice(&reply.body).unwrap()
-}
-
-fn form(subject: &str, attachments: Vec<String>) -> serde_json::Value {
-    json!({
-        "name": "Ada King Lovelace", "email": "ada@example.org", "subject": subject,
-        "message": "Hello <script>alert(1)</script>\n<img src=x onerror=alert(2)> & goodbye",
-        "fields": {"order_id": "<b>A-17</b>", "gift_note": "<i>for mum</i>"}, "attachments": attachments,
-    })
+    accept_at("helpscout", body, key)
 }
 
 #[test]
@@ -318,4 +259,63 @@ fn the_status_needs_this_conversations_token() {
     call("GET", &a.status_url, &[], None).error(401, ErrorCode::Unauthorized);
     // Readable from the widget on any page: the token is the permission.
     assert_eq!(with(&a.visitor_token).header("access-control-allow-origin"), Some("*"));
+}
+
+#[test]
+fn a_later_message_continues_the_conversation_once_even_when_its_answer_is_lost() {
+    let _serial = serial();
+    let accepted = accept(&form("Then a follow-up", vec![]), None);
+    // Sent at once: it waits for the conversation to reach Help Scout first.
+    let file = bytes(4000, 91);
+    let body = json!({"message": "One more thing <b>bold</b>", "attachments": [upload_for("helpscout", "more.bin", &file)]});
+    let key = format!("follow-{}", std::process::id());
+    let reply = follow_up(&accepted, &body, Some(&key));
+    assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
+    let message: porthole_shared::MessageAccepted = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(message.conversation_id, accepted.id);
+    // The same key and body: the same message, not a second one.
+    let again = follow_up(&accepted, &body, Some(&key));
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(serde_json::from_slice::<porthole_shared::MessageAccepted>(&again.body).unwrap().id, message.id);
+    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    wait_until("the follow-up is in Help Scout", Duration::from_secs(60), || {
+        fake().conversations_tagged(&tag(&accepted.reference))[0].threads.len() == 2
+    });
+    let conversation = &fake().conversations_tagged(&tag(&accepted.reference))[0];
+    let thread = &conversation.threads[1];
+    assert_eq!(thread.kind, "customer");
+    assert!(thread.text.contains("One more thing &lt;b&gt;bold&lt;/b&gt;"), "{}", thread.text);
+    assert!(!thread.text.contains("gift_note"), "custom fields belong to the first message only");
+    assert_eq!(thread.attachments.len(), 1);
+    assert!(thread.attachments[0].data == file);
+
+    // The answer to the follow-up is lost after Help Scout stored it: found again, not repeated.
+    fake().force(&[Fault::Drop]);
+    let lost = follow_up(&accepted, &json!({"message": "Did you get this?"}), None);
+    assert_eq!(lost.status, 202);
+    wait_until("the lost follow-up was retried", Duration::from_secs(60), || {
+        deliveries("delivered").deliveries.iter().filter(|d| d.reference == accepted.reference).count() == 3
+    });
+    assert_eq!(fake().clear_forced(), 0, "the drop was used");
+    let threads = &fake().conversations_tagged(&tag(&accepted.reference))[0].threads;
+    assert_eq!(threads.iter().filter(|t| t.text.contains("Did you get this?")).count(), 1, "delivered exactly once");
+    // The conversation's own status is not disturbed by its later messages.
+    assert_eq!(status(&accepted).helpdesk_reference, Some(conversation.id.to_string()));
+}
+
+#[test]
+fn later_messages_need_the_token_and_valid_text() {
+    let _serial = serial();
+    let a = accept(&form("Tokens for messages", vec![]), None);
+    let b = accept(&form("Someone else's", vec![]), None);
+    let mut stolen = a.clone();
+    stolen.visitor_token = b.visitor_token.clone();
+    follow_up(&stolen, &json!({"message": "hi"}), None).error(401, ErrorCode::Unauthorized);
+    follow_up(&a, &json!({"message": "   "}), None).error(422, ErrorCode::ValidationFailed);
+    let other_site = upload_to("demo", "x.txt", "text/plain", b"x");
+    let other_id = serde_json::from_slice::<porthole_shared::UploadResult>(&other_site.body).unwrap().id;
+    follow_up(&a, &json!({"message": "with another site's file", "attachments": [other_id]}), None).error(422, ErrorCode::UnknownAttachment);
+    let reply = follow_up(&a, &json!({"message": "{"}), None);
+    assert_eq!(reply.status, 202);
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
 }

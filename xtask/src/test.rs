@@ -11,6 +11,8 @@ pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
 pub const TOKEN_SECRET: &str = "test-token-secret-0123456789abcdef0123456789";
 /// Short, so the clean-up test can see an unclaimed upload expire.
 pub const UPLOAD_TTL_SECONDS: &str = "8";
+/// Short, so a test can see a signed file link expire.
+pub const FILE_LINK_TTL_SECONDS: &str = "12";
 
 /// `args` (after `--`) go to `cargo test`, and the browser tests are skipped: for iterating on a
 /// few tests, e.g. `cargo xtask test -- --test delivery`.
@@ -64,17 +66,24 @@ pub fn start_test_worker() -> Result<Worker> {
 
 /// The secrets and settings every test Worker runs with.
 pub fn worker_vars() -> Vec<(String, String)> {
-    use crate::fakes::helpscout::{CLIENT_ID, CLIENT_SECRET};
-    [
+    use crate::fakes::{helpscout, libredesk, reamaze};
+    let mut vars: Vec<(String, String)> = [
         ("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN),
         ("PORTHOLE_TOKEN_SECRET", TOKEN_SECRET),
-        ("HELPSCOUT_CLIENT_ID", CLIENT_ID),
-        ("HELPSCOUT_CLIENT_SECRET", CLIENT_SECRET),
+        ("HELPSCOUT_CLIENT_ID", helpscout::CLIENT_ID),
+        ("HELPSCOUT_CLIENT_SECRET", helpscout::CLIENT_SECRET),
+        ("REAMAZE_LOGIN_EMAIL", reamaze::LOGIN_EMAIL),
+        ("REAMAZE_API_TOKEN", reamaze::API_TOKEN),
+        ("LIBREDESK_API_KEY", libredesk::API_KEY),
+        ("LIBREDESK_API_SECRET", libredesk::API_SECRET),
         ("PORTHOLE_UPLOAD_TTL_SECONDS", UPLOAD_TTL_SECONDS),
+        ("PORTHOLE_FILE_LINK_TTL_SECONDS", FILE_LINK_TTL_SECONDS),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    .collect();
+    vars.push(("PORTHOLE_PUBLIC_URL".into(), format!("http://127.0.0.1:{EDGE_PORT}")));
+    vars
 }
 
 fn state_dir() -> std::path::PathBuf {

@@ -2,10 +2,11 @@
 //! R2). These tests need it: run them through `cargo xtask test`.
 #![allow(dead_code)]
 
-use porthole_shared::{ErrorBody, ErrorCode, InboxConversation, InboxPage, UploadResult};
+use porthole_shared::{ConversationAccepted, ConversationStatus, DeliveryList, DeliveryStatus, ErrorBody, ErrorCode, InboxConversation, InboxPage, UploadResult};
+use serde_json::json;
 use serde_json::Value;
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const SITE_ORIGIN: &str = "http://127.0.0.1:18790";
 
@@ -133,4 +134,85 @@ fn utf8_percent(s: &str) -> String {
     s.bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
+}
+
+// Delivery: submissions into a site whose helpdesk is a fake, and waiting for their outcome.
+
+pub fn accept_at(site: &str, body: &serde_json::Value, key: Option<&str>) -> ConversationAccepted {
+    let reply = submit_with_key(site, body, key);
+    assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+pub fn submit_with_key(site: &str, body: &serde_json::Value, key: Option<&str>) -> Reply {
+    let mut headers = vec![("Origin", SITE_ORIGIN), ("Content-Type", "application/json")];
+    if let Some(k) = key {
+        headers.push(("Idempotency-Key", k));
+    }
+    call("POST", &format!("/v1/sites/{site}/conversations"), &headers, Some(body.to_string().as_bytes()))
+}
+
+pub fn upload_for(site: &str, name: &str, data: &[u8]) -> String {
+    let reply = upload_to(site, name, "application/octet-stream", data);
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    serde_json::from_slice::<porthole_shared::UploadResult>(&reply.body).unwrap().id
+}
+
+pub fn status(accepted: &ConversationAccepted) -> ConversationStatus {
+    let reply = call("GET", &accepted.status_url, &[("Authorization", &format!("Bearer {}", accepted.visitor_token))], None);
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting until {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+pub fn wait_for_status(accepted: &ConversationAccepted, wanted: DeliveryStatus, limit: Duration) -> ConversationStatus {
+    let mut last = None;
+    wait_until(&format!("{} is {wanted:?}", accepted.reference), limit, || {
+        let s = status(accepted);
+        let done = s.status == wanted;
+        last = Some(s);
+        done
+    });
+    last.unwrap()
+}
+
+pub fn operator() -> String {
+    format!("Bearer {}", operator_token())
+}
+
+pub fn deliveries(status: &str) -> DeliveryList {
+    let reply = call("GET", &format!("/v1/admin/deliveries?status={status}&limit=500"), &[("Authorization", &operator())], None);
+    assert_eq!(reply.status, 200);
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+/// A form with everything a hostile visitor might type, and custom fields.
+pub fn form(subject: &str, attachments: Vec<String>) -> serde_json::Value {
+    json!({
+        "name": "Ada King Lovelace", "email": "ada@example.org", "subject": subject,
+        "message": "Hello <script>alert(1)</script>\n<img src=x onerror=alert(2)> & goodbye [click](https://evil.example) **now**",
+        "fields": {"order_id": "<b>A-17</b>", "gift_note": "<i>for mum</i>"}, "attachments": attachments,
+    })
+}
+
+/// A visitor's later message in `accepted`'s conversation.
+pub fn follow_up(accepted: &ConversationAccepted, body: &serde_json::Value, key: Option<&str>) -> Reply {
+    let token = format!("Bearer {}", accepted.visitor_token);
+    let mut headers = vec![("Authorization", token.as_str()), ("Content-Type", "application/json"), ("Origin", SITE_ORIGIN)];
+    if let Some(k) = key {
+        headers.push(("Idempotency-Key", k));
+    }
+    call("POST", &format!("/v1/conversations/{}/messages", accepted.id), &headers, Some(body.to_string().as_bytes()))
+}
+
+/// The operator's record of `accepted`'s first delivery.
+pub fn delivery_of(accepted: &ConversationAccepted, status: &str) -> porthole_shared::DeliveryRecord {
+    deliveries(status).deliveries.into_iter().find(|d| d.reference == accepted.reference).unwrap_or_else(|| panic!("{} is not {status}", accepted.reference))
 }

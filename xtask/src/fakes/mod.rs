@@ -2,4 +2,6 @@
 //! vendor's documented contract (../shared/helpdesk-apis) and injects faults on command.
 
 pub mod helpscout;
+pub mod libredesk;
+pub mod reamaze;
 pub mod server;

@@ -20,6 +20,8 @@ pub enum Fault {
     Slow(u64),
     /// Do the work, then close the connection without a word: the answer is lost.
     Drop,
+    /// No fault: lets a forced sequence reach a later request.
+    Pass,
 }
 
 pub struct Request {
@@ -196,6 +198,7 @@ fn pick_fault(faults: &Mutex<Faults>, request: &Request) -> (Option<Fault>, u64)
     };
     // A read that is "dropped" did nothing, which is the same as an error to the caller.
     let fault = match (fault, request.method.as_str()) {
+        (Some(Fault::Pass), _) => None,
         (Some(Fault::Drop | Fault::Slow(_)), "GET") => Some(Fault::Status(502)),
         (fault, _) => fault,
     };
