@@ -125,6 +125,7 @@ impl HelpScout {
             ("GET", ["v2", "conversations"]) => self.list(r),
             ("GET", ["v2", "conversations", id, "threads"]) => self.threads(id),
             ("POST", ["v2", "conversations", id, "threads", thread, "attachments"]) => self.attach(r, id, thread),
+            ("POST", ["v2", "conversations", id, "customer"]) => self.customer_reply(r, id),
             _ => error(404, "Not found", &[]),
         }
     }
@@ -253,6 +254,26 @@ impl HelpScout {
             })
             .collect();
         answer(200, json!({"_embedded": {"threads": threads}}))
+    }
+
+    /// A customer's reply to an existing conversation (reopens it): 201 with the thread's id.
+    fn customer_reply(&self, r: &Request, id: &str) -> Answer {
+        let Ok(body) = serde_json::from_slice::<Value>(&r.body) else { return error(400, "Malformed JSON", &[]) };
+        if body["customer"]["email"].as_str().is_none_or(|e| !e.contains('@')) && body["customer"]["id"].as_u64().is_none() {
+            return error(400, "Bad request", &[("customer", "needs an email or id")]);
+        }
+        let Some(text) = body["text"].as_str().filter(|t| !t.trim().is_empty()) else {
+            return error(400, "Bad request", &[("text", "may not be empty")]);
+        };
+        let mut s = self.state.lock().unwrap();
+        s.next_id += 1;
+        let thread_id = s.next_id;
+        let Some(c) = s.conversations.iter_mut().find(|c| c.id.to_string() == id) else { return error(404, "Conversation not found", &[]) };
+        if c.threads.len() >= 100 {
+            return error(412, "A conversation holds at most 100 threads", &[]);
+        }
+        c.threads.push(Thread { id: thread_id, kind: "customer".into(), text: text.into(), attachments: Vec::new() });
+        Answer::empty(201, vec![("Resource-ID", thread_id.to_string())])
     }
 
     fn attach(&self, r: &Request, id: &str, thread: &str) -> Answer {
