@@ -406,7 +406,8 @@ pub async fn finish_step(db: &D1Database, id: &str, step: &str, result: &str) ->
 pub enum Settled<'a> {
     Delivered { helpdesk_ref: &'a str, notes: &'a str },
     /// Back in the queue under a new job token; the sweeper leaves it alone until `lease_until`.
-    Retry { error: &'a str, lease_until: f64, job: &'a str },
+    /// `refund` gives the attempt back: the delivery waited, it did not fail.
+    Retry { error: &'a str, lease_until: f64, job: &'a str, refund: bool },
     Failed { error: &'a str },
 }
 
@@ -429,12 +430,12 @@ pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Se
             )
             .bind(&[s(id), s(helpdesk_ref), n(now)])?,
         ),
-        Settled::Retry { error, lease_until, job } => (
+        Settled::Retry { error, lease_until, job, refund } => (
             db.prepare(
-                "UPDATE deliveries SET status = 'queued', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5 \
-                 WHERE id = ?1 AND lease_owner = ?2",
+                "UPDATE deliveries SET status = 'queued', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5, \
+                 attempts = attempts - ?7 WHERE id = ?1 AND lease_owner = ?2",
             )
-            .bind(&[s(id), s(owner), s(error), n(lease_until), n(now), s(job)])?,
+            .bind(&[s(id), s(owner), s(error), n(lease_until), n(now), s(job), n(if refund { 1.0 } else { 0.0 })])?,
             db.prepare(
                 "UPDATE conversations SET status = 'queued' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued' AND follow_up = 0) AND status = 'delivering'",

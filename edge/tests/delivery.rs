@@ -264,6 +264,8 @@ fn the_status_needs_this_conversations_token() {
 #[test]
 fn a_later_message_continues_the_conversation_once_even_when_its_answer_is_lost() {
     let _serial = serial();
+    // The conversation's create fails once, so the follow-up surely has to wait for it.
+    fake().force(&[Fault::Status(503)]);
     let accepted = accept(&form("Then a follow-up", vec![]), None);
     // Sent at once: it waits for the conversation to reach Help Scout first.
     let file = bytes(4000, 91);
@@ -301,6 +303,12 @@ fn a_later_message_continues_the_conversation_once_even_when_its_answer_is_lost(
     assert_eq!(threads.iter().filter(|t| t.text.contains("Did you get this?")).count(), 1, "delivered exactly once");
     // The conversation's own status is not disturbed by its later messages.
     assert_eq!(status(&accepted).helpdesk_reference, Some(conversation.id.to_string()));
+    // Waiting for the conversation used up no attempt: the first delivery took two (the 503),
+    // the first follow-up one, the lost one two.
+    let mut attempts: Vec<u32> =
+        deliveries("delivered").deliveries.iter().filter(|d| d.reference == accepted.reference).map(|d| d.attempts).collect();
+    attempts.sort();
+    assert_eq!(attempts, [1, 2, 2]);
 }
 
 #[test]

@@ -134,20 +134,14 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
             }
             settled
         }
+        Err(Failure::Waiting { reason }) => {
+            log::event("delivery_waiting", serde_json::json!({"delivery": delivery_id, "reason": reason}));
+            requeue(env, &db, delivery_id, &owner, reason, settings.retry_base_seconds, settings, true).await
+        }
         Err(Failure::Retryable { reason, retry_after }) => {
             let delay = backoff_seconds(attempt, settings, *retry_after, random_unit());
             log::event("delivery_retry", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}));
-            let lease_until = Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
-            let next_job = ids::new_id();
-            let settled = store::settle_delivery(&db, delivery_id, &owner, store::Settled::Retry { error: reason, lease_until, job: &next_job }).await;
-            if matches!(settled, Ok(true)) {
-                // The retry travels as a new message with the new token; should sending it fail,
-                // the sweeper sends one when the lease runs out.
-                if let Err(e) = enqueue(env, delivery_id, &next_job, delay).await {
-                    log::error("enqueue_failed", &format!("{delivery_id}: {e:?}"));
-                }
-            }
-            settled
+            requeue(env, &db, delivery_id, &owner, reason, delay, settings, false).await
         }
     };
     if let Err(e) = outcome {
@@ -188,6 +182,31 @@ async fn run(
     connector.deliver(&job, &mut journal, &Context { env, settings }).await
 }
 
+/// Back to the queue under a new job token, `delay` seconds from now. The retry travels as a new
+/// message; should sending it fail, the sweeper sends one when the lease runs out. `refund` gives
+/// the attempt back (the delivery was waiting, not failing).
+#[allow(clippy::too_many_arguments)]
+async fn requeue(
+    env: &Env,
+    db: &worker::D1Database,
+    delivery_id: &str,
+    owner: &str,
+    reason: &str,
+    delay: u32,
+    settings: &porthole_shared::config::DeliverySettings,
+    refund: bool,
+) -> Result<bool, crate::error::Error> {
+    let lease_until = Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
+    let next_job = ids::new_id();
+    let settled = store::settle_delivery(db, delivery_id, owner, store::Settled::Retry { error: reason, lease_until, job: &next_job, refund }).await;
+    if matches!(settled, Ok(true)) {
+        if let Err(e) = enqueue(env, delivery_id, &next_job, delay).await {
+            log::error("enqueue_failed", &format!("{delivery_id}: {e:?}"));
+        }
+    }
+    settled
+}
+
 /// The helpdesk's reference of the conversation a later message continues: it can only go once
 /// the conversation's first message is there.
 fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<String, Failure> {
@@ -195,7 +214,7 @@ fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<Stri
     match (conversation.status.as_str(), &conversation.helpdesk_ref) {
         ("delivered", Some(reference)) => Ok(reference.clone()),
         ("failed", _) => Err(Failure::permanent(format!("the conversation {} itself could not be delivered", conversation.reference))),
-        _ => Err(Failure::retryable("waiting for the conversation's first message to reach the helpdesk")),
+        _ => Err(Failure::Waiting { reason: "waiting for the conversation's first message to reach the helpdesk".into() }),
     }
 }
 

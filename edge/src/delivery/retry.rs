@@ -9,6 +9,9 @@ pub enum Failure {
     Retryable { reason: String, retry_after: Option<u32> },
     /// Will fail the same way until someone changes something: 4xx, missing credentials.
     Permanent { reason: String },
+    /// Not a failure: the message waits for something on its way (its conversation reaching the
+    /// helpdesk). Tried again later without using up an attempt.
+    Waiting { reason: String },
 }
 
 impl Failure {
