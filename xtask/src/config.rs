@@ -19,6 +19,19 @@ pub fn parse(text: &str) -> Result<PortholeConfig> {
     }
 }
 
+/// What a deployed Worker needs besides the sites: Re:amaze fetches attachments by link, so
+/// the Worker must know its public address (`PORTHOLE_PUBLIC_URL` in wrangler.toml's [vars]).
+pub fn deploy_problems(config: &PortholeConfig, wrangler_toml: &str) -> Vec<String> {
+    let needs_links = config.sites.values().any(|s| matches!(s.connector, porthole_shared::config::ConnectorConfig::Reamaze(_)));
+    let vars: toml::Table = toml::from_str::<toml::Table>(wrangler_toml).ok().and_then(|t| t.get("vars")?.as_table().cloned()).unwrap_or_default();
+    let public_url = vars.get("PORTHOLE_PUBLIC_URL").and_then(|v| v.as_str()).unwrap_or("");
+    if needs_links && !public_url.starts_with("https://") {
+        vec!["a Re:amaze site needs PORTHOLE_PUBLIC_URL = \"https://…\" (the Worker's public address) in edge/wrangler.toml [vars]".into()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The `PORTHOLE_CONFIG` variable's value.
 pub fn to_var(config: &PortholeConfig) -> String {
     serde_json::to_string(config).expect("the configuration serializes")
@@ -44,6 +57,16 @@ mod tests {
         assert!(err.contains("zendesk"), "{err}");
         let err = parse("[sites.demo]\nallowed_origins = [\"https://a.example\"]\nconnector = { kind = \"inbox\" }\ntypo = 1\n").unwrap_err();
         assert!(err.contains("typo"), "{err}");
+    }
+
+    #[test]
+    fn re_amaze_needs_the_public_address_to_deploy() {
+        let site = "[sites.s]\nallowed_origins = [\"https://a.example\"]\nconnector = { kind = \"reamaze\", brand = \"acme\", channel = \"support\" }\n";
+        let config = parse(site).unwrap();
+        assert_eq!(deploy_problems(&config, "[vars]\nX = \"1\"\n").len(), 1);
+        assert!(deploy_problems(&config, "[vars]\nPORTHOLE_PUBLIC_URL = \"https://edge.acme.example\"\n").is_empty());
+        let inbox = load(&crate::root().join("porthole.toml")).unwrap();
+        assert!(deploy_problems(&inbox, "").is_empty());
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub fn dev(config_path: &Path) -> Result {
         vars.push(("PORTHOLE_TOKEN_SECRET".to_string(), DEV_TOKEN_SECRET.to_string()));
     }
     let url = format!("http://127.0.0.1:{DEV_PORT}");
+    // Links to attachments point here (a helpdesk on this machine can fetch them).
+    vars.push(("PORTHOLE_PUBLIC_URL".to_string(), url.clone()));
     println!(
         "\nPorthole is starting with sites from {config}:\n\
          \n  demo page     {url}/\
@@ -156,7 +158,13 @@ fn dev_vars_define(name: &str) -> bool {
 /// `cargo xtask deploy`: needs `wrangler login` (or CLOUDFLARE_API_TOKEN) and a real D1 id in
 /// edge/wrangler.toml.
 pub fn deploy(config_path: &Path) -> Result {
-    let config_json = config::to_var(&config::load(config_path)?);
+    let config = config::load(config_path)?;
+    let wrangler_toml = std::fs::read_to_string(edge_dir().join("wrangler.toml")).map_err(|e| format!("edge/wrangler.toml: {e}"))?;
+    let problems = config::deploy_problems(&config, &wrangler_toml);
+    if !problems.is_empty() {
+        return Err(format!("not ready to deploy:\n  - {}", problems.join("\n  - ")));
+    }
+    let config_json = config::to_var(&config);
     tools::ensure()?;
     build::all()?;
     let edge = edge_dir();
