@@ -12,7 +12,7 @@ pub fn assets_dir() -> PathBuf {
 pub fn all() -> Result<Timings> {
     let widget = timed(cmd("trunk").args(["build", "--release"]))?;
     assets()?;
-    let worker = timed(&mut in_dir(cmd("worker-build"), &root().join("edge")).arg("--release"))?;
+    let worker = timed(in_dir(cmd("worker-build"), &root().join("edge")).arg("--release"))?;
     Ok(Timings { widget, worker })
 }
 

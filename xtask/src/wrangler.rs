@@ -46,6 +46,27 @@ impl Worker {
         Ok(worker)
     }
 
+    /// CPU time (user + system) the Worker's runtime processes (workerd) have used so far: what
+    /// the Worker's code costs, with the runtime's own overhead, on this machine.
+    pub fn cpu_seconds(&self) -> f64 {
+        let group = self.child.id().to_string();
+        let ticks: f64 = crate::sh::output("getconf", &["CLK_TCK"]).and_then(|t| t.trim().parse().ok()).unwrap_or(100.0);
+        let Ok(entries) = std::fs::read_dir("/proc") else { return 0.0 };
+        entries
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .filter_map(|stat| {
+                let (head, rest) = stat.rsplit_once(')')?;
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                // After the name: state, ppid, pgrp, …, utime (14th field of the line), stime (15th).
+                (head.contains("workerd") && fields.get(2) == Some(&group.as_str()))
+                    .then(|| fields.get(11)?.parse::<f64>().ok().zip(fields.get(12)?.parse::<f64>().ok()))
+                    .flatten()
+                    .map(|(user, system)| (user + system) / ticks)
+            })
+            .sum()
+    }
+
     /// Kills wrangler and workerd at once, as a crash or a lost machine would: no clean-up runs.
     pub fn kill(mut self) {
         let _ = cmd("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();

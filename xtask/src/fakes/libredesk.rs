@@ -134,9 +134,10 @@ impl Libredesk {
             return failure(500, "Error parsing request", "GeneralException");
         };
         // Only the first file of a request is used.
-        let Some((_, filename, content_type, bytes)) = parts.into_iter().find(|p| p.0 == "files" && p.1.is_some()) else {
+        let Some(part) = parts.into_iter().find(|p| p.name == "files" && p.filename.is_some()) else {
             return input("File not found");
         };
+        let (filename, content_type, bytes) = (part.filename, part.content_type, part.data);
         if bytes.is_empty() {
             return input("This file is 0 bytes, so it will not be attached.");
         }

@@ -290,8 +290,16 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The parts of a `multipart/form-data` body: (field name, file name, content type, bytes).
-pub fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<(String, Option<String>, Option<String>, Vec<u8>)>> {
+/// One part of a `multipart/form-data` body.
+pub struct Part {
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` body.
+pub fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
     let boundary = content_type.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"');
     let delimiter = format!("--{boundary}").into_bytes();
     let mut parts = Vec::new();
@@ -325,7 +333,7 @@ pub fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<(String, Option<
                 part_type = Some(v.trim().to_string());
             }
         }
-        parts.push((name?, filename, part_type, data));
+        parts.push(Part { name: name?, filename, content_type: part_type, data });
     }
 }
 
@@ -350,9 +358,10 @@ mod tests {
         let body = b"--xyz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--\r\nworld\r\n--xyz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--xyz--\r\n";
         let parts = multipart("multipart/form-data; boundary=xyz", body).unwrap();
         assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].0, "files");
-        assert_eq!(parts[0].1.as_deref(), Some("a.txt"));
-        assert_eq!(parts[0].3, b"hello\r\n--\r\nworld");
-        assert_eq!(parts[1].3, b"hi");
+        assert_eq!(parts[0].name, "files");
+        assert_eq!(parts[0].filename.as_deref(), Some("a.txt"));
+        assert_eq!(parts[0].content_type.as_deref(), Some("text/plain"));
+        assert_eq!(parts[0].data, b"hello\r\n--\r\nworld");
+        assert_eq!(parts[1].data, b"hi");
     }
 }
