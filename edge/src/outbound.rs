@@ -35,6 +35,7 @@ pub struct Call<'a> {
     pub body: Option<Body>,
 }
 
+#[derive(Clone)]
 pub enum Body {
     Text(String),
     Bytes(Vec<u8>),

@@ -402,6 +402,12 @@ pub async fn finish_step(db: &D1Database, id: &str, step: &str, result: &str) ->
     Ok(StepRow { step: step.to_string(), state: "done".to_string(), result: Some(result.to_string()) })
 }
 
+/// Forgets a started step (never a finished one).
+pub async fn delete_started_step(db: &D1Database, id: &str, step: &str) -> Result<(), Error> {
+    db.prepare("DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = 'started'").bind(&[s(id), s(step)])?.run().await?;
+    Ok(())
+}
+
 /// Where an attempt left the delivery, written together with the conversation's status.
 pub enum Settled<'a> {
     Delivered { helpdesk_ref: &'a str, notes: &'a str },

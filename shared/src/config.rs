@@ -68,6 +68,11 @@ pub enum ConnectorConfig {
     Reamaze(ReamazeConfig),
     /// A self-hosted Libredesk, with an agent's API key and secret.
     Libredesk(LibredeskConfig),
+    /// Motadata ServiceOps, with an API key or OAuth (password grant).
+    Motadata(MotadataConfig),
+    /// DeskHero, per tenant, with a bearer token; the parts of its API that are not public are
+    /// configurable.
+    Deskhero(DeskHeroConfig),
 }
 
 impl ConnectorConfig {
@@ -77,6 +82,8 @@ impl ConnectorConfig {
             ConnectorConfig::Helpscout(_) => "helpscout",
             ConnectorConfig::Reamaze(_) => "reamaze",
             ConnectorConfig::Libredesk(_) => "libredesk",
+            ConnectorConfig::Motadata(_) => "motadata",
+            ConnectorConfig::Deskhero(_) => "deskhero",
         }
     }
 
@@ -87,6 +94,8 @@ impl ConnectorConfig {
             ConnectorConfig::Helpscout(c) => Some(c.base_url.clone()),
             ConnectorConfig::Reamaze(c) => Some(c.base_url()),
             ConnectorConfig::Libredesk(c) => Some(c.base_url.clone()),
+            ConnectorConfig::Motadata(c) => Some(c.base_url.clone()),
+            ConnectorConfig::Deskhero(c) => Some(c.base_url.clone()),
         }
     }
 }
@@ -184,6 +193,157 @@ impl LibredeskConfig {
     }
 }
 
+/// How Porthole signs in to Motadata ServiceOps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MotadataAuth {
+    /// `Authorization: Apikey <key>`, the key generated in the ServiceOps portal.
+    #[default]
+    Apikey,
+    /// OAuth password grant at `/api/oauth/token` with a client id and secret and a technician's
+    /// username and password; the token is cached and renewed.
+    Oauth,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MotadataConfig {
+    /// Where ServiceOps is served, e.g. https://servicedesk.acme.example (self-hosted: no default).
+    pub base_url: String,
+    #[serde(default)]
+    pub auth: MotadataAuth,
+    /// Names of the secrets: the API key (auth = "apikey"), or the OAuth client and the
+    /// technician it signs in as (auth = "oauth").
+    #[serde(default = "MotadataConfig::default_api_key_secret")]
+    pub api_key_secret: String,
+    #[serde(default = "MotadataConfig::default_client_id_secret")]
+    pub client_id_secret: String,
+    #[serde(default = "MotadataConfig::default_client_secret_secret")]
+    pub client_secret_secret: String,
+    #[serde(default = "MotadataConfig::default_username_secret")]
+    pub username_secret: String,
+    #[serde(default = "MotadataConfig::default_password_secret")]
+    pub password_secret: String,
+    /// Not in Motadata's public docs, so assumed and changeable: the Upload Attachment API's
+    /// path and multipart field, answering `{refFileName, realName}`.
+    #[serde(default = "MotadataConfig::default_upload_path")]
+    pub upload_path: String,
+    #[serde(default = "MotadataConfig::default_upload_field")]
+    pub upload_field: String,
+    /// Assumed: the conversation type of a message from the requester.
+    #[serde(default = "MotadataConfig::default_conversation_type")]
+    pub conversation_type: String,
+    /// Assumed from the documented change search: where requests are searched by qualification
+    /// (to find a request whose create answer was lost).
+    #[serde(default = "MotadataConfig::default_search_path")]
+    pub search_path: String,
+}
+
+impl MotadataConfig {
+    fn default_api_key_secret() -> String {
+        "MOTADATA_API_KEY".into()
+    }
+    fn default_client_id_secret() -> String {
+        "MOTADATA_CLIENT_ID".into()
+    }
+    fn default_client_secret_secret() -> String {
+        "MOTADATA_CLIENT_SECRET".into()
+    }
+    fn default_username_secret() -> String {
+        "MOTADATA_USERNAME".into()
+    }
+    fn default_password_secret() -> String {
+        "MOTADATA_PASSWORD".into()
+    }
+    fn default_upload_path() -> String {
+        "/api/v1/attachment".into()
+    }
+    fn default_upload_field() -> String {
+        "file".into()
+    }
+    fn default_conversation_type() -> String {
+        "requestor_to_technician".into()
+    }
+    fn default_search_path() -> String {
+        "/api/v1/request/search/byqual".into()
+    }
+}
+
+/// DeskHero. Its public docs cover only the ticket conversation route; everything marked
+/// "assumed" is a default an operator with DeskHero's full API reference can change. Paths take
+/// `{tenant}`, `{version}` and, where it applies, `{reference}`; the ticket body template takes
+/// `{subject}`, `{name}`, `{email}` and `{reference}` inside its JSON strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskHeroConfig {
+    pub base_url: String,
+    /// The tenant in every path (`/api/{tenant}/v{version}/…`).
+    pub tenant: String,
+    #[serde(default = "DeskHeroConfig::default_version")]
+    pub version: u32,
+    /// The secret holding the API credential, sent as `Authorization: {auth_scheme} <credential>`.
+    #[serde(default = "DeskHeroConfig::default_token_secret")]
+    pub token_secret: String,
+    /// Assumed.
+    #[serde(default = "DeskHeroConfig::default_auth_scheme")]
+    pub auth_scheme: String,
+    /// Assumed: creating a ticket, its JSON body, and where the new ticket's id is in the answer
+    /// (a JSON pointer).
+    #[serde(default = "DeskHeroConfig::default_create_ticket_path")]
+    pub create_ticket_path: String,
+    #[serde(default = "DeskHeroConfig::default_create_ticket_body")]
+    pub create_ticket_body: String,
+    #[serde(default = "DeskHeroConfig::default_ticket_id_pointer")]
+    pub ticket_id_pointer: String,
+    /// Assumed, optional: a GET that finds a ticket by its Porthole reference, and where its id
+    /// is. Without it, a ticket whose create answer was lost is not created again: the delivery
+    /// fails with the reference for an operator to check.
+    #[serde(default)]
+    pub find_ticket_path: Option<String>,
+    #[serde(default = "DeskHeroConfig::default_found_ticket_id_pointer")]
+    pub found_ticket_id_pointer: String,
+    /// Assumed: uploading a file (multipart), and where its id is in the answer.
+    #[serde(default = "DeskHeroConfig::default_upload_path")]
+    pub upload_path: String,
+    #[serde(default = "DeskHeroConfig::default_upload_field")]
+    pub upload_field: String,
+    #[serde(default = "DeskHeroConfig::default_attachment_id_pointer")]
+    pub attachment_id_pointer: String,
+}
+
+impl DeskHeroConfig {
+    fn default_version() -> u32 {
+        1
+    }
+    fn default_token_secret() -> String {
+        "DESKHERO_API_TOKEN".into()
+    }
+    fn default_auth_scheme() -> String {
+        "Bearer".into()
+    }
+    fn default_create_ticket_path() -> String {
+        "/api/{tenant}/v{version}/tickets".into()
+    }
+    fn default_create_ticket_body() -> String {
+        r#"[{"subject": "{subject} [{reference}]", "requester": {"email": "{email}", "name": "{name}"}}]"#.into()
+    }
+    fn default_ticket_id_pointer() -> String {
+        "/data/0/id".into()
+    }
+    fn default_found_ticket_id_pointer() -> String {
+        "/data/0/id".into()
+    }
+    fn default_upload_path() -> String {
+        "/api/{tenant}/v{version}/attachments".into()
+    }
+    fn default_upload_field() -> String {
+        "file".into()
+    }
+    fn default_attachment_id_pointer() -> String {
+        "/data/0/id".into()
+    }
+}
+
 /// A site's own file limits; anything unset keeps the default.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -246,6 +406,17 @@ impl PortholeConfig {
                 }
                 ConnectorConfig::Libredesk(l) if l.inbox_id == 0 => {
                     problems.push(format!("site `{id}`: connector.inbox_id must be the number of a Libredesk email inbox"));
+                }
+                ConnectorConfig::Motadata(m) if [&m.upload_path, &m.search_path].iter().any(|p| !p.starts_with('/')) => {
+                    problems.push(format!("site `{id}`: connector.upload_path and search_path must start with /"));
+                }
+                ConnectorConfig::Deskhero(d) if d.tenant.len() < 2 || !d.tenant.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+                    problems.push(format!("site `{id}`: connector.tenant must be DeskHero's tenant name (letters, digits, '-')"));
+                }
+                ConnectorConfig::Deskhero(d)
+                    if [&d.create_ticket_path, &d.upload_path].iter().chain(d.find_ticket_path.as_ref().iter()).any(|p| !p.starts_with('/')) =>
+                {
+                    problems.push(format!("site `{id}`: connector paths must start with /"));
                 }
                 _ => {}
             }

@@ -5,18 +5,18 @@
 //! carries the tag `porthole-<reference>`: Help Scout has no idempotency key, so when a create's
 //! answer was lost the connector lists conversations with that tag before creating again.
 
-use super::{fields, html_body, read_file, reference_tag, secret, split_name, Connector, Context, Delivered, Job};
-use crate::delivery::journal::{internal, Journal};
+use super::{fields, html_body, oauth, read_file, reference_tag, secret, split_name, Connector, Context, Delivered, Job};
+use crate::delivery::journal::Journal;
 use crate::escape::html;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, Body, Call, Reply};
-use crate::store::{self, UploadRow};
+use crate::store::UploadRow;
 use base64::Engine;
 use porthole_shared::config::HelpScoutConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::async_trait::async_trait;
-use worker::{Date, Method};
+use worker::Method;
 
 /// Help Scout refuses larger attachments (413).
 const MAX_FILE_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
@@ -264,7 +264,8 @@ impl Api<'_> {
 
     /// Sends with the cached access token; after a 401 gets a new one and tries once more.
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Reply, Failure> {
-        let mut token = self.token(false).await?;
+        let site = &self.job.site_id;
+        let mut token = oauth::token(self.ctx, site, false, self.grant()).await?;
         let mut refreshed = false;
         loop {
             let call = Call {
@@ -279,9 +280,8 @@ impl Api<'_> {
             };
             let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
             if reply.status == 401 && !refreshed {
-                let db = self.ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
-                store::forget_connector_token(&db, &self.job.site_id, &token).await.map_err(internal)?;
-                token = self.token(true).await?;
+                oauth::forget(self.ctx, site, &token).await?;
+                token = oauth::token(self.ctx, site, true, self.grant()).await?;
                 refreshed = true;
                 continue;
             }
@@ -289,17 +289,8 @@ impl Api<'_> {
         }
     }
 
-    /// OAuth client credentials, cached in D1 until a minute before they expire.
-    async fn token(&self, fresh: bool) -> Result<String, Failure> {
-        let db = self.ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
-        let now = Date::now().as_millis() as f64;
-        if !fresh {
-            if let Some(cached) = store::connector_token(&db, &self.job.site_id).await.map_err(internal)? {
-                if cached.expires_at > now {
-                    return Ok(cached.token);
-                }
-            }
-        }
+    /// OAuth client credentials.
+    async fn grant(&self) -> Result<oauth::Grant, Failure> {
         let id = secret(self.ctx.env, &self.config.client_id_secret)?;
         let key = secret(self.ctx.env, &self.config.client_secret_secret)?;
         let form = format!(
@@ -314,21 +305,7 @@ impl Api<'_> {
             body: Some(Body::Text(form)),
         };
         let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
-        if !reply.ok() {
-            return Err(match fail(&reply) {
-                Failure::Permanent { reason } => Failure::permanent(format!("Help Scout refused the OAuth credentials: {reason}")),
-                retry => retry,
-            });
-        }
-        #[derive(Deserialize)]
-        struct Grant {
-            access_token: String,
-            expires_in: f64,
-        }
-        let grant: Grant = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Help Scout token: {e}")))?;
-        let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
-        store::save_connector_token(&db, &self.job.site_id, &grant.access_token, expires_at).await.map_err(internal)?;
-        Ok(grant.access_token)
+        oauth::read_grant("Help Scout", &reply, error_reason)
     }
 }
 

@@ -1,9 +1,12 @@
 //! Connectors: the only place vendor specifics live. Each delivers one visitor message into one
 //! kind of helpdesk, journalling every step (see `delivery::journal`) so that a retry resumes.
 
+mod deskhero;
 mod helpscout;
 mod inbox;
 mod libredesk;
+mod motadata;
+mod oauth;
 mod reamaze;
 
 use crate::delivery::journal::Journal;
@@ -58,6 +61,8 @@ pub fn for_site(site: &SiteConfig) -> Box<dyn Connector> {
         ConnectorConfig::Helpscout(config) => Box::new(helpscout::HelpScout::new(config.clone())),
         ConnectorConfig::Reamaze(config) => Box::new(reamaze::Reamaze::new(config.clone())),
         ConnectorConfig::Libredesk(config) => Box::new(libredesk::Libredesk::new(config.clone())),
+        ConnectorConfig::Motadata(config) => Box::new(motadata::Motadata::new(config.clone())),
+        ConnectorConfig::Deskhero(config) => Box::new(deskhero::DeskHero::new(config.clone())),
     }
 }
 
@@ -144,7 +149,7 @@ pub fn json_reason(body: &str) -> String {
         serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(String::from).unwrap_or_else(|| i.to_string())).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
     };
-    let mut parts: Vec<String> = ["message", "error"].iter().filter_map(|k| v[*k].as_str()).map(String::from).collect();
+    let mut parts: Vec<String> = ["message", "error", "userMessage"].iter().filter_map(|k| v[*k].as_str()).map(String::from).collect();
     match &v["errors"] {
         serde_json::Value::Object(map) => parts.extend(map.iter().map(|(k, e)| format!("{k} {}", text(e)))),
         serde_json::Value::Null => {}

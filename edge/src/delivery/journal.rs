@@ -55,6 +55,14 @@ impl Journal {
         Ok(())
     }
 
+    /// The helpdesk answered `step`'s call with an error, so the call did not take effect: the
+    /// step is no longer interrupted. For helpdesks where a lost answer cannot be looked up.
+    pub async fn answered_with_error(&mut self, step: &str) -> Result<(), Failure> {
+        store::delete_started_step(&self.db, &self.delivery_id, step).await.map_err(internal)?;
+        self.steps.remove(step);
+        Ok(())
+    }
+
     pub async fn finish<T: Serialize>(&mut self, step: &str, result: &T) -> Result<(), Failure> {
         let json = serde_json::to_string(result).map_err(|e| Failure::retryable(e.to_string()))?;
         let row = store::finish_step(&self.db, &self.delivery_id, step, &json).await.map_err(internal)?;

@@ -1,0 +1,280 @@
+//! Motadata ServiceOps, self-hosted (../shared/helpdesk-apis: motadata-serviceops).
+//!
+//! Steps, each journalled: make sure the requester exists (created by name and email; an answer
+//! that it already exists is fine), upload each file (the Upload Attachment API, whose path and
+//! field are configuration because they are not in public docs) keeping its `refFileName`, then
+//! create the request as the requester: subject with the Porthole reference, escaped HTML
+//! description with the custom fields, the files. ServiceOps has no idempotency key: a create
+//! whose answer was lost is looked up by the reference in the subject (the request search, also
+//! configuration). Later messages are conversations on the request from the requester, published,
+//! looked up by their marker after a lost answer.
+
+use super::{html_body, json_reason, oauth, read_file, secret, Connector, Context, Delivered, Job};
+use crate::delivery::journal::Journal;
+use crate::delivery::retry::Failure;
+use crate::outbound::{self, multipart_file, Body, Call, Reply};
+use porthole_shared::config::{MotadataAuth, MotadataConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use worker::async_trait::async_trait;
+use worker::Method;
+
+pub struct Motadata {
+    config: MotadataConfig,
+}
+
+impl Motadata {
+    pub fn new(config: MotadataConfig) -> Self {
+        Motadata { config }
+    }
+}
+
+/// An uploaded file, as the request or conversation refers to it.
+#[derive(Serialize, Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct FileRef {
+    ref_file_name: String,
+    real_name: String,
+}
+
+/// A file step's result.
+#[derive(Serialize, Deserialize)]
+enum Uploaded {
+    File(FileRef),
+    Refused(String),
+}
+
+#[async_trait(?Send)]
+impl Connector for Motadata {
+    async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
+        let api = Api { config: &self.config, job, ctx };
+        if job.follow_up.is_none() && journal.done::<bool>("requester").is_none() {
+            journal.start("requester").await?;
+            api.ensure_requester().await?;
+            journal.finish("requester", &true).await?;
+        }
+        let (mut files, mut notes) = (Vec::new(), Vec::new());
+        for file in &job.files {
+            let step = format!("file:{}", file.id);
+            let uploaded = match journal.done::<Uploaded>(&step) {
+                Some(uploaded) => uploaded,
+                None => {
+                    // An upload whose answer was lost only leaves an unused file behind: send again.
+                    journal.start(&step).await?;
+                    let uploaded = api.upload(file).await?;
+                    journal.finish(&step, &uploaded).await?;
+                    uploaded
+                }
+            };
+            match uploaded {
+                Uploaded::File(r) => files.push(r),
+                Uploaded::Refused(why) => notes.push(why),
+            }
+        }
+        let request = match &job.follow_up {
+            None => api.request(journal, &files).await?,
+            Some(request) => {
+                api.conversation(journal, request, &files).await?;
+                request.clone()
+            }
+        };
+        Ok(Delivered { helpdesk_ref: request, notes })
+    }
+}
+
+struct Api<'a> {
+    config: &'a MotadataConfig,
+    job: &'a Job,
+    ctx: &'a Context<'a>,
+}
+
+impl Api<'_> {
+    /// Creates the requester; an answer that it exists already (ServiceOps does not say how it
+    /// answers that, so any 400, 409 or 422) means there is nothing to do.
+    async fn ensure_requester(&self) -> Result<(), Failure> {
+        let c = &self.job.conversation;
+        let reply = self.call(Method::Post, "/api/v1/requester", Some(json_body(&json!({"name": c.name, "email": c.email})))).await?;
+        match reply.status {
+            200..=299 | 400 | 409 | 422 => Ok(()),
+            _ => Err(fail(&reply)),
+        }
+    }
+
+    async fn upload(&self, file: &crate::store::UploadRow) -> Result<Uploaded, Failure> {
+        let bytes = read_file(self.ctx.env, file).await?;
+        let (content_type, body) = multipart_file(&self.config.upload_field, &file.name, &file.content_type, &bytes);
+        let reply = self.call(Method::Post, &self.config.upload_path, Some((content_type, Body::Bytes(body)))).await?;
+        match reply.status {
+            200..=299 => {
+                let v: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("ServiceOps upload answer: {e}")))?;
+                let v = if v["refFileName"].is_string() { v } else { v["data"].clone() };
+                let ref_file_name = v["refFileName"].as_str().ok_or_else(|| Failure::retryable("ServiceOps upload answered without refFileName"))?;
+                Ok(Uploaded::File(FileRef { ref_file_name: ref_file_name.into(), real_name: v["realName"].as_str().unwrap_or(&file.name).into() }))
+            }
+            400 | 413 | 415 => Ok(Uploaded::Refused(format!("{} was refused by ServiceOps: {}", file.name, json_reason(&reply.body)))),
+            _ => Err(fail(&reply)),
+        }
+    }
+
+    async fn request(&self, journal: &mut Journal, files: &[FileRef]) -> Result<String, Failure> {
+        if let Some(id) = journal.done("request") {
+            return Ok(id);
+        }
+        let existing = if journal.interrupted("request") { self.find_request().await? } else { None };
+        let id = match existing {
+            Some(id) => {
+                crate::log::event("delivery_step_recovered", json!({"step": "request", "helpdesk_ref": id}));
+                id
+            }
+            None => {
+                journal.start("request").await?;
+                let c = &self.job.conversation;
+                let body = json!({
+                    "subject": format!("{} [{}]", c.subject, c.reference),
+                    "requesterEmail": c.email,
+                    "description": html_body(self.job, |_| false),
+                    "fileAttachments": files,
+                });
+                let reply = self.call(Method::Post, "/api/v1/request", Some(json_body(&body))).await?;
+                if !reply.ok() {
+                    return Err(fail(&reply));
+                }
+                id_of(&reply)?
+            }
+        };
+        journal.finish("request", &id).await?;
+        Ok(id)
+    }
+
+    /// The request whose subject carries this conversation's reference.
+    async fn find_request(&self) -> Result<Option<String>, Failure> {
+        let qual = qualification("request.subject", "contains", json!({"type": "StringValueRest", "value": self.job.conversation.reference}));
+        let reply = self.call(Method::Post, &self.config.search_path, Some(json_body(&qual))).await?;
+        if !reply.ok() {
+            return Err(fail(&reply));
+        }
+        Ok(objects(&reply).first().and_then(|r| id_value(&r["id"])))
+    }
+
+    async fn conversation(&self, journal: &mut Journal, request: &str, files: &[FileRef]) -> Result<(), Failure> {
+        if journal.done::<String>("message").is_some() {
+            return Ok(());
+        }
+        if journal.interrupted("message") && self.has_conversation(request).await? {
+            return journal.finish("message", &request).await;
+        }
+        journal.start("message").await?;
+        let body = json!({
+            "conversationType": self.config.conversation_type,
+            "details": html_body(self.job, |_| false),
+            "subject": format!("{} [{}]", self.job.conversation.subject, self.job.conversation.reference),
+            "conversationState": "published",
+            "fileAttachments": files,
+        });
+        let reply = self.call(Method::Post, &format!("/api/v1/request/{request}/conversation"), Some(json_body(&body))).await?;
+        if !reply.ok() {
+            return Err(fail(&reply));
+        }
+        journal.finish("message", &request).await
+    }
+
+    /// Whether the request has a conversation from the requester carrying this message's marker.
+    async fn has_conversation(&self, request: &str) -> Result<bool, Failure> {
+        let qual = qualification(".conversation.conversationType", "equal", json!({"type": "EnumValueRest", "value": self.config.conversation_type}));
+        let reply = self.call(Method::Post, &format!("/api/v1/request/{request}/conversation/search/byqual"), Some(json_body(&qual))).await?;
+        if !reply.ok() {
+            return Err(fail(&reply));
+        }
+        let marker = crate::escape::html(&self.job.marker());
+        Ok(objects(&reply).iter().any(|c| c["details"].as_str().is_some_and(|d| d.contains(&marker))))
+    }
+
+    /// Sends with the site's credentials: the API key, or the cached OAuth token (renewed once
+    /// after a 401).
+    async fn call(&self, method: Method, path: &str, body: Option<(String, Body)>) -> Result<Reply, Failure> {
+        let site = &self.job.site_id;
+        let mut refreshed = false;
+        let mut token = match self.config.auth {
+            MotadataAuth::Apikey => None,
+            MotadataAuth::Oauth => Some(oauth::token(self.ctx, site, false, self.grant()).await?),
+        };
+        // Bodies are sent again after a 401, so keep them.
+        let (content_type, body) = match body {
+            Some((t, b)) => (Some(t), Some(b)),
+            None => (None, None),
+        };
+        loop {
+            let authorization = match &token {
+                None => {
+                    let key = secret(self.ctx.env, &self.config.api_key_secret)?;
+                    format!("Apikey {}", percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC))
+                }
+                Some(token) => format!("Bearer {token}"),
+            };
+            let mut headers = vec![("Authorization", authorization), ("Accept", "application/json".to_string())];
+            if let Some(t) = &content_type {
+                headers.push(("Content-Type", t.clone()));
+            }
+            let call = Call { method: method.clone(), url: format!("{}{path}", self.config.base_url), headers, body: body.clone() };
+            let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+            if let (401, Some(old), false) = (reply.status, &token, refreshed) {
+                oauth::forget(self.ctx, site, old).await?;
+                token = Some(oauth::token(self.ctx, site, true, self.grant()).await?);
+                refreshed = true;
+                continue;
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// OAuth password grant: Basic client id and secret, the technician's username and password.
+    async fn grant(&self) -> Result<oauth::Grant, Failure> {
+        let env = self.ctx.env;
+        let (client, client_secret) = (secret(env, &self.config.client_id_secret)?, secret(env, &self.config.client_secret_secret)?);
+        let (username, password) = (secret(env, &self.config.username_secret)?, secret(env, &self.config.password_secret)?);
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let call = Call {
+            method: Method::Post,
+            url: format!("{}/api/oauth/token", self.config.base_url),
+            headers: vec![
+                ("Authorization", super::basic_auth(&client, &client_secret)),
+                ("Content-Type", "application/x-www-form-urlencoded".into()),
+                ("Accept", "application/json".into()),
+            ],
+            body: Some(Body::Text(format!("grant_type=password&username={}&password={}", enc(&username), enc(&password)))),
+        };
+        let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+        oauth::read_grant("ServiceOps", &reply, json_reason)
+    }
+}
+
+/// ServiceOps's search body: one condition on `key`.
+fn qualification(key: &str, operator: &str, value: Value) -> Value {
+    json!({"qualDetails": {"type": "FlatQualificationRest", "quals": [{
+        "type": "RelationalQualificationRest",
+        "leftOperand": {"type": "PropertyOperandRest", "key": key},
+        "operator": operator,
+        "rightOperand": {"type": "ValueOperandRest", "value": value},
+    }]}})
+}
+
+fn objects(reply: &Reply) -> Vec<Value> {
+    serde_json::from_str::<Value>(&reply.body).ok().and_then(|v| v["objectList"].as_array().cloned()).unwrap_or_default()
+}
+
+fn id_value(v: &Value) -> Option<String> {
+    v.as_u64().map(|n| n.to_string()).or_else(|| v.as_str().map(String::from))
+}
+
+fn id_of(reply: &Reply) -> Result<String, Failure> {
+    let v: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("ServiceOps answered without JSON: {e}")))?;
+    id_value(&v["id"]).ok_or_else(|| Failure::retryable("ServiceOps answered without the request's id"))
+}
+
+fn json_body(value: &Value) -> (String, Body) {
+    ("application/json".into(), Body::json(value))
+}
+
+fn fail(reply: &Reply) -> Failure {
+    reply.failure(json_reason, "Retry-After")
+}

@@ -1,0 +1,52 @@
+//! OAuth access tokens of helpdesks that use them (Help Scout, Motadata ServiceOps), cached per
+//! site in D1 until a minute before they expire, and forgotten after a 401.
+
+use super::Context;
+use crate::delivery::journal::internal;
+use crate::delivery::retry::Failure;
+use crate::store;
+use serde::Deserialize;
+use std::future::Future;
+use worker::Date;
+
+/// What a token endpoint answers.
+#[derive(Deserialize)]
+pub struct Grant {
+    pub access_token: String,
+    pub expires_in: f64,
+}
+
+/// The site's cached token, or a new one from `grant` (only awaited when needed). `fresh` skips
+/// the cache: the cached token was just refused.
+pub async fn token(ctx: &Context<'_>, site: &str, fresh: bool, grant: impl Future<Output = Result<Grant, Failure>>) -> Result<String, Failure> {
+    let db = ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
+    let now = Date::now().as_millis() as f64;
+    if !fresh {
+        if let Some(cached) = store::connector_token(&db, site).await.map_err(internal)? {
+            if cached.expires_at > now {
+                return Ok(cached.token);
+            }
+        }
+    }
+    let grant = grant.await?;
+    let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
+    store::save_connector_token(&db, site, &grant.access_token, expires_at).await.map_err(internal)?;
+    Ok(grant.access_token)
+}
+
+/// Drops `token` from the cache (unless another worker already replaced it).
+pub async fn forget(ctx: &Context<'_>, site: &str, token: &str) -> Result<(), Failure> {
+    let db = ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
+    store::forget_connector_token(&db, site, token).await.map_err(internal)
+}
+
+/// A token endpoint's answer, read; a refusal is permanent until the credentials are fixed.
+pub fn read_grant(vendor: &str, reply: &crate::outbound::Reply, reason: impl Fn(&str) -> String) -> Result<Grant, Failure> {
+    if !reply.ok() {
+        return Err(match reply.failure(&reason, "Retry-After") {
+            Failure::Permanent { reason } => Failure::permanent(format!("{vendor} refused the OAuth credentials: {reason}")),
+            other => other,
+        });
+    }
+    serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("{vendor} token: {e}")))
+}
