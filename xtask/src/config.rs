@@ -11,7 +11,14 @@ pub fn load(path: &Path) -> Result<PortholeConfig> {
 
 pub fn parse(text: &str) -> Result<PortholeConfig> {
     let config: PortholeConfig = toml::from_str(text).map_err(|e| e.to_string())?;
-    let problems = config.problems();
+    let mut problems = config.problems();
+    for (id, site) in &config.sites {
+        if let porthole_shared::config::ConnectorConfig::Deskhero(d) = &site.connector {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&d.create_ticket_body) {
+                problems.push(format!("site `{id}`: connector.create_ticket_body is not valid JSON: {e}"));
+            }
+        }
+    }
     if problems.is_empty() {
         Ok(config)
     } else {
@@ -67,6 +74,16 @@ mod tests {
         assert!(deploy_problems(&config, "[vars]\nPORTHOLE_PUBLIC_URL = \"https://edge.acme.example\"\n").is_empty());
         let inbox = load(&crate::root().join("porthole.toml")).unwrap();
         assert!(deploy_problems(&inbox, "").is_empty());
+    }
+
+    #[test]
+    fn deskhero_templates_must_be_json() {
+        let site = |body: &str| format!("[sites.s]\nallowed_origins = [\"https://a.example\"]\nconnector = {{ kind = \"deskhero\", base_url = \"https://d.example\", tenant = \"acme\", create_ticket_body = '{body}' }}\n");
+        assert!(parse(&site(r#"{"subject": "{subject}"}"#)).is_ok());
+        let err = parse(&site(r#"{"subject": {subject}}"#)).unwrap_err();
+        assert!(err.contains("create_ticket_body is not valid JSON"), "{err}");
+        // The test configuration, with every connector, is valid.
+        load(&crate::root().join("xtask/e2e/porthole.test.toml")).unwrap();
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn start_test_worker() -> Result<Worker> {
 
 /// The secrets and settings every test Worker runs with.
 pub fn worker_vars() -> Vec<(String, String)> {
-    use crate::fakes::{helpscout, libredesk, reamaze};
+    use crate::fakes::{deskhero, helpscout, libredesk, motadata, reamaze};
     let mut vars: Vec<(String, String)> = [
         ("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN),
         ("PORTHOLE_TOKEN_SECRET", TOKEN_SECRET),
@@ -76,6 +76,12 @@ pub fn worker_vars() -> Vec<(String, String)> {
         ("REAMAZE_API_TOKEN", reamaze::API_TOKEN),
         ("LIBREDESK_API_KEY", libredesk::API_KEY),
         ("LIBREDESK_API_SECRET", libredesk::API_SECRET),
+        ("MOTADATA_API_KEY", motadata::API_KEY),
+        ("MOTADATA_CLIENT_ID", motadata::CLIENT_ID),
+        ("MOTADATA_CLIENT_SECRET", motadata::CLIENT_SECRET),
+        ("MOTADATA_USERNAME", motadata::USERNAME),
+        ("MOTADATA_PASSWORD", motadata::PASSWORD),
+        ("DESKHERO_API_TOKEN", deskhero::TOKEN),
         ("PORTHOLE_UPLOAD_TTL_SECONDS", UPLOAD_TTL_SECONDS),
         ("PORTHOLE_FILE_LINK_TTL_SECONDS", FILE_LINK_TTL_SECONDS),
     ]
