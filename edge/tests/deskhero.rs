@@ -10,7 +10,7 @@ use porthole_shared::{ConversationAccepted, DeliveryStatus};
 use serde_json::json;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-use xtask::fakes::deskhero::{Assumptions, DeskHero, FakeDeskHero, Ticket, TENANT};
+use xtask::fakes::deskhero::{Assumptions, DeskHero, FakeDeskHero, Ticket};
 use xtask::fakes::server::Fault;
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -22,18 +22,7 @@ fn fake() -> &'static FakeDeskHero {
 
 fn moved() -> &'static FakeDeskHero {
     static FAKE: OnceLock<FakeDeskHero> = OnceLock::new();
-    FAKE.get_or_init(|| {
-        DeskHero::start(
-            18799,
-            Assumptions {
-                create_ticket_path: format!("/api/{TENANT}/v1/helpdesk/tickets"),
-                upload_path: format!("/api/{TENANT}/v1/files"),
-                upload_field: "upload".into(),
-                find_ticket_path: Some(format!("/api/{TENANT}/v1/helpdesk/tickets/search")),
-                other_shapes: true,
-            },
-        )
-    })
+    FAKE.get_or_init(|| DeskHero::start(18799, Assumptions::moved()))
 }
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {

@@ -250,10 +250,13 @@ struct Helpdesk {
 }
 
 fn helpdesks() -> Vec<Helpdesk> {
-    use crate::fakes::{helpscout::HelpScout, libredesk::Libredesk, reamaze::Reamaze};
+    use crate::fakes::{deskhero, helpscout::HelpScout, libredesk::Libredesk, motadata, reamaze::Reamaze};
     let tag = |reference: &str| format!("porthole-{}", reference.to_ascii_lowercase());
     let (hs, rz, ld) = (Arc::new(HelpScout::start(18791)), Arc::new(Reamaze::start(18793)), Arc::new(Libredesk::start(18794)));
-    let (hs2, rz2, ld2) = (hs.clone(), rz.clone(), ld.clone());
+    let md = Arc::new(motadata::Motadata::start(18795, motadata::Assumptions::default()));
+    // The site with a ticket lookup configured: without one, a lost create is left to an operator.
+    let dh = Arc::new(deskhero::DeskHero::start(18799, deskhero::Assumptions::moved()));
+    let (hs2, rz2, ld2, md2, dh2) = (hs.clone(), rz.clone(), ld.clone(), md.clone(), dh.clone());
     vec![
         Helpdesk {
             name: "Help Scout",
@@ -272,6 +275,19 @@ fn helpdesks() -> Vec<Helpdesk> {
             site: "libredesk",
             received: Box::new(move |r| ld.conversations_with(r).first().map(|c| c.received)),
             set_fault_rate: Box::new(move |rate| ld2.set_fault_rate(rate)),
+        },
+        Helpdesk {
+            name: "Motadata ServiceOps",
+            site: "motadata",
+            received: Box::new(move |r| md.requests_with(r).first().map(|c| c.received)),
+            set_fault_rate: Box::new(move |rate| md2.set_fault_rate(rate)),
+        },
+        Helpdesk {
+            name: "DeskHero (with find_ticket_path)",
+            site: "deskhero-moved",
+            // The visitor's message is an entry on the ticket.
+            received: Box::new(move |r| dh.tickets_with(r).first().and_then(|t| t.entries.first()).map(|e| e.received)),
+            set_fault_rate: Box::new(move |rate| dh2.set_fault_rate(rate)),
         },
     ]
 }

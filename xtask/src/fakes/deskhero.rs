@@ -38,6 +38,20 @@ impl Default for Assumptions {
     }
 }
 
+impl Assumptions {
+    /// What the test configuration's `deskhero-moved` site is configured for: other routes, other
+    /// shapes, and a ticket lookup.
+    pub fn moved() -> Self {
+        Assumptions {
+            create_ticket_path: format!("/api/{TENANT}/v1/helpdesk/tickets"),
+            upload_path: format!("/api/{TENANT}/v1/files"),
+            upload_field: "upload".into(),
+            find_ticket_path: Some(format!("/api/{TENANT}/v1/helpdesk/tickets/search")),
+            other_shapes: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Attachment {
     pub id: u64,
@@ -48,6 +62,7 @@ pub struct Attachment {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub id: u64,
+    pub received: Instant,
     pub kind: u64,
     pub requester: Value,
     pub email_addresses: Value,
@@ -209,7 +224,7 @@ impl DeskHero {
                 }
             }
             s.next += 1;
-            entries.push(Entry { id: s.next, kind, requester: item["requester"].clone(), email_addresses: item["email_addresses"].clone(), html: html.into(), attachments });
+            entries.push(Entry { id: s.next, received: Instant::now(), kind, requester: item["requester"].clone(), email_addresses: item["email_addresses"].clone(), html: html.into(), attachments });
         }
         let answer: Vec<Value> = entries.iter().map(entry_json).collect();
         s.tickets.iter_mut().find(|t| t.id.to_string() == ticket).expect("checked").entries.extend(entries);
