@@ -4,7 +4,7 @@ use crate::auth::require_operator;
 use crate::error::Error;
 use crate::store::{self, DeliveryRow};
 use crate::{config, delivery, http, log};
-use porthole_shared::{DeliveryList, DeliveryRecord, DeliveryStatus};
+use porthole_shared::{DeliveryList, DeliveryRecord, DeliveryStatus, StepResolution};
 use serde::Deserialize;
 use worker::{Date, Env, Request, Response};
 
@@ -29,10 +29,24 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
 }
 
 /// `POST /v1/admin/deliveries/{id}/retry`: a failed delivery starts over (steps that succeeded
-/// are kept). Anything not failed is refused with 409.
-pub async fn retry(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
+/// are kept). Anything not failed is refused with 409. An optional JSON body (`StepResolution`)
+/// settles an interrupted step first, with what the operator found in the helpdesk.
+pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, Error> {
     require_operator(req, env)?;
     let db = env.d1("DB")?;
+    let body = req.bytes().await?;
+    if !body.is_empty() {
+        let resolution: StepResolution = serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
+        let result = resolution.created.as_ref().map(|r| serde_json::Value::String(r.clone()).to_string());
+        if !store::resolve_step(&db, id, &resolution.step, result.as_deref()).await? {
+            return match store::delivery(&db, id).await? {
+                None => Err(Error::NotFound),
+                Some(d) if d.status != "failed" => Err(Error::NotRetryable(d.status)),
+                Some(_) => Err(Error::Validation(porthole_shared::FieldErrors::from([("step".to_string(), porthole_shared::FieldCode::Unknown)]))),
+            };
+        }
+        log::event("delivery_step_resolved", serde_json::json!({"delivery": id, "step": resolution.step, "created": resolution.created.is_some()}));
+    }
     let lease = config::load(env)?.delivery.lease_seconds as f64 * 1000.0;
     let job = crate::ids::new_id();
     if !store::requeue_failed(&db, id, &job, Date::now().as_millis() as f64 + lease).await? {

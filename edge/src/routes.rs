@@ -93,7 +93,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         (Route::StatusPreflight, _) => Response::empty().map(|r| r.with_status(204)).map_err(Error::from),
         (Route::InboxConversations, _) => inbox::list(&req, env).await,
         (Route::AdminDeliveries, _) => admin::list(&req, env).await,
-        (Route::AdminRetry { id }, _) => admin::retry(&req, env, id).await,
+        (Route::AdminRetry { id }, _) => admin::retry(&mut req, env, id).await,
         (Route::InboxAttachment { id }, _) => inbox::download(&req, env, id).await,
         (Route::SignedFile { id }, _) => file_links::serve(&req, env, id).await,
         (Route::MethodNotAllowed, _) => Err(Error::MethodNotAllowed),

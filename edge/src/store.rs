@@ -476,14 +476,34 @@ pub async fn requeue_failed(db: &D1Database, id: &str, job: &str, lease_until: f
                  WHERE id = ?1 AND status = 'failed'",
             )
             .bind(&[s(id), n(lease_until), n(now), s(job)])?,
+            // A later message's retry leaves its conversation alone.
             db.prepare(
                 "UPDATE conversations SET status = 'queued' \
-                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued')",
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued' AND follow_up = 0) AND status = 'failed'",
             )
             .bind(&[s(id)])?,
         ])
         .await?;
     Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// An operator's word on an interrupted step of a failed delivery: it took effect with `result`
+/// (JSON), or it did not (`None`: the step is forgotten and runs again). `false` if the delivery
+/// is not failed or has no such interrupted step.
+pub async fn resolve_step(db: &D1Database, id: &str, step: &str, result: Option<&str>) -> Result<bool, Error> {
+    let now = worker::Date::now().as_millis() as f64;
+    let failed = "EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND status = 'failed')";
+    let statement = match result {
+        Some(result) => db
+            .prepare(format!(
+                "UPDATE delivery_steps SET state = 'done', result = ?3, updated_at = ?4 WHERE delivery_id = ?1 AND step = ?2 AND state = 'started' AND {failed}"
+            ))
+            .bind(&[s(id), s(step), s(result), n(now)])?,
+        None => db
+            .prepare(format!("DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = 'started' AND {failed}"))
+            .bind(&[s(id), s(step)])?,
+    };
+    Ok(statement.run().await?.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
 #[derive(Debug, Deserialize)]

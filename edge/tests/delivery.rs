@@ -327,3 +327,26 @@ fn later_messages_need_the_token_and_valid_text() {
     assert_eq!(reply.status, 202);
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
 }
+
+#[test]
+fn retrying_a_failed_later_message_leaves_the_conversation_delivered() {
+    let _serial = serial();
+    let accepted = accept(&form("A follow-up that fails", vec![]), None);
+    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    // Help Scout refuses the follow-up permanently (a merged conversation answers 404).
+    fake().force(&[Fault::Status(404)]);
+    assert_eq!(follow_up(&accepted, &json!({"message": "Refused at first"}), None).status, 202);
+    wait_until("the follow-up failed", Duration::from_secs(60), || {
+        deliveries("failed").deliveries.iter().any(|d| d.reference == accepted.reference)
+    });
+    let failed = deliveries("failed").deliveries.into_iter().find(|d| d.reference == accepted.reference).unwrap();
+    assert_eq!(status(&accepted).status, DeliveryStatus::Delivered, "a later message's failure is its own");
+    let retry = call("POST", &format!("/v1/admin/deliveries/{}/retry", failed.id), &[("Authorization", &operator())], None);
+    assert_eq!(retry.status, 202);
+    assert_eq!(status(&accepted).status, DeliveryStatus::Delivered, "and so is its retry");
+    wait_until("the follow-up is delivered", Duration::from_secs(60), || {
+        deliveries("delivered").deliveries.iter().filter(|d| d.reference == accepted.reference).count() == 2
+    });
+    let threads = &fake().conversations_tagged(&tag(&accepted.reference))[0].threads;
+    assert_eq!(threads.iter().filter(|t| t.text.contains("Refused at first")).count(), 1);
+}

@@ -71,7 +71,7 @@ fn faults_are_survived_without_duplicates() {
     let _serial = serial();
     // Errors answered on the create are safe to retry; every kind of fault on the message entry
     // is looked up on the ticket before sending it again.
-    let create_faults = [Fault::Status(500), Fault::Status(503), Fault::RateLimited(1), Fault::Status(502), Fault::Status(500)];
+    let create_faults = [Fault::Status(503), Fault::RateLimited(1), Fault::Status(503), Fault::RateLimited(1), Fault::Status(503)];
     let entry_faults = [Fault::Status(500), Fault::Status(503), Fault::RateLimited(1), Fault::Slow(2_500), Fault::Drop];
     for (i, (on_create, on_entry)) in create_faults.into_iter().zip(entry_faults).enumerate() {
         let sent = vec![("a.bin".to_string(), bytes(300, 30 + i as u64)), ("b.bin".to_string(), bytes(500, 40 + i as u64))];
@@ -94,8 +94,22 @@ fn a_lost_create_is_left_to_an_operator_when_no_lookup_is_configured() {
     let accepted = accept_at("deskhero", &form("Lost without a lookup", vec![]), None);
     wait_for_status(&accepted, DeliveryStatus::Failed, Duration::from_secs(60));
     let reason = delivery_of(&accepted, "failed").last_error.unwrap_or_default();
-    assert!(reason.contains(&accepted.reference) && reason.contains("find_ticket_path"), "{reason}");
-    assert_eq!(found(fake(), &accepted).len(), 1, "the ticket exists once; it was not created again");
+    assert!(reason.contains(&accepted.reference) && reason.contains("--created ticket="), "{reason}");
+    let tickets = found(fake(), &accepted);
+    assert_eq!(tickets.len(), 1, "the ticket exists once; it was not created again");
+    assert!(tickets[0].entries.is_empty());
+
+    // The operator finds the ticket in DeskHero and says so: the message goes to that ticket.
+    let id = delivery_of(&accepted, "failed").id;
+    let retry = |body: serde_json::Value| {
+        call("POST", &format!("/v1/admin/deliveries/{id}/retry"), &[("Authorization", &format!("Bearer {}", operator_token()))], Some(body.to_string().as_bytes()))
+    };
+    retry(json!({"step": "no-such-step", "created": "1"})).error(422, porthole_shared::ErrorCode::ValidationFailed);
+    assert_eq!(retry(json!({"step": "ticket", "created": tickets[0].id.to_string()})).status, 202);
+    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    let tickets = found(fake(), &accepted);
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0].entries.len(), 1, "the message, on the ticket the operator named");
 }
 
 #[test]

@@ -91,15 +91,7 @@ fn every_fault_is_survived_without_duplicates() {
     assert_eq!(fake().faults_injected().len() - before, 10);
 
     fake().set_fault_rate(0.3);
-    let accepted: Vec<(ConversationAccepted, Vec<u8>)> = (0..30)
-        .map(|n| {
-            let file = bytes(1000 + n, 200 + n as u64);
-            (accept(&form(&format!("Mix {n}"), vec![upload_for("libredesk", "mix.bin", &file)])), file)
-        })
-        .collect();
-    wait_until("every submission is delivered", Duration::from_secs(300), || {
-        accepted.iter().all(|(a, _)| status(a).status == DeliveryStatus::Delivered)
-    });
+    let accepted = submit_and_deliver_many("libredesk", 30, 200);
     fake().set_fault_rate(0.0);
     for (a, file) in &accepted {
         let c = found(a);

@@ -91,13 +91,7 @@ fn every_fault_is_survived_without_duplicates() {
         assert_eq!(fake().clear_forced(), 0);
     }
     fake().set_fault_rate(0.3);
-    let accepted: Vec<(ConversationAccepted, Vec<u8>)> = (0..30)
-        .map(|n| {
-            let file = bytes(1000 + n, 300 + n as u64);
-            (accept_at("motadata", &form(&format!("Mix {n}"), vec![upload_for("motadata", "mix.bin", &file)]), None), file)
-        })
-        .collect();
-    wait_until("every submission is delivered", Duration::from_secs(300), || accepted.iter().all(|(a, _)| status(a).status == DeliveryStatus::Delivered));
+    let accepted = submit_and_deliver_many("motadata", 30, 300);
     fake().set_fault_rate(0.0);
     for (a, file) in &accepted {
         let r = found(fake(), a);

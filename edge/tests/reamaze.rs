@@ -22,6 +22,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     fake().set_fault_rate(0.0);
     fake().refuse_creates(None);
+    fake().keep_repeated_origins(false);
     fake().clear_forced();
     guard
 }
@@ -119,15 +120,7 @@ fn every_fault_is_survived_without_duplicates() {
 
     // And a random mix on many submissions.
     fake().set_fault_rate(0.3);
-    let accepted: Vec<(ConversationAccepted, Vec<u8>)> = (0..30)
-        .map(|n| {
-            let file = bytes(1000 + n, 100 + n as u64);
-            (accept(&form(&format!("Mix {n}"), vec![upload_for("reamaze", "mix.bin", &file)])), file)
-        })
-        .collect();
-    wait_until("every submission is delivered", Duration::from_secs(300), || {
-        accepted.iter().all(|(a, _)| status(a).status == DeliveryStatus::Delivered)
-    });
+    let accepted = submit_and_deliver_many("reamaze", 30, 100);
     fake().set_fault_rate(0.0);
     for (a, file) in &accepted {
         let c = found(a);
@@ -157,15 +150,18 @@ fn later_messages_are_sent_once_with_their_files() {
     wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
     let files = [bytes(700, 61), bytes(800, 62)];
     let ids: Vec<String> = files.iter().map(|f| upload_for("reamaze", "later.bin", f)).collect();
-    // The answer is lost after Re:amaze stored the message: the origin id keeps the retry harmless.
-    fake().force(&[Fault::Drop]);
+    // The answer is lost after Re:amaze stored the message, and this Re:amaze does not drop
+    // repeated origin ids: Porthole finds the message on the conversation instead of resending.
+    fake().keep_repeated_origins(true);
+    fake().force(&[Fault::Drop, Fault::Pass, Fault::Drop]);
     let reply = follow_up(&accepted, &json!({"message": "Here are the *photos*", "attachments": ids}), None);
     assert_eq!(reply.status, 202);
     wait_until("the follow-up is delivered", Duration::from_secs(60), || {
         deliveries("delivered").deliveries.iter().filter(|d| d.reference == accepted.reference).count() == 2
     });
+    assert_eq!(fake().clear_forced(), 0, "both answers were lost");
     let messages = &found(&accepted)[0].messages;
-    assert_eq!(messages.len(), 3, "the first message, the follow-up, and its second file");
+    assert_eq!(messages.len(), 3, "the first message, the follow-up, and its second file, once each");
     assert!(messages[1].body.starts_with(r"Here are the \*photos\*"), "{}", messages[1].body);
     assert!(messages[1].attachment.as_ref().unwrap().bytes == files[0]);
     assert!(messages[2].attachment.as_ref().unwrap().bytes == files[1]);

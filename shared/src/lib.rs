@@ -15,5 +15,5 @@ pub use limits::Limits;
 pub use validate::{validate_follow_up, validate_submission, validate_upload, UploadMeta};
 pub use wire::{
     Attachment, ConversationAccepted, ConversationStatus, DeliveryList, DeliveryRecord, DeliveryStatus, FollowUp, InboxConversation,
-    InboxMessage, InboxPage, MessageAccepted, Submission, UploadResult,
+    InboxMessage, InboxPage, MessageAccepted, StepResolution, Submission, UploadResult,
 };

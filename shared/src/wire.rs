@@ -146,6 +146,17 @@ pub struct ConversationStatus {
     pub helpdesk_reference: Option<String>,
 }
 
+/// Optional body of `POST /v1/admin/deliveries/{id}/retry`: what an operator found in the
+/// helpdesk about a step whose answer was lost and which Porthole cannot look up itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepResolution {
+    /// The step, as the delivery's error names it (e.g. `ticket`).
+    pub step: String,
+    /// What the helpdesk made of it (e.g. the ticket's id), or `null`: it did not happen, so the
+    /// step runs again.
+    pub created: Option<String>,
+}
+
 /// A delivery as operators see it (`GET /v1/admin/deliveries`, `cargo xtask deliveries`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRecord {

@@ -2,17 +2,20 @@
 //!
 //!   cargo xtask deliveries [--status failed|queued|delivering|delivered] [--edge URL]
 //!   cargo xtask deliveries --retry ID [--edge URL]
+//!   cargo xtask deliveries --retry ID --created STEP=REF   a lost step did happen, as REF
+//!   cargo xtask deliveries --retry ID --not-created STEP   a lost step did not happen
 //!
 //! The operator token comes from PORTHOLE_OPERATOR_TOKEN, else the local development default.
 
 use crate::wrangler::{DEV_OPERATOR_TOKEN, DEV_PORT};
 use crate::Result;
-use porthole_shared::{DeliveryList, DeliveryRecord, ErrorBody};
+use porthole_shared::{DeliveryList, DeliveryRecord, ErrorBody, StepResolution};
 
 pub fn run(args: &[String]) -> Result {
     let mut edge = format!("http://127.0.0.1:{DEV_PORT}");
     let mut status = "failed".to_string();
     let mut retry = None;
+    let mut resolution = None;
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?.clone();
@@ -20,15 +23,24 @@ pub fn run(args: &[String]) -> Result {
             "--edge" => edge = value.trim_end_matches('/').to_string(),
             "--status" => status = value,
             "--retry" => retry = Some(value),
+            "--created" => {
+                let (step, created) = value.split_once('=').ok_or("--created takes STEP=REF, e.g. ticket=1234")?;
+                resolution = Some(StepResolution { step: step.into(), created: Some(created.into()) });
+            }
+            "--not-created" => resolution = Some(StepResolution { step: value, created: None }),
             _ => return Err(format!("unknown option {flag}: see `cargo xtask deliveries --help` in xtask/src/deliveries.rs")),
         }
     }
     let token = std::env::var("PORTHOLE_OPERATOR_TOKEN").unwrap_or_else(|_| DEV_OPERATOR_TOKEN.to_string());
     let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
     let auth = format!("Bearer {token}");
-    let result = match &retry {
-        Some(id) => agent.post(&format!("{edge}/v1/admin/deliveries/{id}/retry")).set("Authorization", &auth).call(),
-        None => agent.get(&format!("{edge}/v1/admin/deliveries?status={status}&limit=500")).set("Authorization", &auth).call(),
+    if resolution.is_some() && retry.is_none() {
+        return Err("--created and --not-created go with --retry ID".into());
+    }
+    let result = match (&retry, &resolution) {
+        (Some(id), Some(r)) => agent.post(&format!("{edge}/v1/admin/deliveries/{id}/retry")).set("Authorization", &auth).send_json(r),
+        (Some(id), None) => agent.post(&format!("{edge}/v1/admin/deliveries/{id}/retry")).set("Authorization", &auth).call(),
+        (None, _) => agent.get(&format!("{edge}/v1/admin/deliveries?status={status}&limit=500")).set("Authorization", &auth).call(),
     };
     let response = match result {
         Ok(r) => r,

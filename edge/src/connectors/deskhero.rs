@@ -10,12 +10,11 @@
 //! before it is sent again; a ticket whose answer was lost is looked up with `find_ticket_path`
 //! when one is configured, and otherwise left to an operator rather than risk a second ticket.
 
-use super::{html_body, json_reason, read_file, secret, Connector, Context, Delivered, Job};
+use super::{html_body, json_reason, read_file, secret, upload_each, Connector, Context, Delivered, Job, Uploaded};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, multipart_file, Body, Call, Reply};
 use porthole_shared::config::DeskHeroConfig;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::async_trait::async_trait;
 use worker::Method;
@@ -35,12 +34,6 @@ impl DeskHero {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-enum Uploaded {
-    Attachment(Value),
-    Refused(String),
-}
-
 #[async_trait(?Send)]
 impl Connector for DeskHero {
     async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
@@ -49,24 +42,8 @@ impl Connector for DeskHero {
             None => api.ticket(journal).await?,
             Some(ticket) => ticket.clone(),
         };
-        let (mut attachments, mut notes) = (Vec::new(), Vec::new());
-        for file in &job.files {
-            let step = format!("file:{}", file.id);
-            let uploaded = match journal.done::<Uploaded>(&step) {
-                Some(uploaded) => uploaded,
-                None => {
-                    // A lost upload answer only leaves an unused file behind: send it again.
-                    journal.start(&step).await?;
-                    let uploaded = api.upload(file).await?;
-                    journal.finish(&step, &uploaded).await?;
-                    uploaded
-                }
-            };
-            match uploaded {
-                Uploaded::Attachment(id) => attachments.push(json!({"id": id})),
-                Uploaded::Refused(why) => notes.push(why),
-            }
-        }
+        let (ids, notes) = upload_each(job, journal, async |file| api.upload(file).await).await?;
+        let attachments = ids.into_iter().map(|id: Value| json!({"id": id})).collect();
         if journal.done::<bool>("message").is_none() {
             if !(journal.interrupted("message") && api.has_message(&ticket).await?) {
                 journal.start("message").await?;
@@ -103,7 +80,8 @@ impl Api<'_> {
             let Some(find) = &self.config.find_ticket_path else {
                 return Err(Failure::permanent(format!(
                     "DeskHero's answer to creating the ticket was lost and no find_ticket_path is configured: look for a ticket \
-                     with {} before retrying this delivery",
+                     with {} in DeskHero, then `cargo xtask deliveries --retry DELIVERY --created ticket=ITS_ID` \
+                     (or `--not-created ticket` if there is none)",
                     self.job.conversation.reference
                 )));
             };
@@ -116,14 +94,20 @@ impl Api<'_> {
                 journal.finish("ticket", &id).await?;
                 return Ok(id);
             }
+            // Nothing at the pointer must mean an empty result, not an answer we cannot read.
+            if !found_nothing(&reply.body, &self.config.found_ticket_id_pointer) {
+                return Err(Failure::retryable("DeskHero's ticket search answered in a shape Porthole does not know"));
+            }
         }
         let body = fill(&self.config.create_ticket_body, self.job)?;
         journal.start("ticket").await?;
         let reply = self.call(Method::Post, &self.path(&self.config.create_ticket_path), Some(("application/json".into(), Body::json(&body)))).await?;
         if !reply.ok() {
-            // An answer, even an error, means the create did not happen: the next attempt may
-            // simply create, with no lookup needed.
-            journal.answered_with_error("ticket").await?;
+            // These answers mean the create did not happen, so the next attempt may simply create.
+            // Other 5xx may come after DeskHero acted (a proxy timing out), so they stay interrupted.
+            if (400..500).contains(&reply.status) || reply.status == 503 {
+                journal.answered_with_error("ticket").await?;
+            }
             return Err(fail(&reply));
         }
         let id = pointer(&reply, &self.config.ticket_id_pointer)
@@ -132,7 +116,7 @@ impl Api<'_> {
         Ok(id)
     }
 
-    async fn upload(&self, file: &crate::store::UploadRow) -> Result<Uploaded, Failure> {
+    async fn upload(&self, file: &crate::store::UploadRow) -> Result<Uploaded<Value>, Failure> {
         let bytes = read_file(self.ctx.env, file).await?;
         let (content_type, body) = multipart_file(&self.config.upload_field, &file.name, &file.content_type, &bytes);
         let reply = self.call(Method::Post, &self.path(&self.config.upload_path), Some((content_type, Body::Bytes(body)))).await?;
@@ -140,9 +124,11 @@ impl Api<'_> {
             200..=299 => {
                 let v: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("DeskHero upload answer: {e}")))?;
                 let id = v.pointer(&self.config.attachment_id_pointer).filter(|id| id.is_number() || id.is_string()).cloned();
-                Ok(Uploaded::Attachment(id.ok_or_else(|| Failure::retryable(format!("DeskHero's upload answer has no id at {}", self.config.attachment_id_pointer)))?))
+                Ok(Uploaded::File(id.ok_or_else(|| Failure::retryable(format!("DeskHero's upload answer has no id at {}", self.config.attachment_id_pointer)))?))
             }
-            400 | 413 | 415 => Ok(Uploaded::Refused(format!("{} was refused by DeskHero: {}", file.name, json_reason(&reply.body)))),
+            // 400 more likely means the assumed upload route is wrong: a permanent failure, so the
+            // file is sent once the configuration is fixed.
+            413 | 415 => Ok(Uploaded::Refused(format!("{} was refused by DeskHero: {}", file.name, json_reason(&reply.body)))),
             _ => Err(fail(&reply)),
         }
     }
@@ -174,7 +160,8 @@ impl Api<'_> {
             return Err(fail(&reply));
         }
         let v: Value = serde_json::from_str(&reply.body).unwrap_or_default();
-        let entries = v["data"].as_array().or(v.as_array()).cloned().unwrap_or_default();
+        // An answer in another shape is not "no such entry": sending again could duplicate it.
+        let entries = v["data"].as_array().or(v.as_array()).cloned().ok_or_else(|| Failure::retryable("DeskHero listed the ticket's entries in a shape Porthole does not know"))?;
         let marker = crate::escape::html(&self.job.marker());
         Ok(entries.iter().any(|e| e["sys_content_rich"]["html"].as_str().is_some_and(|h| h.contains(&marker))))
     }
@@ -234,6 +221,17 @@ fn pointer(reply: &Reply, pointer: &str) -> Option<String> {
     found.as_i64().map(|n| n.to_string()).or_else(|| found.as_str().map(String::from))
 }
 
+/// Whether a search answer plainly holds no result for `pointer`: JSON, and where the pointer
+/// goes through a list (`/data/0/id`), that list is there and empty.
+fn found_nothing(body: &str, pointer: &str) -> bool {
+    let Ok(v) = serde_json::from_str::<Value>(body) else { return false };
+    let segments: Vec<&str> = pointer.split('/').collect();
+    match segments.iter().position(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
+        Some(i) => v.pointer(&segments[..i].join("/")).and_then(Value::as_array).is_some_and(|list| list.is_empty()),
+        None => v.pointer(pointer).is_none(),
+    }
+}
+
 fn fail(reply: &Reply) -> Failure {
     reply.failure(json_reason, "Retry-After")
 }
@@ -241,6 +239,15 @@ fn fail(reply: &Reply) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_readable_empty_search_is_nothing_found() {
+        assert!(found_nothing(r#"{"data": []}"#, "/data/0/id"));
+        assert!(!found_nothing(r#"{"data": [{"id": 1}]}"#, "/data/0/id"), "found");
+        assert!(!found_nothing(r#"{"results": []}"#, "/data/0/id"), "another shape");
+        assert!(!found_nothing("<html>", "/data/0/id"));
+        assert!(found_nothing(r#"{"data": {}}"#, "/data/ticket_id"));
+    }
 
     #[test]
     fn templates_fill_once_and_stay_json() {

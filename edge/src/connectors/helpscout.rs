@@ -264,7 +264,7 @@ impl Api<'_> {
 
     /// Sends with the cached access token; after a 401 gets a new one and tries once more.
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Reply, Failure> {
-        let site = &self.job.site_id;
+        let site = &oauth::cache_key(&self.job.site_id, &self.config.base_url);
         let mut token = oauth::token(self.ctx, site, false, self.grant()).await?;
         let mut refreshed = false;
         loop {

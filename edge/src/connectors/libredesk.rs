@@ -47,10 +47,12 @@ impl Connector for Libredesk {
         let sent = match recovered {
             Some(uuid) => {
                 crate::log::event("delivery_step_recovered", json!({"step": step, "helpdesk_ref": uuid}));
-                Sent { uuid, skipped: Vec::new() }
+                // What the lost attempt could not send, kept before it called.
+                Sent { uuid, skipped: journal.done("refused").unwrap_or_default() }
             }
             None => {
                 let (media, skipped) = api.upload_files().await?;
+                journal.finish("refused", &skipped).await?;
                 journal.start(step).await?;
                 let uuid = match &job.follow_up {
                     None => api.create(&media).await?,
@@ -147,7 +149,7 @@ impl Api<'_> {
                 if !reply.ok() {
                     return Err(fail(&reply));
                 }
-                Ok(results(&data(&reply)?).iter().find_map(|m| m["conversation_uuid"].as_str().map(String::from)))
+                Ok(results(&data(&reply)?)?.iter().find_map(|m| m["conversation_uuid"].as_str().map(String::from)))
             }
             Some(uuid) => {
                 let reply = self.call(Method::Get, &format!("/api/v1/conversations/{uuid}/messages?page=1&page_size=100"), None).await?;
@@ -155,7 +157,7 @@ impl Api<'_> {
                     return Err(fail(&reply));
                 }
                 let html_marker = crate::escape::html(&marker);
-                Ok(results(&data(&reply)?)
+                Ok(results(&data(&reply)?)?
                     .iter()
                     .filter(|m| m["sender_type"].as_str() == Some("contact"))
                     .find(|m| m["content"].as_str().is_some_and(|c| c.contains(&html_marker)) || m["text_content"].as_str().is_some_and(|t| t.contains(&marker)))
@@ -191,9 +193,10 @@ fn data(reply: &Reply) -> Result<Value, Failure> {
     Ok(v["data"].clone())
 }
 
-/// A list answer: `data` itself, or its page's `results`.
-fn results(data: &Value) -> Vec<Value> {
-    data.as_array().or(data["results"].as_array()).cloned().unwrap_or_default()
+/// A list answer: `data` itself, or its page's `results`; another shape is an error, not "nothing
+/// found" (which could duplicate).
+fn results(data: &Value) -> Result<Vec<Value>, Failure> {
+    data.as_array().or(data["results"].as_array()).cloned().ok_or_else(|| Failure::retryable("Libredesk answered a list in a shape Porthole does not know"))
 }
 
 fn uuid_of(v: &Value) -> Result<String, Failure> {

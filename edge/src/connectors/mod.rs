@@ -162,6 +162,40 @@ pub fn json_reason(body: &str) -> String {
     }
 }
 
+/// A file's upload into a helpdesk: its handle there, or why the helpdesk refused it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum Uploaded<T> {
+    File(T),
+    Refused(String),
+}
+
+/// Uploads each of the job's files once, journalled as `file:<upload id>`, with `upload`; returns
+/// the handles of those taken and the reasons for those refused. An upload whose answer was lost
+/// only leaves an unused file in the helpdesk, so it is simply sent again.
+pub async fn upload_each<T>(job: &Job, journal: &mut Journal, upload: impl AsyncFn(&UploadRow) -> Result<Uploaded<T>, Failure>) -> Result<(Vec<T>, Vec<String>), Failure>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let (mut taken, mut refused) = (Vec::new(), Vec::new());
+    for file in &job.files {
+        let step = format!("file:{}", file.id);
+        let uploaded = match journal.done::<Uploaded<T>>(&step) {
+            Some(uploaded) => uploaded,
+            None => {
+                journal.start(&step).await?;
+                let uploaded = upload(file).await?;
+                journal.finish(&step, &uploaded).await?;
+                uploaded
+            }
+        };
+        match uploaded {
+            Uploaded::File(handle) => taken.push(handle),
+            Uploaded::Refused(why) => refused.push(why),
+        }
+    }
+    Ok((taken, refused))
+}
+
 /// A stored file's bytes, for helpdesks that take uploads.
 pub async fn read_file(env: &Env, file: &UploadRow) -> Result<Vec<u8>, Failure> {
     let bucket = env.bucket("FILES").map_err(|e| Failure::retryable(e.to_string()))?;

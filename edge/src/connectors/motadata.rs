@@ -9,7 +9,7 @@
 //! configuration). Later messages are conversations on the request from the requester, published,
 //! looked up by their marker after a lost answer.
 
-use super::{html_body, json_reason, oauth, read_file, secret, Connector, Context, Delivered, Job};
+use super::{html_body, json_reason, oauth, read_file, secret, upload_each, Connector, Context, Delivered, Job, Uploaded};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, multipart_file, Body, Call, Reply};
@@ -37,13 +37,6 @@ struct FileRef {
     real_name: String,
 }
 
-/// A file step's result.
-#[derive(Serialize, Deserialize)]
-enum Uploaded {
-    File(FileRef),
-    Refused(String),
-}
-
 #[async_trait(?Send)]
 impl Connector for Motadata {
     async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
@@ -53,24 +46,7 @@ impl Connector for Motadata {
             api.ensure_requester().await?;
             journal.finish("requester", &true).await?;
         }
-        let (mut files, mut notes) = (Vec::new(), Vec::new());
-        for file in &job.files {
-            let step = format!("file:{}", file.id);
-            let uploaded = match journal.done::<Uploaded>(&step) {
-                Some(uploaded) => uploaded,
-                None => {
-                    // An upload whose answer was lost only leaves an unused file behind: send again.
-                    journal.start(&step).await?;
-                    let uploaded = api.upload(file).await?;
-                    journal.finish(&step, &uploaded).await?;
-                    uploaded
-                }
-            };
-            match uploaded {
-                Uploaded::File(r) => files.push(r),
-                Uploaded::Refused(why) => notes.push(why),
-            }
-        }
+        let (files, notes) = upload_each(job, journal, async |file| api.upload(file).await).await?;
         let request = match &job.follow_up {
             None => api.request(journal, &files).await?,
             Some(request) => {
@@ -100,7 +76,7 @@ impl Api<'_> {
         }
     }
 
-    async fn upload(&self, file: &crate::store::UploadRow) -> Result<Uploaded, Failure> {
+    async fn upload(&self, file: &crate::store::UploadRow) -> Result<Uploaded<FileRef>, Failure> {
         let bytes = read_file(self.ctx.env, file).await?;
         let (content_type, body) = multipart_file(&self.config.upload_field, &file.name, &file.content_type, &bytes);
         let reply = self.call(Method::Post, &self.config.upload_path, Some((content_type, Body::Bytes(body)))).await?;
@@ -111,7 +87,9 @@ impl Api<'_> {
                 let ref_file_name = v["refFileName"].as_str().ok_or_else(|| Failure::retryable("ServiceOps upload answered without refFileName"))?;
                 Ok(Uploaded::File(FileRef { ref_file_name: ref_file_name.into(), real_name: v["realName"].as_str().unwrap_or(&file.name).into() }))
             }
-            400 | 413 | 415 => Ok(Uploaded::Refused(format!("{} was refused by ServiceOps: {}", file.name, json_reason(&reply.body)))),
+            // 400 more likely means the assumed upload API is wrong: a permanent failure, so the
+            // file is sent once the configuration is fixed.
+            413 | 415 => Ok(Uploaded::Refused(format!("{} was refused by ServiceOps: {}", file.name, json_reason(&reply.body)))),
             _ => Err(fail(&reply)),
         }
     }
@@ -153,7 +131,7 @@ impl Api<'_> {
         if !reply.ok() {
             return Err(fail(&reply));
         }
-        Ok(objects(&reply).first().and_then(|r| id_value(&r["id"])))
+        Ok(objects(&reply)?.first().and_then(|r| id_value(&r["id"])))
     }
 
     async fn conversation(&self, journal: &mut Journal, request: &str, files: &[FileRef]) -> Result<(), Failure> {
@@ -186,13 +164,13 @@ impl Api<'_> {
             return Err(fail(&reply));
         }
         let marker = crate::escape::html(&self.job.marker());
-        Ok(objects(&reply).iter().any(|c| c["details"].as_str().is_some_and(|d| d.contains(&marker))))
+        Ok(objects(&reply)?.iter().any(|c| c["details"].as_str().is_some_and(|d| d.contains(&marker))))
     }
 
     /// Sends with the site's credentials: the API key, or the cached OAuth token (renewed once
     /// after a 401).
     async fn call(&self, method: Method, path: &str, body: Option<(String, Body)>) -> Result<Reply, Failure> {
-        let site = &self.job.site_id;
+        let site = &oauth::cache_key(&self.job.site_id, &self.config.base_url);
         let mut refreshed = false;
         let mut token = match self.config.auth {
             MotadataAuth::Apikey => None,
@@ -258,8 +236,12 @@ fn qualification(key: &str, operator: &str, value: Value) -> Value {
     }]}})
 }
 
-fn objects(reply: &Reply) -> Vec<Value> {
-    serde_json::from_str::<Value>(&reply.body).ok().and_then(|v| v["objectList"].as_array().cloned()).unwrap_or_default()
+/// A search's `objectList`; another shape is an error, not "nothing found" (which could duplicate).
+fn objects(reply: &Reply) -> Result<Vec<Value>, Failure> {
+    serde_json::from_str::<Value>(&reply.body)
+        .ok()
+        .and_then(|v| v["objectList"].as_array().cloned())
+        .ok_or_else(|| Failure::retryable("ServiceOps answered a search without objectList"))
 }
 
 fn id_value(v: &Value) -> Option<String> {

@@ -1,5 +1,6 @@
-//! OAuth access tokens of helpdesks that use them (Help Scout, Motadata ServiceOps), cached per
-//! site in D1 until a minute before they expire, and forgotten after a 401.
+//! OAuth access tokens of helpdesks that use them (Help Scout, Motadata ServiceOps), cached in D1
+//! until a minute before they expire, and forgotten after a 401. The cache key names the site and
+//! the helpdesk's address, so a token is never sent to a host other than the one that issued it.
 
 use super::Context;
 use crate::delivery::journal::internal;
@@ -16,13 +17,18 @@ pub struct Grant {
     pub expires_in: f64,
 }
 
-/// The site's cached token, or a new one from `grant` (only awaited when needed). `fresh` skips
-/// the cache: the cached token was just refused.
-pub async fn token(ctx: &Context<'_>, site: &str, fresh: bool, grant: impl Future<Output = Result<Grant, Failure>>) -> Result<String, Failure> {
+/// Where a site's token for the helpdesk at `base_url` is cached.
+pub fn cache_key(site: &str, base_url: &str) -> String {
+    format!("{site} {base_url}")
+}
+
+/// The cached token, or a new one from `grant` (only awaited when needed). `fresh` skips the
+/// cache: the cached token was just refused.
+pub async fn token(ctx: &Context<'_>, key: &str, fresh: bool, grant: impl Future<Output = Result<Grant, Failure>>) -> Result<String, Failure> {
     let db = ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
     let now = Date::now().as_millis() as f64;
     if !fresh {
-        if let Some(cached) = store::connector_token(&db, site).await.map_err(internal)? {
+        if let Some(cached) = store::connector_token(&db, key).await.map_err(internal)? {
             if cached.expires_at > now {
                 return Ok(cached.token);
             }
@@ -30,14 +36,14 @@ pub async fn token(ctx: &Context<'_>, site: &str, fresh: bool, grant: impl Futur
     }
     let grant = grant.await?;
     let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
-    store::save_connector_token(&db, site, &grant.access_token, expires_at).await.map_err(internal)?;
+    store::save_connector_token(&db, key, &grant.access_token, expires_at).await.map_err(internal)?;
     Ok(grant.access_token)
 }
 
 /// Drops `token` from the cache (unless another worker already replaced it).
-pub async fn forget(ctx: &Context<'_>, site: &str, token: &str) -> Result<(), Failure> {
+pub async fn forget(ctx: &Context<'_>, key: &str, token: &str) -> Result<(), Failure> {
     let db = ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
-    store::forget_connector_token(&db, site, token).await.map_err(internal)
+    store::forget_connector_token(&db, key, token).await.map_err(internal)
 }
 
 /// A token endpoint's answer, read; a refusal is permanent until the credentials are fixed.

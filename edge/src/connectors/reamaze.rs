@@ -32,7 +32,9 @@ impl Reamaze {
 #[async_trait(?Send)]
 impl Connector for Reamaze {
     async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
-        let api = Api { config: &self.config, job, ctx, links: Links::new(ctx)? };
+        // Links need the public address; a message without files does not.
+        let links = if job.files.is_empty() { None } else { Some(Links::new(ctx)?) };
+        let api = Api { config: &self.config, job, ctx, links };
         let (first, rest) = match job.files.split_first() {
             Some((first, rest)) => (Some(first), rest),
             None => (None, &[][..]),
@@ -40,27 +42,30 @@ impl Connector for Reamaze {
         let slug = match &job.follow_up {
             None => api.conversation(journal, first).await?,
             Some(slug) => {
-                // Duplicates are dropped by Re:amaze on the origin id: no lookup needed.
-                if journal.done::<String>("message").is_none() {
-                    journal.start("message").await?;
-                    api.message(slug, &markdown_body(job, |_| false), first, &origin_id(job, None)).await?;
-                    journal.finish("message", slug).await?;
-                }
+                let message = Message { step: "message".into(), body: markdown_body(job, |_| false), file: first, origin_id: origin_id(job, None), marker: job.marker() };
+                api.send_once(journal, slug, &message).await?;
                 slug.clone()
             }
         };
         for (i, file) in rest.iter().enumerate() {
-            let step = format!("file:{}", file.id);
-            if journal.done::<String>(&step).is_some() {
-                continue;
-            }
-            journal.start(&step).await?;
-            let body = markdown(&format!("Attachment {} of {}: {}", i + 2, job.files.len(), file.name));
-            api.message(&slug, &body, Some(file), &origin_id(job, Some(file))).await?;
-            journal.finish(&step, &slug).await?;
+            let marker = format!("{} #{}", job.marker(), i + 2);
+            let body = markdown(&format!("Attachment {} of {}: {} ({marker})", i + 2, job.files.len(), file.name));
+            let message = Message { step: format!("file:{}", file.id), body, file: Some(file), origin_id: origin_id(job, Some(file)), marker };
+            api.send_once(journal, &slug, &message).await?;
         }
         Ok(Delivered { helpdesk_ref: slug, notes: Vec::new() })
     }
+}
+
+/// A message from the visitor on an existing conversation, and how to recognise it there.
+struct Message<'a> {
+    step: String,
+    body: String,
+    file: Option<&'a UploadRow>,
+    /// Re:amaze drops a message whose origin id it has seen (documented as a help, not a promise).
+    origin_id: String,
+    /// Text in the body that finds it again.
+    marker: String,
 }
 
 /// Unique per message and per extra file, and the same on every retry.
@@ -94,10 +99,14 @@ struct Api<'a> {
     config: &'a ReamazeConfig,
     job: &'a Job,
     ctx: &'a Context<'a>,
-    links: Links,
+    links: Option<Links>,
 }
 
 impl Api<'_> {
+    fn link(&self, file: &UploadRow) -> Result<String, Failure> {
+        self.links.as_ref().map(|l| l.to(file)).ok_or_else(|| Failure::permanent("a file to link, but no links were made"))
+    }
+
     async fn conversation(&self, journal: &mut Journal, file: Option<&UploadRow>) -> Result<String, Failure> {
         if let Some(slug) = journal.done("conversation") {
             return Ok(slug);
@@ -119,7 +128,7 @@ impl Api<'_> {
         let c = &self.job.conversation;
         let mut message = json!({"body": markdown_body(self.job, |_| true)});
         if let Some(file) = file {
-            message["attachment"] = Value::String(self.links.to(file));
+            message["attachment"] = Value::String(self.link(file)?);
         }
         let mut conversation = json!({
             "subject": c.subject,
@@ -150,11 +159,38 @@ impl Api<'_> {
         Ok(page["conversations"].as_array().into_iter().flatten().find_map(|c| c["slug"].as_str().map(String::from)))
     }
 
+    /// Sends `message` unless the journal says it went, or, after a lost answer, the conversation
+    /// already shows it.
+    async fn send_once(&self, journal: &mut Journal, slug: &str, message: &Message<'_>) -> Result<(), Failure> {
+        if journal.done::<String>(&message.step).is_some() {
+            return Ok(());
+        }
+        if !(journal.interrupted(&message.step) && self.has_message(slug, message).await?) {
+            journal.start(&message.step).await?;
+            self.message(slug, &message.body, message.file, &message.origin_id).await?;
+        }
+        journal.finish(&message.step, &slug).await
+    }
+
+    async fn has_message(&self, slug: &str, message: &Message<'_>) -> Result<bool, Failure> {
+        let reply = self.call(Method::Get, &format!("/api/v1/conversations/{slug}/messages"), None).await?;
+        if !reply.ok() {
+            return Err(reply.failure(json_reason, "Retry-After"));
+        }
+        let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Re:amaze messages: {e}")))?;
+        let messages = page["messages"].as_array().ok_or_else(|| Failure::retryable("Re:amaze listed messages without `messages`"))?;
+        let marker = markdown(&message.marker);
+        Ok(messages.iter().any(|m| {
+            m["origin_id"].as_str() == Some(message.origin_id.as_str())
+                || m["body"].as_str().is_some_and(|b| b.contains(&marker) || b.contains(&message.marker))
+        }))
+    }
+
     async fn message(&self, slug: &str, body: &str, file: Option<&UploadRow>, origin_id: &str) -> Result<(), Failure> {
         let c = &self.job.conversation;
         let mut message = json!({"body": body, "user": {"name": c.name, "email": c.email}, "origin_id": origin_id});
         if let Some(file) = file {
-            message["attachment"] = Value::String(self.links.to(file));
+            message["attachment"] = Value::String(self.link(file)?);
         }
         let reply = self.call(Method::Post, &format!("/api/v1/conversations/{slug}/messages"), Some(json!({"message": message}))).await?;
         if reply.ok() {

@@ -216,3 +216,18 @@ pub fn follow_up(accepted: &ConversationAccepted, body: &serde_json::Value, key:
 pub fn delivery_of(accepted: &ConversationAccepted, status: &str) -> porthole_shared::DeliveryRecord {
     deliveries(status).deliveries.into_iter().find(|d| d.reference == accepted.reference).unwrap_or_else(|| panic!("{} is not {status}", accepted.reference))
 }
+
+/// `count` submissions to `site`, each with one file `mix.bin` of its own, waited for until every
+/// one is delivered (the caller sets the fake's fault rate around it). Returns each with its file.
+pub fn submit_and_deliver_many(site: &str, count: usize, seed: u64) -> Vec<(ConversationAccepted, Vec<u8>)> {
+    let accepted: Vec<(ConversationAccepted, Vec<u8>)> = (0..count)
+        .map(|n| {
+            let file = bytes(1000 + n, seed + n as u64);
+            (accept_at(site, &form(&format!("Mix {n}"), vec![upload_for(site, "mix.bin", &file)]), None), file)
+        })
+        .collect();
+    wait_until("every submission is delivered", Duration::from_secs(300), || {
+        accepted.iter().all(|(a, _)| status(a).status == DeliveryStatus::Delivered)
+    });
+    accepted
+}

@@ -48,6 +48,9 @@ struct State {
     next: u64,
     conversations: Vec<Conversation>,
     refuse_creates: Option<(u16, String)>,
+    /// Re:amaze documents `origin_id` as helping it drop duplicates; off, it keeps them, to show
+    /// Porthole does not depend on it.
+    keep_repeated_origins: bool,
 }
 
 pub struct Reamaze {
@@ -73,6 +76,7 @@ impl Vendor for Reamaze {
             ("POST", ["api", "v1", "conversations"]) => self.create(r),
             ("GET", ["api", "v1", "conversations"]) => self.list(r),
             ("POST", ["api", "v1", "conversations", slug, "messages"]) => self.add_message(r, slug),
+            ("GET", ["api", "v1", "conversations", slug, "messages"]) => self.messages(slug),
             _ => Answer::json(404, json!({"error": "Not found"})),
         }
     }
@@ -93,6 +97,10 @@ impl Reamaze {
 
     pub fn conversations_tagged(&self, tag: &str) -> Vec<Conversation> {
         self.conversations().into_iter().filter(|c| c.tags.iter().any(|t| t == tag)).collect()
+    }
+
+    pub fn keep_repeated_origins(&self, keep: bool) {
+        self.state.lock().unwrap().keep_repeated_origins = keep;
     }
 
     pub fn refuse_creates(&self, refusal: Option<(u16, &str)>) {
@@ -168,6 +176,14 @@ impl Reamaze {
         Answer::json(200, json!({"page_size": 30, "page_count": 1, "total_count": found.len(), "conversations": found}))
     }
 
+    /// Newest first, 30 a page (one page is enough for a test).
+    fn messages(&self, slug: &str) -> Answer {
+        let s = self.state.lock().unwrap();
+        let Some(c) = s.conversations.iter().find(|c| c.slug == slug) else { return Answer::json(404, json!({"error": "Conversation not found"})) };
+        let messages: Vec<Value> = c.messages.iter().rev().map(|m| json!({"body": m.body, "origin_id": m.origin_id, "user": m.user, "visibility": 0})).collect();
+        Answer::json(200, json!({"page_size": 30, "page_count": 1, "total_count": messages.len(), "messages": messages}))
+    }
+
     fn add_message(&self, r: &Request, slug: &str) -> Answer {
         let m = match Self::body(r, "message") {
             Ok(m) => m,
@@ -184,7 +200,7 @@ impl Reamaze {
             let s = self.state.lock().unwrap();
             let Some(c) = s.conversations.iter().find(|c| c.slug == slug) else { return Answer::json(404, json!({"error": "Conversation not found"})) };
             // Re:amaze drops a message whose origin id it has seen: the same answer, nothing added.
-            if let Some(seen) = c.messages.iter().find(|x| origin_id.is_some() && x.origin_id == origin_id) {
+            if let Some(seen) = c.messages.iter().find(|x| origin_id.is_some() && x.origin_id == origin_id && !s.keep_repeated_origins) {
                 return Answer::json(200, json!({"body": seen.body, "origin_id": seen.origin_id}));
             }
         }
@@ -194,8 +210,9 @@ impl Reamaze {
             Err(a) => return a,
         };
         let mut s = self.state.lock().unwrap();
+        let keep = s.keep_repeated_origins;
         let Some(c) = s.conversations.iter_mut().find(|c| c.slug == slug) else { return Answer::json(404, json!({"error": "Conversation not found"})) };
-        if c.messages.iter().any(|x| origin_id.is_some() && x.origin_id == origin_id) {
+        if c.messages.iter().any(|x| origin_id.is_some() && x.origin_id == origin_id) && !keep {
             return Answer::json(200, json!({"body": message.body, "origin_id": origin_id}));
         }
         let answer = json!({"body": message.body, "origin_id": origin_id, "created_at": "2026-11-22T00:00:00Z"});
