@@ -304,3 +304,14 @@ fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
     assert_eq!(download(&kept_path).status, 200, "a file in a conversation stays");
     submit("demo", &form(json!({"attachments": [orphan.id]}))).error(422, ErrorCode::UnknownAttachment);
 }
+
+#[test]
+fn the_loader_stays_within_its_budget() {
+    // Issue budget: the one script every page loads is at most 1.5 KB gzip (1,500 bytes here).
+    let loader = call("GET", "/porthole.js", &[], None);
+    assert_eq!(loader.status, 200);
+    let gzip = xtask::bench::gzip_len(&loader.body);
+    assert!(gzip <= 1500, "porthole.js is {gzip} bytes gzip");
+    let types = call("GET", "/porthole.d.ts", &[], None);
+    assert_eq!(types.status, 200, "the API's types are served next to it");
+}

@@ -25,12 +25,44 @@ enum Phase {
     Sent(String),
 }
 
+/// The form's text fields, which the page may fill in (`Porthole('prefill', …)`).
+#[derive(Clone, Copy)]
+pub struct Draft {
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    subject: RwSignal<String>,
+    message: RwSignal<String>,
+}
+
+impl Draft {
+    pub fn new() -> Draft {
+        Draft { name: RwSignal::new(String::new()), email: RwSignal::new(String::new()), subject: RwSignal::new(String::new()), message: RwSignal::new(String::new()) }
+    }
+
+    /// Takes the string properties of `values` that it has a field for; anything else is ignored.
+    pub fn fill(&self, values: &wasm_bindgen::JsValue) {
+        if !values.is_object() {
+            return;
+        }
+        for (key, field) in [("name", self.name), ("email", self.email), ("subject", self.subject), ("message", self.message)] {
+            if let Some(text) = js_sys::Reflect::get(values, &key.into()).ok().and_then(|v| v.as_string()) {
+                field.set(text);
+            }
+        }
+    }
+}
+
+/// Tells the page: `emit(event, detail)`.
+fn notify(emit: &js_sys::Function, event: &str, key: &str, value: &str) {
+    let detail = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&detail, &key.into(), &value.into());
+    let _ = emit.call2(&wasm_bindgen::JsValue::NULL, &event.into(), &detail);
+}
+
 #[component]
-pub fn ContactForm(api: Api, root: HtmlElement) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let subject = RwSignal::new(String::new());
-    let message = RwSignal::new(String::new());
+pub fn ContactForm(api: Api, root: HtmlElement, draft: Draft, emit: js_sys::Function) -> impl IntoView {
+    let Draft { name, email, subject, message } = draft;
+    let emit = StoredValue::new_local(emit);
     let files = RwSignal::new_local(Vec::<PickedFile>::new());
     let errors = RwSignal::new(FieldErrors::new());
     let alert = RwSignal::new(None::<String>);
@@ -117,7 +149,8 @@ pub fn ContactForm(api: Api, root: HtmlElement) -> impl IntoView {
                                 }
                             });
                         }
-                        show_failure(e, errors, alert);
+                        let said = show_failure(e, errors, alert);
+                        emit.with_value(|f| notify(f, "error", "message", &said));
                         phase.set(Phase::Editing);
                         return;
                     }
@@ -130,11 +163,13 @@ pub fn ContactForm(api: Api, root: HtmlElement) -> impl IntoView {
                         field.set(String::new());
                     }
                     files.set(Vec::new());
+                    emit.with_value(|f| notify(f, "submitted", "reference", &created.reference));
                     phase.set(Phase::Sent(created.reference));
                     root.with_value(|r| focus(r, ".ph-sent h3"));
                 }
                 Err(e) => {
-                    show_failure(e, errors, alert);
+                    let said = show_failure(e, errors, alert);
+                    emit.with_value(|f| notify(f, "error", "message", &said));
                     phase.set(Phase::Editing);
                     root.with_value(focus_first_invalid);
                 }
@@ -246,7 +281,8 @@ fn file_meta(file: &File) -> UploadMeta {
     UploadMeta { name: file.name(), size: file.size() as u64, content_type }
 }
 
-fn show_failure(e: ApiError, errors: RwSignal<FieldErrors>, alert: RwSignal<Option<String>>) {
+/// Shows what went wrong, and returns what the visitor was told.
+fn show_failure(e: ApiError, errors: RwSignal<FieldErrors>, alert: RwSignal<Option<String>>) -> String {
     let message = match e {
         ApiError::Network => text::NETWORK.to_string(),
         ApiError::Unexpected => text::SERVER.to_string(),
@@ -258,7 +294,8 @@ fn show_failure(e: ApiError, errors: RwSignal<FieldErrors>, alert: RwSignal<Opti
             None => body.error.message,
         },
     };
-    alert.set(Some(message));
+    alert.set(Some(message.clone()));
+    message
 }
 
 /// The page the visitor wrote from, without its query or fragment (they may hold tokens).

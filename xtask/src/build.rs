@@ -39,7 +39,7 @@ fn assets() -> Result {
         "public/porthole.js",
         "--minify",
         "--legal-comments=none",
-        "--target=es2020",
+        "--target=es2022",
         "--log-level=warning",
         &format!("--outfile={}", out.join("porthole.js").display()),
     ]))

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some("dev") => config_flag(&args[1..]).and_then(|c| wrangler::dev(&c)),
         Some("test") => match &args[1..] {
             [] => test::run_all(&[]),
+            [flag] if flag == "--browser" => test::run_browser(),
             [dashes, rest @ ..] if dashes == "--" => test::run_all(rest),
             _ => Err(USAGE.to_string()),
         },
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage:
   cargo xtask dev [--config FILE]     build and run the Worker locally on http://127.0.0.1:8787
   cargo xtask test [-- CARGO TEST ARGS] build and run every test (with args: only those Rust tests)
+  cargo xtask test --browser          build and run only the browser tests
   cargo xtask bench                   measure and write BENCHMARKS.md
   cargo xtask deploy [--config FILE]  build, migrate D1 and deploy with wrangler
   cargo xtask deliveries [--status S] [--retry ID] [--edge URL]

@@ -17,18 +17,33 @@ pub const FILE_LINK_TTL_SECONDS: &str = "12";
 /// `args` (after `--`) go to `cargo test`, and the browser tests are skipped: for iterating on a
 /// few tests, e.g. `cargo xtask test -- --test delivery`.
 pub fn run_all(args: &[String]) -> Result {
+    run_selected(args, true)
+}
+
+/// Only the browser tests (`cargo xtask test --browser`), for iterating on the widget.
+pub fn run_browser() -> Result {
+    run_selected(&[], false)
+}
+
+fn run_selected(args: &[String], rust_tests: bool) -> Result {
     tools::ensure()?;
     tools::ensure_browser()?;
     build::all()?;
-    // Compile the tests before the Worker starts, so it is not kept waiting.
-    run(cmd("cargo").args(["test", "--workspace", "--exclude", "porthole-widget", "--no-run"]))?;
+    if rust_tests {
+        // Compile the tests before the Worker starts, so it is not kept waiting.
+        run(cmd("cargo").args(["test", "--workspace", "--exclude", "porthole-widget", "--no-run"]))?;
+    }
     let worker = start_test_worker()?;
-    let rust = run(cmd("cargo")
-        .args(["test", "--workspace", "--exclude", "porthole-widget"])
-        .args(args)
-        .env("PORTHOLE_EDGE", &worker.url)
-        .env("PORTHOLE_STATE_DIR", state_dir())
-        .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN));
+    let rust = if !rust_tests {
+        Ok(())
+    } else {
+        run(cmd("cargo")
+            .args(["test", "--workspace", "--exclude", "porthole-widget"])
+            .args(args)
+            .env("PORTHOLE_EDGE", &worker.url)
+            .env("PORTHOLE_STATE_DIR", state_dir())
+            .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN))
+    };
     let browser = if !args.is_empty() {
         Ok(())
     } else {
