@@ -2,6 +2,7 @@
 
 use porthole_shared::{ConversationAccepted, ErrorBody, Submission, UploadResult};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Headers, Request, RequestInit, Response};
@@ -48,8 +49,10 @@ impl Api {
         if let Some(key) = idempotency_key {
             let _ = headers.set("Idempotency-Key", key);
         }
-        let body = serde_json::to_string(submission).map_err(|_| ApiError::Network)?;
-        send(&self.url("conversations"), &headers, &JsValue::from_str(&body)).await
+        // JSON made by the browser: serde_json would cost the widget tens of kilobytes.
+        let value = submission.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| ApiError::Network)?;
+        let body = js_sys::JSON::stringify(&value).map_err(|_| ApiError::Network)?;
+        send(&self.url("conversations"), &headers, &body).await
     }
 }
 
@@ -64,14 +67,15 @@ async fn send<T: DeserializeOwned>(url: &str, headers: &Headers, body: &JsValue)
         .await
         .map_err(|_| ApiError::Network)?
         .unchecked_into();
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
-        Err(_) => String::new(),
+    // Not JSON (a proxy's error page, say) is not ours.
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.map_err(|_| ApiError::Unexpected)?,
+        Err(_) => return Err(ApiError::Unexpected),
     };
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+        serde_wasm_bindgen::from_value(json).map_err(|_| ApiError::Unexpected)
     } else {
-        match serde_json::from_str::<ErrorBody>(&text) {
+        match serde_wasm_bindgen::from_value::<ErrorBody>(json) {
             Ok(body) => Err(ApiError::Refused { body }),
             Err(_) => Err(ApiError::Unexpected),
         }

@@ -344,7 +344,9 @@ fn delivery_lag(report: &mut String, worker: &crate::wrangler::Worker) -> Result
          test settings: retries after 1–3 s, 1.5 s call timeout)\n\n\
          Lag: accepted (the 202 arrived) → stored by the fake. CPU: the Worker runtime's (workerd's) \
          user + system time per message, accepting and delivering it, read from /proc; the built-in \
-         inbox, whose delivery is one D1 write, uses {inbox_cpu_ms:.1} ms.\n\n\
+         inbox, whose delivery is one D1 write, uses {inbox_cpu_ms:.1} ms. With 30% of calls faulted, a message \
+         may run out of the test settings' 8 attempts: it is then failed and dead-lettered, for an \
+         operator to retry (`cargo xtask deliveries`), and counted here as not delivered.\n\n\
          | helpdesk | faults | delivered | p50 ms | p90 ms | p99 ms | max ms | CPU ms per message |\n|---|---|---|---|---|---|---|---|"
     );
     for helpdesk in &helpdesks {
