@@ -31,6 +31,9 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
         f.set_fault_rate(0.0);
         f.clear_forced();
     }
+    // The fake is reset first, so that whatever an earlier test left settles quickly.
+    wait_idle("deskhero");
+    wait_idle("deskhero-moved");
     guard
 }
 

@@ -23,6 +23,8 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     fake().set_fault_rate(0.0);
     fake().refuse_creates(None);
     fake().clear_forced();
+    // The fake is reset first, so that whatever an earlier test left settles quickly.
+    wait_idle("libredesk");
     guard
 }
 

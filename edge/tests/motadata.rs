@@ -34,6 +34,9 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
         f.refuse_creates(None);
         f.clear_forced();
     }
+    // The fake is reset first, so that whatever an earlier test left settles quickly.
+    wait_idle("motadata");
+    wait_idle("motadata-moved");
     guard
 }
 

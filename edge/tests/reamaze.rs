@@ -24,6 +24,8 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     fake().refuse_creates(None);
     fake().keep_repeated_origins(false);
     fake().clear_forced();
+    // The fake is reset first, so that whatever an earlier test left settles quickly.
+    wait_idle("reamaze");
     guard
 }
 

@@ -231,3 +231,11 @@ pub fn submit_and_deliver_many(site: &str, count: usize, seed: u64) -> Vec<(Conv
     });
     accepted
 }
+
+/// Waits until no delivery of `site` is waiting or under way, so that a test's forced faults meet
+/// its own calls and not those of an earlier test's deliveries.
+pub fn wait_idle(site: &str) {
+    wait_until(&format!("{site}'s deliveries are settled"), Duration::from_secs(120), || {
+        ["queued", "delivering"].iter().all(|status| deliveries(status).deliveries.iter().all(|d| d.site != site))
+    });
+}
