@@ -10,7 +10,7 @@
 //! before it is sent again; a ticket whose answer was lost is looked up with `find_ticket_path`
 //! when one is configured, and otherwise left to an operator rather than risk a second ticket.
 
-use super::{html_body, json_reason, read_file, secret, upload_each, Connector, Context, Delivered, Job, Uploaded};
+use super::{fail, json_body, html_body, json_reason, read_file, secret, upload_each, Connector, Context, Delivered, Job, Uploaded};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, multipart_file, Body, Call, Reply};
@@ -101,7 +101,7 @@ impl Api<'_> {
         }
         let body = fill(&self.config.create_ticket_body, self.job)?;
         journal.start("ticket").await?;
-        let reply = self.call(Method::Post, &self.path(&self.config.create_ticket_path), Some(("application/json".into(), Body::json(&body)))).await?;
+        let reply = self.call(Method::Post, &self.path(&self.config.create_ticket_path), Some(json_body(&body))).await?;
         if !reply.ok() {
             // These answers mean the create did not happen, so the next attempt may simply create.
             // Other 5xx may come after DeskHero acted (a proxy timing out), so they stay interrupted.
@@ -144,7 +144,7 @@ impl Api<'_> {
             "sys_content_rich": {"html": html_body(self.job, |_| false)},
             "sys_attachments": attachments,
         }]);
-        let reply = self.call(Method::Post, &self.conversations_path(ticket), Some(("application/json".into(), Body::json(&entry)))).await?;
+        let reply = self.call(Method::Post, &self.conversations_path(ticket), Some(json_body(&entry))).await?;
         if reply.ok() {
             Ok(())
         } else {
@@ -232,9 +232,6 @@ fn found_nothing(body: &str, pointer: &str) -> bool {
     }
 }
 
-fn fail(reply: &Reply) -> Failure {
-    reply.failure(json_reason, "Retry-After")
-}
 
 #[cfg(test)]
 mod tests {

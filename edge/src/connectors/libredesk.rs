@@ -7,7 +7,7 @@
 //! searching messages for the Porthole reference in the message's text. Later messages go to the
 //! conversation as the contact, found after a lost answer by the same marker.
 
-use super::{basic_auth, fields, html_body, json_reason, read_file, secret, split_name, Connector, Context, Delivered, Job};
+use super::{fail, json_body, basic_auth, fields, html_body, json_reason, read_file, secret, split_name, Connector, Context, Delivered, Job};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, multipart_file, Body, Call, Reply};
@@ -179,13 +179,6 @@ impl Api<'_> {
     }
 }
 
-fn json_body(value: &Value) -> (String, Body) {
-    ("application/json".into(), Body::json(value))
-}
-
-fn fail(reply: &Reply) -> Failure {
-    reply.failure(json_reason, "Retry-After")
-}
 
 /// The `data` of Libredesk's `{"status": "success", "data": ...}` envelope.
 fn data(reply: &Reply) -> Result<Value, Failure> {

@@ -196,6 +196,16 @@ where
     Ok((taken, refused))
 }
 
+/// A non-success answer from a helpdesk with JSON errors and a standard `Retry-After`.
+pub fn fail(reply: &crate::outbound::Reply) -> Failure {
+    reply.failure(json_reason, "Retry-After")
+}
+
+/// A JSON request body with its content type.
+pub fn json_body(value: &serde_json::Value) -> (String, crate::outbound::Body) {
+    ("application/json".into(), crate::outbound::Body::json(value))
+}
+
 /// A stored file's bytes, for helpdesks that take uploads.
 pub async fn read_file(env: &Env, file: &UploadRow) -> Result<Vec<u8>, Failure> {
     let bucket = env.bucket("FILES").map_err(|e| Failure::retryable(e.to_string()))?;

@@ -9,7 +9,7 @@
 //! configuration). Later messages are conversations on the request from the requester, published,
 //! looked up by their marker after a lost answer.
 
-use super::{html_body, json_reason, oauth, read_file, secret, upload_each, Connector, Context, Delivered, Job, Uploaded};
+use super::{fail, json_body, html_body, json_reason, oauth, read_file, secret, upload_each, Connector, Context, Delivered, Job, Uploaded};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, multipart_file, Body, Call, Reply};
@@ -253,10 +253,3 @@ fn id_of(reply: &Reply) -> Result<String, Failure> {
     id_value(&v["id"]).ok_or_else(|| Failure::retryable("ServiceOps answered without the request's id"))
 }
 
-fn json_body(value: &Value) -> (String, Body) {
-    ("application/json".into(), Body::json(value))
-}
-
-fn fail(reply: &Reply) -> Failure {
-    reply.failure(json_reason, "Retry-After")
-}

@@ -7,7 +7,7 @@
 //! key: a create whose answer was lost is looked up by its tag before creating again, and every
 //! message carries an `origin_id` that Re:amaze uses to drop duplicates.
 
-use super::{basic_auth, fields, json_reason, markdown_body, reference_tag, secret, Connector, Context, Delivered, Job};
+use super::{basic_auth, fail, fields, json_reason, markdown_body, reference_tag, secret, Connector, Context, Delivered, Job};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::escape::markdown;
@@ -144,7 +144,7 @@ impl Api<'_> {
         }
         let reply = self.call(Method::Post, "/api/v1/conversations", Some(json!({"conversation": conversation}))).await?;
         if !reply.ok() {
-            return Err(reply.failure(json_reason, "Retry-After"));
+            return Err(fail(&reply));
         }
         slug_of(&reply).ok_or_else(|| Failure::retryable("Re:amaze answered without the conversation's slug"))
     }
@@ -153,7 +153,7 @@ impl Api<'_> {
         let email = percent_encoding::utf8_percent_encode(&self.job.conversation.email, percent_encoding::NON_ALPHANUMERIC);
         let reply = self.call(Method::Get, &format!("/api/v1/conversations?tag={tag}&for={email}&filter=all"), None).await?;
         if !reply.ok() {
-            return Err(reply.failure(json_reason, "Retry-After"));
+            return Err(fail(&reply));
         }
         let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Re:amaze list: {e}")))?;
         Ok(page["conversations"].as_array().into_iter().flatten().find_map(|c| c["slug"].as_str().map(String::from)))
@@ -175,7 +175,7 @@ impl Api<'_> {
     async fn has_message(&self, slug: &str, message: &Message<'_>) -> Result<bool, Failure> {
         let reply = self.call(Method::Get, &format!("/api/v1/conversations/{slug}/messages"), None).await?;
         if !reply.ok() {
-            return Err(reply.failure(json_reason, "Retry-After"));
+            return Err(fail(&reply));
         }
         let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Re:amaze messages: {e}")))?;
         let messages = page["messages"].as_array().ok_or_else(|| Failure::retryable("Re:amaze listed messages without `messages`"))?;
@@ -196,7 +196,7 @@ impl Api<'_> {
         if reply.ok() {
             Ok(())
         } else {
-            Err(reply.failure(json_reason, "Retry-After"))
+            Err(fail(&reply))
         }
     }
 
