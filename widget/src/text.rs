@@ -38,7 +38,11 @@ pub fn field_error(code: FieldCode) -> &'static str {
 
 pub fn file_size(bytes: u64) -> String {
     match bytes {
-        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        // Tenths in integers: formatting an f64 would add 10 KB of float printing to the wasm.
+        b if b >= 1024 * 1024 => {
+            let tenths = (b * 10).div_ceil(1024 * 1024);
+            format!("{}.{} MB", tenths / 10, tenths % 10)
+        }
         b if b >= 1024 => format!("{} KB", b.div_ceil(1024)),
         b => format!("{b} B"),
     }
