@@ -20,12 +20,25 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
     let query: ListQuery = req.query().unwrap_or_default();
     if let Some(status) = &query.status {
         if DeliveryStatus::parse(status).is_none() {
-            let fields = porthole_shared::FieldErrors::from([("status".to_string(), porthole_shared::FieldCode::InvalidValue)]);
+            let fields = porthole_shared::FieldErrors::from([(
+                "status".to_string(),
+                porthole_shared::FieldCode::InvalidValue,
+            )]);
             return Err(Error::Validation(fields));
         }
     }
-    let rows = store::deliveries(&env.d1("DB")?, query.status.as_deref(), query.limit.unwrap_or(100).clamp(1, 500)).await?;
-    http::json(200, &DeliveryList { deliveries: rows.into_iter().map(record).collect() })
+    let rows = store::deliveries(
+        &env.d1("DB")?,
+        query.status.as_deref(),
+        query.limit.unwrap_or(100).clamp(1, 500),
+    )
+    .await?;
+    http::json(
+        200,
+        &DeliveryList {
+            deliveries: rows.into_iter().map(record).collect(),
+        },
+    )
 }
 
 /// `POST /v1/admin/deliveries/{id}/retry`: a failed delivery starts over (steps that succeeded
@@ -36,16 +49,26 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
     let db = env.d1("DB")?;
     let body = req.bytes().await?;
     if !body.is_empty() {
-        let resolution: StepResolution = serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
-        let result = resolution.created.as_ref().map(|r| serde_json::Value::String(r.clone()).to_string());
+        let resolution: StepResolution =
+            serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))?;
+        let result = resolution
+            .created
+            .as_ref()
+            .map(|r| serde_json::Value::String(r.clone()).to_string());
         if !store::resolve_step(&db, id, &resolution.step, result.as_deref()).await? {
             return match store::delivery(&db, id).await? {
                 None => Err(Error::NotFound),
                 Some(d) if d.status != "failed" => Err(Error::NotRetryable(d.status)),
-                Some(_) => Err(Error::Validation(porthole_shared::FieldErrors::from([("step".to_string(), porthole_shared::FieldCode::Unknown)]))),
+                Some(_) => Err(Error::Validation(porthole_shared::FieldErrors::from([(
+                    "step".to_string(),
+                    porthole_shared::FieldCode::Unknown,
+                )]))),
             };
         }
-        log::event("delivery_step_resolved", serde_json::json!({"delivery": id, "step": resolution.step, "created": resolution.created.is_some()}));
+        log::event(
+            "delivery_step_resolved",
+            serde_json::json!({"delivery": id, "step": resolution.step, "created": resolution.created.is_some()}),
+        );
     }
     let lease = config::load(env)?.delivery.lease_seconds as f64 * 1000.0;
     let job = crate::ids::new_id();
@@ -55,7 +78,10 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
             Some(d) => Err(Error::NotRetryable(d.status)),
         };
     }
-    log::event("delivery_retry_requested", serde_json::json!({"delivery": id}));
+    log::event(
+        "delivery_retry_requested",
+        serde_json::json!({"delivery": id}),
+    );
     if let Err(e) = delivery::enqueue(env, id, &job, 0).await {
         log::error("enqueue_failed", &format!("{id}: {e:?}"));
     }
@@ -74,7 +100,10 @@ fn record(d: DeliveryRow) -> DeliveryRecord {
         attempts: d.attempts as u32,
         helpdesk_reference: d.helpdesk_ref,
         last_error: d.last_error,
-        notes: d.notes.and_then(|n| serde_json::from_str(&n).ok()).unwrap_or_default(),
+        notes: d
+            .notes
+            .and_then(|n| serde_json::from_str(&n).ok())
+            .unwrap_or_default(),
         updated_at: d.updated_at as i64,
     }
 }

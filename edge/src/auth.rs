@@ -5,7 +5,10 @@ use subtle::ConstantTimeEq;
 use worker::{Env, Request};
 
 pub fn require_operator(req: &Request, env: &Env) -> Result<(), Error> {
-    let expected = env.var("PORTHOLE_OPERATOR_TOKEN").map(|v| v.to_string()).unwrap_or_default();
+    let expected = env
+        .var("PORTHOLE_OPERATOR_TOKEN")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     let presented = req.headers().get("Authorization").ok().flatten();
     if token_matches(presented.as_deref(), &expected) {
         Ok(())
@@ -16,7 +19,9 @@ pub fn require_operator(req: &Request, env: &Env) -> Result<(), Error> {
 
 /// An unset or short token never matches, so a forgotten secret cannot open the inbox.
 pub fn token_matches(authorization: Option<&str>, expected: &str) -> bool {
-    let Some(presented) = authorization.and_then(|h| h.strip_prefix("Bearer ")) else { return false };
+    let Some(presented) = authorization.and_then(|h| h.strip_prefix("Bearer ")) else {
+        return false;
+    };
     expected.len() >= 16 && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
 }
 

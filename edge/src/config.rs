@@ -14,7 +14,11 @@ thread_local! {
 pub fn load(env: &Env) -> Result<Rc<PortholeConfig>, Error> {
     let raw = env
         .var("PORTHOLE_CONFIG")
-        .map_err(|_| Error::Internal("PORTHOLE_CONFIG is not set: deploy with `cargo xtask deploy` or pass --var".into()))?
+        .map_err(|_| {
+            Error::Internal(
+                "PORTHOLE_CONFIG is not set: deploy with `cargo xtask deploy` or pass --var".into(),
+            )
+        })?
         .to_string();
     CACHE.with(|cache| {
         if let Some((seen, parsed)) = cache.borrow().as_ref() {
@@ -29,5 +33,6 @@ pub fn load(env: &Env) -> Result<Rc<PortholeConfig>, Error> {
 }
 
 pub fn parse(raw: &str) -> Result<PortholeConfig, Error> {
-    serde_json::from_str(raw).map_err(|e| Error::Internal(format!("PORTHOLE_CONFIG is not valid: {e}")))
+    serde_json::from_str(raw)
+        .map_err(|e| Error::Internal(format!("PORTHOLE_CONFIG is not valid: {e}")))
 }

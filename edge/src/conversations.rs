@@ -2,7 +2,9 @@
 
 use crate::error::Error;
 use crate::site::Site;
-use crate::store::{self, ConversationRow, IdempotencyRow, MessageRow, NewConversation, NewDelivery};
+use crate::store::{
+    self, ConversationRow, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
+};
 use crate::{delivery, http, ids, log, token};
 use porthole_shared::{validate_submission, ConversationAccepted, DeliveryStatus, Submission};
 use sha2::{Digest, Sha256};
@@ -25,7 +27,12 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     // files already belong to the first request's message), so a refusal looks for the key first.
     let refused = match validate_submission(&submission, &site.config.limits()) {
         Err(fields) => Some(Error::Validation(fields)),
-        Ok(()) => check_attachments(&store::upload_claims(&db, &submission.attachments).await?, &submission.attachments, &site.id).err(),
+        Ok(()) => check_attachments(
+            &store::upload_claims(&db, &submission.attachments).await?,
+            &submission.attachments,
+            &site.id,
+        )
+        .err(),
     };
     if let Some(refusal) = refused {
         if let Some(key) = &key {
@@ -45,7 +52,8 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         name: submission.name.clone(),
         email: submission.email.clone(),
         subject: subject_of(&submission),
-        fields_json: serde_json::to_string(&submission.fields).map_err(|e| Error::Internal(e.to_string()))?,
+        fields_json: serde_json::to_string(&submission.fields)
+            .map_err(|e| Error::Internal(e.to_string()))?,
         page_url: submission.page_url.clone(),
         locale: submission.locale.clone(),
         created_at: now,
@@ -83,7 +91,10 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
             delivery: &delivery,
             idempotency: idempotency.as_ref(),
         };
-        match db.batch(store::create_conversation_statements(&db, &new)?).await {
+        match db
+            .batch(store::create_conversation_statements(&db, &new)?)
+            .await
+        {
             Ok(_) => break,
             Err(e) => {
                 // Another request with the same key won a race: answer as it did. Checked before
@@ -116,10 +127,23 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     if let Err(e) = delivery::enqueue(env, &delivery.id, &delivery.job, 0).await {
         log::error("enqueue_failed", &format!("{}: {e:?}", delivery.id));
     }
-    http::json(202, &accepted(&id, &conversation.reference, DeliveryStatus::Queued, &secret))
+    http::json(
+        202,
+        &accepted(
+            &id,
+            &conversation.reference,
+            DeliveryStatus::Queued,
+            &secret,
+        ),
+    )
 }
 
-fn accepted(id: &str, reference: &str, status: DeliveryStatus, secret: &[u8]) -> ConversationAccepted {
+fn accepted(
+    id: &str,
+    reference: &str,
+    status: DeliveryStatus,
+    secret: &[u8],
+) -> ConversationAccepted {
     let expires_at = (Date::now().as_millis() / 1000) + token::LIFETIME_SECONDS;
     ConversationAccepted {
         id: id.to_string(),
@@ -131,11 +155,18 @@ fn accepted(id: &str, reference: &str, status: DeliveryStatus, secret: &[u8]) ->
 }
 
 /// The answer the first request with this key got, if this request is the same submission.
-async fn replay(db: &worker::D1Database, seen: &IdempotencyRow, fingerprint: &str, secret: &[u8]) -> Result<Response, Error> {
+async fn replay(
+    db: &worker::D1Database,
+    seen: &IdempotencyRow,
+    fingerprint: &str,
+    secret: &[u8],
+) -> Result<Response, Error> {
     if seen.body_sha256 != fingerprint || seen.message_id.is_some() {
         return Err(Error::IdempotencyKeyReused);
     }
-    let status = store::conversation_status(db, &seen.conversation_id).await?.ok_or(Error::NotFound)?;
+    let status = store::conversation_status(db, &seen.conversation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let state = DeliveryStatus::parse(&status.status).unwrap_or(DeliveryStatus::Queued);
     let mut response = http::json(202, &accepted(&status.id, &status.reference, state, secret))?;
     let _ = response.headers_mut().set("Idempotent-Replayed", "true");
@@ -159,16 +190,29 @@ pub fn is_idempotency_key(key: &str) -> bool {
 /// make a retry look like a different message.
 pub fn fingerprint(body: &impl serde::Serialize) -> String {
     let canonical = serde_json::to_vec(body).unwrap_or_default();
-    Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(&canonical)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A JSON body of at most [`MAX_BODY_BYTES`].
 pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T, Error> {
-    let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
+    let content_type = req
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     if !is_json(&content_type) {
         return Err(Error::UnsupportedMediaType("application/json"));
     }
-    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
         return Err(Error::BodyTooLarge(MAX_BODY_BYTES));
     }
@@ -180,14 +224,25 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Res
 }
 
 pub fn is_json(content_type: &str) -> bool {
-    content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json")
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("application/json")
 }
 
 /// Every referenced file must exist, belong to this site and not be part of a message yet.
-pub fn check_attachments(found: &[store::UploadClaim], wanted: &[String], site: &str) -> Result<(), Error> {
-    let ok = wanted
-        .iter()
-        .all(|id| found.iter().any(|u| &u.id == id && u.site == site && u.claimed == 0.0));
+pub fn check_attachments(
+    found: &[store::UploadClaim],
+    wanted: &[String],
+    site: &str,
+) -> Result<(), Error> {
+    let ok = wanted.iter().all(|id| {
+        found
+            .iter()
+            .any(|u| &u.id == id && u.site == site && u.claimed == 0.0)
+    });
     if ok {
         Ok(())
     } else {
@@ -200,7 +255,12 @@ pub fn subject_of(s: &Submission) -> String {
     if !s.subject.is_empty() {
         return s.subject.clone();
     }
-    let first_line = s.message.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let first_line = s
+        .message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     let mut subject: String = first_line.chars().take(80).collect();
     if first_line.chars().count() > 80 {
         subject.push('…');
@@ -214,16 +274,33 @@ mod tests {
     use store::UploadClaim;
 
     fn claim(id: &str, site: &str, claimed: bool) -> UploadClaim {
-        UploadClaim { id: id.into(), site: site.into(), claimed: if claimed { 1.0 } else { 0.0 } }
+        UploadClaim {
+            id: id.into(),
+            site: site.into(),
+            claimed: if claimed { 1.0 } else { 0.0 },
+        }
     }
 
     #[test]
     fn attachments_must_be_this_sites_and_free() {
-        let found = vec![claim("a", "demo", false), claim("b", "other", false), claim("c", "demo", true)];
+        let found = vec![
+            claim("a", "demo", false),
+            claim("b", "other", false),
+            claim("c", "demo", true),
+        ];
         assert!(check_attachments(&found, &["a".into()], "demo").is_ok());
-        assert!(check_attachments(&found, &["b".into()], "demo").is_err(), "another site's upload");
-        assert!(check_attachments(&found, &["c".into()], "demo").is_err(), "already in a message");
-        assert!(check_attachments(&found, &["zzz".into()], "demo").is_err(), "unknown");
+        assert!(
+            check_attachments(&found, &["b".into()], "demo").is_err(),
+            "another site's upload"
+        );
+        assert!(
+            check_attachments(&found, &["c".into()], "demo").is_err(),
+            "already in a message"
+        );
+        assert!(
+            check_attachments(&found, &["zzz".into()], "demo").is_err(),
+            "unknown"
+        );
         assert!(check_attachments(&found, &[], "demo").is_ok());
     }
 
@@ -233,10 +310,23 @@ mod tests {
         assert!(!is_idempotency_key(""));
         assert!(!is_idempotency_key("has space"));
         assert!(!is_idempotency_key(&"k".repeat(256)));
-        let a = Submission { message: "hi".into(), ..Default::default() };
-        let padded = Submission { message: "  hi \n".into(), ..Default::default() }.normalized();
+        let a = Submission {
+            message: "hi".into(),
+            ..Default::default()
+        };
+        let padded = Submission {
+            message: "  hi \n".into(),
+            ..Default::default()
+        }
+        .normalized();
         assert_eq!(fingerprint(&a), fingerprint(&padded));
-        assert_ne!(fingerprint(&a), fingerprint(&Submission { message: "hi!".into(), ..Default::default() }));
+        assert_ne!(
+            fingerprint(&a),
+            fingerprint(&Submission {
+                message: "hi!".into(),
+                ..Default::default()
+            })
+        );
     }
 
     #[test]
@@ -249,11 +339,21 @@ mod tests {
 
     #[test]
     fn empty_subject_takes_the_first_line() {
-        let s = Submission { message: "\n  My order is late  \nsecond".into(), ..Default::default() };
+        let s = Submission {
+            message: "\n  My order is late  \nsecond".into(),
+            ..Default::default()
+        };
         assert_eq!(subject_of(&s), "My order is late");
-        let long = Submission { message: "x".repeat(100), ..Default::default() };
+        let long = Submission {
+            message: "x".repeat(100),
+            ..Default::default()
+        };
         assert_eq!(subject_of(&long).chars().count(), 81);
-        let given = Submission { subject: "Hi".into(), message: "body".into(), ..Default::default() };
+        let given = Submission {
+            subject: "Hi".into(),
+            message: "body".into(),
+            ..Default::default()
+        };
         assert_eq!(subject_of(&given), "Hi");
     }
 }

@@ -24,7 +24,9 @@ pub enum Error {
     Validation(FieldErrors),
     #[error("The file is larger than this site's limit of {0} bytes.")]
     FileTooLarge(u64),
-    #[error("An attachment is unknown, belongs to another site, or is already part of a conversation.")]
+    #[error(
+        "An attachment is unknown, belongs to another site, or is already part of a conversation."
+    )]
     UnknownAttachment,
     #[error("A valid operator token is required.")]
     Unauthorized,
@@ -76,8 +78,13 @@ impl Error {
     /// The JSON a client sees. Internal errors say only that something went wrong.
     pub fn body(&self) -> ErrorBody {
         match self {
-            Error::Internal(_) => ErrorBody::new(ErrorCode::Internal, "Something went wrong on our side. Please try again."),
-            Error::Validation(fields) => ErrorBody::with_fields(self.code(), self.to_string(), fields.clone()),
+            Error::Internal(_) => ErrorBody::new(
+                ErrorCode::Internal,
+                "Something went wrong on our side. Please try again.",
+            ),
+            Error::Validation(fields) => {
+                ErrorBody::with_fields(self.code(), self.to_string(), fields.clone())
+            }
             Error::UnknownAttachment => ErrorBody::with_fields(
                 self.code(),
                 self.to_string(),
@@ -109,7 +116,10 @@ mod tests {
     #[test]
     fn statuses() {
         assert_eq!(Error::MalformedJson("x".into()).status(), 400);
-        assert_eq!(Error::UnsupportedMediaType("application/json").status(), 415);
+        assert_eq!(
+            Error::UnsupportedMediaType("application/json").status(),
+            415
+        );
         assert_eq!(Error::SiteNotFound("x".into()).status(), 404);
         assert_eq!(Error::OriginNotAllowed.status(), 403);
         assert_eq!(Error::Validation(FieldErrors::new()).status(), 422);

@@ -50,17 +50,36 @@ mod tests {
 
     #[test]
     fn markup_becomes_text() {
-        assert_eq!(html(r#"<script>alert("x")</script>"#), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
-        assert_eq!(html("<img src=x onerror='y'>"), "&lt;img src=x onerror=&#39;y&#39;&gt;");
+        assert_eq!(
+            html(r#"<script>alert("x")</script>"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+        );
+        assert_eq!(
+            html("<img src=x onerror='y'>"),
+            "&lt;img src=x onerror=&#39;y&#39;&gt;"
+        );
         assert_eq!(html("Fish & chips"), "Fish &amp; chips");
-        assert_eq!(html("&lt;"), "&amp;lt;", "entities typed by the visitor stay visible too");
+        assert_eq!(
+            html("&lt;"),
+            "&amp;lt;",
+            "entities typed by the visitor stay visible too"
+        );
     }
 
     #[test]
     fn markdown_cannot_be_forged() {
-        assert_eq!(markdown("[click](https://evil.example)"), r"\[click\]\(https\://evil\.example\)");
-        assert_eq!(markdown("<img src=x onerror=alert(1)>"), r"\<img src\=x onerror\=alert\(1\)\>");
-        assert_eq!(markdown("**bold** _it_ `code` # h"), r"\*\*bold\*\* \_it\_ \`code\` \# h");
+        assert_eq!(
+            markdown("[click](https://evil.example)"),
+            r"\[click\]\(https\://evil\.example\)"
+        );
+        assert_eq!(
+            markdown("<img src=x onerror=alert(1)>"),
+            r"\<img src\=x onerror\=alert\(1\)\>"
+        );
+        assert_eq!(
+            markdown("**bold** _it_ `code` # h"),
+            r"\*\*bold\*\* \_it\_ \`code\` \# h"
+        );
         assert_eq!(markdown("a\r\nb"), "a\\\nb", "a hard line break");
         assert_eq!(markdown("Grüße, 東京"), "Grüße, 東京");
     }

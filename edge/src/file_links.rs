@@ -26,39 +26,67 @@ pub fn sign(secret: &[u8], upload_id: &str, expires_at: u64) -> String {
 }
 
 pub fn verify(secret: &[u8], upload_id: &str, expires_at: u64, tag: &str, now: u64) -> bool {
-    let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else { return false };
-    now < expires_at && mac(secret, upload_id, expires_at).verify_slice(&tag).is_ok()
+    let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+        return false;
+    };
+    now < expires_at
+        && mac(secret, upload_id, expires_at)
+            .verify_slice(&tag)
+            .is_ok()
 }
 
 /// The link to `upload` valid until `expires_at`; the name in the path is for the helpdesk's
 /// benefit (it names the file it saves) and is not part of the signature.
 pub fn link(public_url: &str, secret: &[u8], upload: &UploadRow, expires_at: u64) -> String {
-    let name = percent_encoding::utf8_percent_encode(&upload.name, percent_encoding::NON_ALPHANUMERIC);
-    format!("{public_url}/v1/files/{}/{name}?expires={expires_at}&sig={}", upload.id, sign(secret, &upload.id, expires_at))
+    let name =
+        percent_encoding::utf8_percent_encode(&upload.name, percent_encoding::NON_ALPHANUMERIC);
+    format!(
+        "{public_url}/v1/files/{}/{name}?expires={expires_at}&sig={}",
+        upload.id,
+        sign(secret, &upload.id, expires_at)
+    )
 }
 
 /// Where the Worker is reachable from the internet, and how long links live.
 pub fn settings(env: &Env) -> Result<(String, u64), String> {
-    let public_url = env.var("PORTHOLE_PUBLIC_URL").map(|v| v.to_string()).unwrap_or_default();
+    let public_url = env
+        .var("PORTHOLE_PUBLIC_URL")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
-        return Err("PORTHOLE_PUBLIC_URL is not set (the Worker's public address, for attachment links)".into());
+        return Err(
+            "PORTHOLE_PUBLIC_URL is not set (the Worker's public address, for attachment links)"
+                .into(),
+        );
     }
-    let ttl = env.var("PORTHOLE_FILE_LINK_TTL_SECONDS").ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(DEFAULT_TTL_SECONDS);
+    let ttl = env
+        .var("PORTHOLE_FILE_LINK_TTL_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .unwrap_or(DEFAULT_TTL_SECONDS);
     Ok((public_url.trim_end_matches('/').to_string(), ttl))
 }
 
 /// `GET /v1/files/{id}/{name}?expires=&sig=`: the file, streamed from R2 as a download.
 pub async fn serve(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
     let url = req.url()?;
-    let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
-    let expires_at = param("expires").and_then(|e| e.parse::<u64>().ok()).unwrap_or(0);
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let expires_at = param("expires")
+        .and_then(|e| e.parse::<u64>().ok())
+        .unwrap_or(0);
     let tag = param("sig").unwrap_or_default();
     let secret = crate::token::secret(env)?;
     let now = worker::Date::now().as_millis() / 1000;
     if !verify(&secret, id, expires_at, &tag, now) {
         return Err(Error::InvalidLink);
     }
-    let upload = store::upload(&env.d1("DB")?, id).await?.ok_or(Error::NotFound)?;
+    let upload = store::upload(&env.d1("DB")?, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     crate::inbox::file_response(env, &upload).await
 }
 

@@ -15,7 +15,10 @@ pub fn error(e: &Error) -> Response {
     if let Error::Internal(detail) = e {
         log::error("internal_error", detail);
     }
-    json_bytes(e.status(), serde_json::to_vec(&e.body()).unwrap_or_default())
+    json_bytes(
+        e.status(),
+        serde_json::to_vec(&e.body()).unwrap_or_default(),
+    )
 }
 
 fn json_bytes(status: u16, body: Vec<u8>) -> Response {

@@ -13,7 +13,9 @@ pub fn new_reference() -> String {
 
 pub fn reference_from(random: &[u8; 16]) -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut bits = u64::from_be_bytes([0, 0, 0, random[0], random[1], random[2], random[3], random[4]]);
+    let mut bits = u64::from_be_bytes([
+        0, 0, 0, random[0], random[1], random[2], random[3], random[4],
+    ]);
     let mut out = [0u8; 8];
     for slot in out.iter_mut().rev() {
         *slot = ALPHABET[(bits & 31) as usize];
@@ -33,7 +35,9 @@ mod tests {
         assert_eq!(reference_from(&[0; 16]), "PH-00000000");
         let r = new_reference();
         assert_eq!(r.len(), 11);
-        assert!(r[3..].chars().all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c))));
+        assert!(r[3..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c))));
         assert_ne!(new_reference(), new_reference());
     }
 

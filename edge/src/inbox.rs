@@ -30,46 +30,62 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
 }
 
 /// Joins the three row sets into the nested answer, keeping each set's order.
-pub fn assemble(conversations: Vec<InboxConversationRow>, messages: Vec<MessageRow>, attachments: Vec<AttachmentRow>) -> InboxPage {
+pub fn assemble(
+    conversations: Vec<InboxConversationRow>,
+    messages: Vec<MessageRow>,
+    attachments: Vec<AttachmentRow>,
+) -> InboxPage {
     let mut files: BTreeMap<String, Vec<Attachment>> = BTreeMap::new();
     for a in attachments {
-        files.entry(a.message_id.clone()).or_default().push(Attachment {
-            download_path: format!("/v1/inbox/attachments/{}", a.id),
-            id: a.id,
-            name: a.name,
-            size: a.size as u64,
-            content_type: a.content_type,
-            sha256: a.sha256,
-        });
+        files
+            .entry(a.message_id.clone())
+            .or_default()
+            .push(Attachment {
+                download_path: format!("/v1/inbox/attachments/{}", a.id),
+                id: a.id,
+                name: a.name,
+                size: a.size as u64,
+                content_type: a.content_type,
+                sha256: a.sha256,
+            });
     }
     let mut by_conversation: BTreeMap<String, Vec<InboxMessage>> = BTreeMap::new();
     for m in messages {
-        by_conversation.entry(m.conversation_id.clone()).or_default().push(InboxMessage {
-            attachments: files.remove(&m.id).unwrap_or_default(),
-            id: m.id,
-            author: m.author,
-            body: m.body,
-            created_at: m.created_at as i64,
-        });
+        by_conversation
+            .entry(m.conversation_id.clone())
+            .or_default()
+            .push(InboxMessage {
+                attachments: files.remove(&m.id).unwrap_or_default(),
+                id: m.id,
+                author: m.author,
+                body: m.body,
+                created_at: m.created_at as i64,
+            });
     }
     InboxPage {
         conversations: conversations
             .into_iter()
-            .map(|InboxConversationRow { row: c, status, helpdesk_ref }| InboxConversation {
-                status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Queued),
-                helpdesk_reference: helpdesk_ref,
-                messages: by_conversation.remove(&c.id).unwrap_or_default(),
-                fields: serde_json::from_str(&c.fields_json).unwrap_or_default(),
-                id: c.id,
-                reference: c.reference,
-                site: c.site,
-                name: c.name,
-                email: c.email,
-                subject: c.subject,
-                page_url: c.page_url,
-                locale: c.locale,
-                created_at: c.created_at as i64,
-            })
+            .map(
+                |InboxConversationRow {
+                     row: c,
+                     status,
+                     helpdesk_ref,
+                 }| InboxConversation {
+                    status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Queued),
+                    helpdesk_reference: helpdesk_ref,
+                    messages: by_conversation.remove(&c.id).unwrap_or_default(),
+                    fields: serde_json::from_str(&c.fields_json).unwrap_or_default(),
+                    id: c.id,
+                    reference: c.reference,
+                    site: c.site,
+                    name: c.name,
+                    email: c.email,
+                    subject: c.subject,
+                    page_url: c.page_url,
+                    locale: c.locale,
+                    created_at: c.created_at as i64,
+                },
+            )
             .collect(),
     }
 }
@@ -78,13 +94,20 @@ pub fn assemble(conversations: Vec<InboxConversationRow>, messages: Vec<MessageR
 /// so that a visitor's HTML or SVG never runs on the edge's origin.
 pub async fn download(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
     require_operator(req, env)?;
-    let upload = store::upload(&env.d1("DB")?, id).await?.ok_or(Error::NotFound)?;
+    let upload = store::upload(&env.d1("DB")?, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     file_response(env, &upload).await
 }
 
 /// A stored file as a download, never rendered on the edge's origin (also for signed links).
 pub async fn file_response(env: &Env, upload: &store::UploadRow) -> Result<Response, Error> {
-    let object = env.bucket("FILES")?.get(&upload.r2_key).execute().await?.ok_or(Error::NotFound)?;
+    let object = env
+        .bucket("FILES")?
+        .get(&upload.r2_key)
+        .execute()
+        .await?
+        .ok_or(Error::NotFound)?;
     let body = object.body().ok_or(Error::NotFound)?.response_body()?;
     let mut response = Response::from_body(body)?;
     let h = response.headers_mut();
@@ -99,7 +122,16 @@ pub async fn file_response(env: &Env, upload: &store::UploadRow) -> Result<Respo
 
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
 pub fn content_disposition(name: &str) -> String {
-    let fallback: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let exact = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
 }
@@ -112,30 +144,63 @@ mod tests {
     fn disposition_keeps_unicode_and_quotes_safe() {
         let d = content_disposition("ré\"sumé.pdf");
         assert!(d.starts_with("attachment; filename=\"r__sum_.pdf\""), "{d}");
-        assert!(d.contains("filename*=UTF-8''r%C3%A9%22sum%C3%A9%2Epdf"), "{d}");
+        assert!(
+            d.contains("filename*=UTF-8''r%C3%A9%22sum%C3%A9%2Epdf"),
+            "{d}"
+        );
     }
 
     #[test]
     fn assemble_nests_messages_and_files() {
-        let c = |id: &str| InboxConversationRow { status: "delivered".into(), helpdesk_ref: None, row: store::ConversationRow {
+        let c = |id: &str| InboxConversationRow {
+            status: "delivered".into(),
+            helpdesk_ref: None,
+            row: store::ConversationRow {
+                id: id.into(),
+                site: "demo".into(),
+                reference: format!("PH-{id}"),
+                name: "n".into(),
+                email: "e@x.io".into(),
+                subject: "s".into(),
+                fields_json: r#"{"order":"7"}"#.into(),
+                page_url: None,
+                locale: None,
+                created_at: 1.0,
+            },
+        };
+        let m = |id: &str, conv: &str| MessageRow {
             id: id.into(),
-            site: "demo".into(),
-            reference: format!("PH-{id}"),
-            name: "n".into(),
-            email: "e@x.io".into(),
-            subject: "s".into(),
-            fields_json: r#"{"order":"7"}"#.into(),
-            page_url: None,
-            locale: None,
-            created_at: 1.0,
-        }};
-        let m = |id: &str, conv: &str| MessageRow { id: id.into(), conversation_id: conv.into(), author: "visitor".into(), body: "b".into(), created_at: 2.0 };
-        let a = |id: &str, msg: &str| AttachmentRow { message_id: msg.into(), id: id.into(), name: "f".into(), content_type: "text/plain".into(), size: 3.0, sha256: None };
-        let page = assemble(vec![c("c2"), c("c1")], vec![m("m1", "c1"), m("m2", "c2")], vec![a("u1", "m1"), a("u2", "m1")]);
+            conversation_id: conv.into(),
+            author: "visitor".into(),
+            body: "b".into(),
+            created_at: 2.0,
+        };
+        let a = |id: &str, msg: &str| AttachmentRow {
+            message_id: msg.into(),
+            id: id.into(),
+            name: "f".into(),
+            content_type: "text/plain".into(),
+            size: 3.0,
+            sha256: None,
+        };
+        let page = assemble(
+            vec![c("c2"), c("c1")],
+            vec![m("m1", "c1"), m("m2", "c2")],
+            vec![a("u1", "m1"), a("u2", "m1")],
+        );
         assert_eq!(page.conversations[0].id, "c2");
         assert_eq!(page.conversations[1].messages[0].attachments.len(), 2);
-        assert_eq!(page.conversations[1].messages[0].attachments[1].download_path, "/v1/inbox/attachments/u2");
+        assert_eq!(
+            page.conversations[1].messages[0].attachments[1].download_path,
+            "/v1/inbox/attachments/u2"
+        );
         assert!(page.conversations[0].messages[0].attachments.is_empty());
-        assert_eq!(page.conversations[0].fields.get("order").map(String::as_str), Some("7"));
+        assert_eq!(
+            page.conversations[0]
+                .fields
+                .get("order")
+                .map(String::as_str),
+            Some("7")
+        );
     }
 }

@@ -30,7 +30,9 @@ mod store;
 pub mod token;
 mod uploads;
 
-use worker::{event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
+use worker::{
+    event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -38,7 +40,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 }
 
 #[event(queue)]
-async fn queue(batch: MessageBatch<delivery::QueueJob>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: MessageBatch<delivery::QueueJob>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
     // Every message is acked or retried inside: returning an error would fail the whole batch.
     delivery::consume(batch, &env).await;
     Ok(())

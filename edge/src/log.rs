@@ -10,5 +10,8 @@ pub fn event(name: &str, mut fields: Value) {
 }
 
 pub fn error(name: &str, detail: &str) {
-    worker::console_error!("{}", json!({"event": name, "level": "error", "detail": detail}));
+    worker::console_error!(
+        "{}",
+        json!({"event": name, "level": "error", "detail": detail})
+    );
 }

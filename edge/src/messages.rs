@@ -9,20 +9,34 @@ use crate::{config, delivery, http, ids, log, status};
 use porthole_shared::{validate_follow_up, DeliveryStatus, FollowUp, MessageAccepted};
 use worker::{Date, Env, Request, Response};
 
-pub async fn create(req: &mut Request, env: &Env, conversation_id: &str) -> Result<Response, Error> {
+pub async fn create(
+    req: &mut Request,
+    env: &Env,
+    conversation_id: &str,
+) -> Result<Response, Error> {
     status::require_visitor(req, env, conversation_id)?;
     let key = idempotency_key(req)?;
     let follow_up = read_json::<FollowUp>(req).await?.normalized();
     let db = env.d1("DB")?;
-    let site_id = store::conversation_site(&db, conversation_id).await?.ok_or(Error::NotFound)?;
+    let site_id = store::conversation_site(&db, conversation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let config = config::load(env)?;
-    let site = config.sites.get(&site_id).ok_or_else(|| Error::SiteNotFound(site_id.clone()))?;
+    let site = config
+        .sites
+        .get(&site_id)
+        .ok_or_else(|| Error::SiteNotFound(site_id.clone()))?;
     // The same body to another conversation is another message.
     let fingerprint = fingerprint(&(conversation_id, &follow_up));
 
     let refused = match validate_follow_up(&follow_up, &site.limits()) {
         Err(fields) => Some(Error::Validation(fields)),
-        Ok(()) => check_attachments(&store::upload_claims(&db, &follow_up.attachments).await?, &follow_up.attachments, &site_id).err(),
+        Ok(()) => check_attachments(
+            &store::upload_claims(&db, &follow_up.attachments).await?,
+            &follow_up.attachments,
+            &site_id,
+        )
+        .err(),
     };
     if let Some(refusal) = refused {
         if let Some(seen) = seen_key(&db, &site_id, key.as_deref()).await? {
@@ -53,7 +67,14 @@ pub async fn create(req: &mut Request, env: &Env, conversation_id: &str) -> Resu
         created_at: now,
         message_id: Some(message.id.clone()),
     });
-    let statements = store::add_message_statements(&db, &site_id, &message, &follow_up.attachments, &delivery, idempotency.as_ref())?;
+    let statements = store::add_message_statements(
+        &db,
+        &site_id,
+        &message,
+        &follow_up.attachments,
+        &delivery,
+        idempotency.as_ref(),
+    )?;
     if let Err(e) = db.batch(statements).await {
         // A request with the same key won a race: answer as it did.
         if let Some(seen) = seen_key(&db, &site_id, key.as_deref()).await? {
@@ -65,14 +86,28 @@ pub async fn create(req: &mut Request, env: &Env, conversation_id: &str) -> Resu
         }
         return Err(e.into());
     }
-    log::event("message_accepted", serde_json::json!({"site": site_id, "conversation": conversation_id, "delivery": delivery.id}));
+    log::event(
+        "message_accepted",
+        serde_json::json!({"site": site_id, "conversation": conversation_id, "delivery": delivery.id}),
+    );
     if let Err(e) = delivery::enqueue(env, &delivery.id, &delivery.job, 0).await {
         log::error("enqueue_failed", &format!("{}: {e:?}", delivery.id));
     }
-    http::json(202, &MessageAccepted { id: message.id, conversation_id: conversation_id.to_string(), status: DeliveryStatus::Queued })
+    http::json(
+        202,
+        &MessageAccepted {
+            id: message.id,
+            conversation_id: conversation_id.to_string(),
+            status: DeliveryStatus::Queued,
+        },
+    )
 }
 
-async fn seen_key(db: &worker::D1Database, site: &str, key: Option<&str>) -> Result<Option<IdempotencyRow>, Error> {
+async fn seen_key(
+    db: &worker::D1Database,
+    site: &str,
+    key: Option<&str>,
+) -> Result<Option<IdempotencyRow>, Error> {
     match key {
         Some(key) => store::idempotency_key(db, site, key).await,
         None => Ok(None),
@@ -80,12 +115,30 @@ async fn seen_key(db: &worker::D1Database, site: &str, key: Option<&str>) -> Res
 }
 
 /// The answer the first request with this key got, if this request is the same message.
-async fn replay(db: &worker::D1Database, seen: &IdempotencyRow, fingerprint: &str) -> Result<Response, Error> {
-    let Some(message_id) = seen.message_id.as_ref().filter(|_| seen.body_sha256 == fingerprint) else {
+async fn replay(
+    db: &worker::D1Database,
+    seen: &IdempotencyRow,
+    fingerprint: &str,
+) -> Result<Response, Error> {
+    let Some(message_id) = seen
+        .message_id
+        .as_ref()
+        .filter(|_| seen.body_sha256 == fingerprint)
+    else {
         return Err(Error::IdempotencyKeyReused);
     };
-    let state = store::message_delivery_status(db, message_id).await?.and_then(|s| DeliveryStatus::parse(&s)).unwrap_or(DeliveryStatus::Queued);
-    let mut response = http::json(202, &MessageAccepted { id: message_id.clone(), conversation_id: seen.conversation_id.clone(), status: state })?;
+    let state = store::message_delivery_status(db, message_id)
+        .await?
+        .and_then(|s| DeliveryStatus::parse(&s))
+        .unwrap_or(DeliveryStatus::Queued);
+    let mut response = http::json(
+        202,
+        &MessageAccepted {
+            id: message_id.clone(),
+            conversation_id: seen.conversation_id.clone(),
+            status: state,
+        },
+    )?;
     let _ = response.headers_mut().set("Idempotent-Replayed", "true");
     Ok(response)
 }

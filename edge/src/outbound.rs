@@ -23,7 +23,8 @@ impl Reply {
     /// A non-success answer as a failure: `reason` turns the vendor's error body into words, and
     /// `retry_header` names the vendor's Retry-After.
     pub fn failure(&self, reason: impl Fn(&str) -> String, retry_header: &str) -> Failure {
-        let after = parse_retry_after(self.header(retry_header).as_deref()).or_else(|| parse_retry_after(self.header("Retry-After").as_deref()));
+        let after = parse_retry_after(self.header(retry_header).as_deref())
+            .or_else(|| parse_retry_after(self.header("Retry-After").as_deref()));
         classify(self.status, after, &reason(&self.body))
     }
 }
@@ -48,10 +49,24 @@ impl Body {
 }
 
 /// A `multipart/form-data` body with one file part: (content type with boundary, bytes).
-pub fn multipart_file(field: &str, file_name: &str, content_type: &str, data: &[u8]) -> (String, Vec<u8>) {
+pub fn multipart_file(
+    field: &str,
+    file_name: &str,
+    content_type: &str,
+    data: &[u8],
+) -> (String, Vec<u8>) {
     let boundary = format!("porthole-{}", uuid::Uuid::new_v4().simple());
     // Quotes and line breaks would end the header early; the helpdesk only needs a readable name.
-    let safe_name: String = file_name.chars().map(|c| if c == '"' || c == '\\' || c.is_control() { '_' } else { c }).collect();
+    let safe_name: String = file_name
+        .chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{safe_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
     )
@@ -66,7 +81,9 @@ pub fn multipart_file(field: &str, file_name: &str, content_type: &str, data: &[
 pub async fn send(call: Call<'_>, timeout_ms: u32) -> Result<Reply, Failure> {
     let headers = Headers::new();
     for (name, value) in &call.headers {
-        headers.set(name, value).map_err(|e| Failure::permanent(format!("header {name}: {e}")))?;
+        headers
+            .set(name, value)
+            .map_err(|e| Failure::permanent(format!("header {name}: {e}")))?;
     }
     let mut init = RequestInit::new();
     init.with_method(call.method.clone()).with_headers(headers);
@@ -79,23 +96,43 @@ pub async fn send(call: Call<'_>, timeout_ms: u32) -> Result<Reply, Failure> {
         }
         None => {}
     }
-    let request = Request::new_with_init(&call.url, &init).map_err(|e| Failure::permanent(format!("bad request to {}: {e}", call.url)))?;
+    let request = Request::new_with_init(&call.url, &init)
+        .map_err(|e| Failure::permanent(format!("bad request to {}: {e}", call.url)))?;
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(timeout_ms));
     let mut response = Fetch::Request(request)
         .send_with_signal(&signal)
         .await
-        .map_err(|e| Failure::retryable(format!("{} {}: no answer ({e})", call.method, path_of(&call.url))))?;
+        .map_err(|e| {
+            Failure::retryable(format!(
+                "{} {}: no answer ({e})",
+                call.method,
+                path_of(&call.url)
+            ))
+        })?;
     let body = match response.text().await {
         Ok(body) => body,
-        Err(e) => return Err(Failure::retryable(format!("{} {}: answer cut off ({e})", call.method, path_of(&call.url)))),
+        Err(e) => {
+            return Err(Failure::retryable(format!(
+                "{} {}: answer cut off ({e})",
+                call.method,
+                path_of(&call.url)
+            )))
+        }
     };
-    Ok(Reply { status: response.status_code(), headers: response.headers().clone(), body })
+    Ok(Reply {
+        status: response.status_code(),
+        headers: response.headers().clone(),
+        body,
+    })
 }
 
 /// Logs and errors name the path, never the query (it may carry ids) or credentials.
 fn path_of(url: &str) -> &str {
     let without_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let path = without_scheme.find('/').map(|i| &without_scheme[i..]).unwrap_or("/");
+    let path = without_scheme
+        .find('/')
+        .map(|i| &without_scheme[i..])
+        .unwrap_or("/");
     path.split('?').next().unwrap_or(path)
 }
 
@@ -103,8 +140,11 @@ fn path_of(url: &str) -> &str {
 mod tests {
     #[test]
     fn multipart_has_one_file_part() {
-        let (content_type, body) = super::multipart_file("files", "a\"b.txt", "text/plain", b"hello");
-        let boundary = content_type.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let (content_type, body) =
+            super::multipart_file("files", "a\"b.txt", "text/plain", b"hello");
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
         let text = String::from_utf8(body).unwrap();
         assert!(text.starts_with(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a_b.txt\"\r\n")));
         assert!(text.ends_with(&format!("\r\n\r\nhello\r\n--{boundary}--\r\n")));
@@ -112,7 +152,10 @@ mod tests {
 
     #[test]
     fn paths_without_queries() {
-        assert_eq!(super::path_of("https://api.example/v2/conversations?tag=x"), "/v2/conversations");
+        assert_eq!(
+            super::path_of("https://api.example/v2/conversations?tag=x"),
+            "/v2/conversations"
+        );
         assert_eq!(super::path_of("http://127.0.0.1:9/"), "/");
     }
 }

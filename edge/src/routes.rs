@@ -8,20 +8,36 @@ use worker::{Env, Request, Response};
 pub enum Route {
     Health,
     /// CORS preflight for a site's visitor endpoints.
-    Preflight { site: String },
-    Upload { site: String },
-    CreateConversation { site: String },
+    Preflight {
+        site: String,
+    },
+    Upload {
+        site: String,
+    },
+    CreateConversation {
+        site: String,
+    },
     /// A visitor's view of its conversation, by visitor token.
-    ConversationStatus { id: String },
+    ConversationStatus {
+        id: String,
+    },
     /// A visitor's later message in its conversation, by visitor token.
-    AddMessage { id: String },
+    AddMessage {
+        id: String,
+    },
     StatusPreflight,
     InboxConversations,
-    InboxAttachment { id: String },
+    InboxAttachment {
+        id: String,
+    },
     /// A file by signed, expiring link (helpdesks that fetch attachments by URL).
-    SignedFile { id: String },
+    SignedFile {
+        id: String,
+    },
     AdminDeliveries,
-    AdminRetry { id: String },
+    AdminRetry {
+        id: String,
+    },
     MethodNotAllowed,
     NotFound,
 }
@@ -39,15 +55,21 @@ impl Route {
                     _ => (Route::CreateConversation { site }, &["POST"]),
                 }
             }
-            ["v1", "conversations", id, endpoint @ ("status" | "messages")] if !id.is_empty() => match (method, *endpoint) {
-                ("OPTIONS", _) => return Route::StatusPreflight,
-                (_, "status") => (Route::ConversationStatus { id: id.to_string() }, &["GET"]),
-                _ => (Route::AddMessage { id: id.to_string() }, &["POST"]),
-            },
+            ["v1", "conversations", id, endpoint @ ("status" | "messages")] if !id.is_empty() => {
+                match (method, *endpoint) {
+                    ("OPTIONS", _) => return Route::StatusPreflight,
+                    (_, "status") => (Route::ConversationStatus { id: id.to_string() }, &["GET"]),
+                    _ => (Route::AddMessage { id: id.to_string() }, &["POST"]),
+                }
+            }
             ["v1", "inbox", "conversations"] => (Route::InboxConversations, &["GET"]),
             ["v1", "admin", "deliveries"] => (Route::AdminDeliveries, &["GET"]),
-            ["v1", "admin", "deliveries", id, "retry"] if !id.is_empty() => (Route::AdminRetry { id: id.to_string() }, &["POST"]),
-            ["v1", "files", id, _name] if !id.is_empty() => (Route::SignedFile { id: id.to_string() }, &["GET", "HEAD"]),
+            ["v1", "admin", "deliveries", id, "retry"] if !id.is_empty() => {
+                (Route::AdminRetry { id: id.to_string() }, &["POST"])
+            }
+            ["v1", "files", id, _name] if !id.is_empty() => {
+                (Route::SignedFile { id: id.to_string() }, &["GET", "HEAD"])
+            }
             ["v1", "inbox", "attachments", id] if !id.is_empty() => {
                 (Route::InboxAttachment { id: id.to_string() }, &["GET"])
             }
@@ -63,7 +85,9 @@ impl Route {
     /// The site a visitor-facing route belongs to, for CORS.
     fn site(&self) -> Option<&str> {
         match self {
-            Route::Preflight { site } | Route::Upload { site } | Route::CreateConversation { site } => Some(site),
+            Route::Preflight { site }
+            | Route::Upload { site }
+            | Route::CreateConversation { site } => Some(site),
             _ => None,
         }
     }
@@ -87,10 +111,14 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         (Route::Health, _) => http::json(200, &serde_json::json!({"ok": true})),
         (Route::Preflight { .. }, Some(_)) => cors::preflight(),
         (Route::Upload { .. }, Some(site)) => uploads::create(&mut req, env, site).await,
-        (Route::CreateConversation { .. }, Some(site)) => conversations::create(&mut req, env, site).await,
+        (Route::CreateConversation { .. }, Some(site)) => {
+            conversations::create(&mut req, env, site).await
+        }
         (Route::ConversationStatus { id }, _) => status::get(&req, env, id).await,
         (Route::AddMessage { id }, _) => messages::create(&mut req, env, id).await,
-        (Route::StatusPreflight, _) => Response::empty().map(|r| r.with_status(204)).map_err(Error::from),
+        (Route::StatusPreflight, _) => Response::empty()
+            .map(|r| r.with_status(204))
+            .map_err(Error::from),
         (Route::InboxConversations, _) => inbox::list(&req, env).await,
         (Route::AdminDeliveries, _) => admin::list(&req, env).await,
         (Route::AdminRetry { id }, _) => admin::retry(&mut req, env, id).await,
@@ -103,7 +131,10 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     match (&site, &route) {
         (Some(site), _) => cors::allow(response, &site.origin),
         // The visitor token is the permission here, so any page may ask, and read its errors.
-        (None, Route::ConversationStatus { .. } | Route::AddMessage { .. } | Route::StatusPreflight) => status::cors(response),
+        (
+            None,
+            Route::ConversationStatus { .. } | Route::AddMessage { .. } | Route::StatusPreflight,
+        ) => status::cors(response),
         (None, _) => response,
     }
 }
@@ -114,29 +145,86 @@ mod tests {
 
     #[test]
     fn visitor_routes() {
-        assert_eq!(Route::parse("POST", "/v1/sites/demo/uploads"), Route::Upload { site: "demo".into() });
-        assert_eq!(Route::parse("POST", "/v1/sites/demo/conversations"), Route::CreateConversation { site: "demo".into() });
-        assert_eq!(Route::parse("OPTIONS", "/v1/sites/demo/conversations"), Route::Preflight { site: "demo".into() });
-        assert_eq!(Route::parse("GET", "/v1/sites/demo/conversations"), Route::MethodNotAllowed);
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/uploads"),
+            Route::Upload {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/conversations"),
+            Route::CreateConversation {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("OPTIONS", "/v1/sites/demo/conversations"),
+            Route::Preflight {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/sites/demo/conversations"),
+            Route::MethodNotAllowed
+        );
         assert_eq!(Route::parse("POST", "/v1/sites//uploads"), Route::NotFound);
-        assert_eq!(Route::parse("POST", "/v1/sites/demo/other"), Route::NotFound);
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/other"),
+            Route::NotFound
+        );
     }
 
     #[test]
     fn operator_routes() {
         assert_eq!(Route::parse("GET", "/health"), Route::Health);
-        assert_eq!(Route::parse("GET", "/v1/inbox/conversations"), Route::InboxConversations);
-        assert_eq!(Route::parse("GET", "/v1/inbox/attachments/abc"), Route::InboxAttachment { id: "abc".into() });
-        assert_eq!(Route::parse("DELETE", "/v1/inbox/conversations"), Route::MethodNotAllowed);
+        assert_eq!(
+            Route::parse("GET", "/v1/inbox/conversations"),
+            Route::InboxConversations
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/inbox/attachments/abc"),
+            Route::InboxAttachment { id: "abc".into() }
+        );
+        assert_eq!(
+            Route::parse("DELETE", "/v1/inbox/conversations"),
+            Route::MethodNotAllowed
+        );
         assert_eq!(Route::parse("GET", "/v1/nothing"), Route::NotFound);
-        assert_eq!(Route::parse("GET", "/v1/admin/deliveries"), Route::AdminDeliveries);
-        assert_eq!(Route::parse("POST", "/v1/admin/deliveries/d1/retry"), Route::AdminRetry { id: "d1".into() });
-        assert_eq!(Route::parse("GET", "/v1/admin/deliveries/d1/retry"), Route::MethodNotAllowed);
-        assert_eq!(Route::parse("GET", "/v1/conversations/c1/status"), Route::ConversationStatus { id: "c1".into() });
-        assert_eq!(Route::parse("OPTIONS", "/v1/conversations/c1/status"), Route::StatusPreflight);
-        assert_eq!(Route::parse("POST", "/v1/conversations/c1/messages"), Route::AddMessage { id: "c1".into() });
-        assert_eq!(Route::parse("GET", "/v1/conversations/c1/messages"), Route::MethodNotAllowed);
-        assert_eq!(Route::parse("GET", "/v1/files/u1/report.pdf"), Route::SignedFile { id: "u1".into() });
-        assert_eq!(Route::parse("POST", "/v1/files/u1/report.pdf"), Route::MethodNotAllowed);
+        assert_eq!(
+            Route::parse("GET", "/v1/admin/deliveries"),
+            Route::AdminDeliveries
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/admin/deliveries/d1/retry"),
+            Route::AdminRetry { id: "d1".into() }
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/admin/deliveries/d1/retry"),
+            Route::MethodNotAllowed
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/conversations/c1/status"),
+            Route::ConversationStatus { id: "c1".into() }
+        );
+        assert_eq!(
+            Route::parse("OPTIONS", "/v1/conversations/c1/status"),
+            Route::StatusPreflight
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/conversations/c1/messages"),
+            Route::AddMessage { id: "c1".into() }
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/conversations/c1/messages"),
+            Route::MethodNotAllowed
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/files/u1/report.pdf"),
+            Route::SignedFile { id: "u1".into() }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/files/u1/report.pdf"),
+            Route::MethodNotAllowed
+        );
     }
 }

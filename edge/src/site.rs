@@ -25,11 +25,17 @@ pub fn resolve(env: &Env, id: &str, origin: Option<&str>) -> Result<Site, Error>
 /// cross-origin request and on same-origin POSTs, so a request without one is not from a page
 /// the site allows.
 pub fn check(config: &PortholeConfig, id: &str, origin: Option<&str>) -> Result<Site, Error> {
-    let site = config.sites.get(id).ok_or_else(|| Error::SiteNotFound(id.to_string()))?;
+    let site = config
+        .sites
+        .get(id)
+        .ok_or_else(|| Error::SiteNotFound(id.to_string()))?;
     match origin {
-        Some(origin) if site.allows_origin(origin) => {
-            Ok(Site { id: id.to_string(), config: site.clone(), origin: origin.to_string(), delivery: config.delivery.clone() })
-        }
+        Some(origin) if site.allows_origin(origin) => Ok(Site {
+            id: id.to_string(),
+            config: site.clone(),
+            origin: origin.to_string(),
+            delivery: config.delivery.clone(),
+        }),
         _ => Err(Error::OriginNotAllowed),
     }
 }
@@ -56,15 +62,35 @@ mod tests {
     #[test]
     fn origin_must_be_listed() {
         let c = config();
-        assert_eq!(check(&c, "acme", Some("https://acme.example")).unwrap().origin, "https://acme.example");
-        assert!(matches!(check(&c, "acme", Some("https://evil.example")), Err(Error::OriginNotAllowed)));
-        assert!(matches!(check(&c, "acme", Some("https://acme.example.evil.example")), Err(Error::OriginNotAllowed)));
-        assert!(matches!(check(&c, "acme", None), Err(Error::OriginNotAllowed)));
-        assert!(matches!(check(&c, "acme", Some("null")), Err(Error::OriginNotAllowed)));
+        assert_eq!(
+            check(&c, "acme", Some("https://acme.example"))
+                .unwrap()
+                .origin,
+            "https://acme.example"
+        );
+        assert!(matches!(
+            check(&c, "acme", Some("https://evil.example")),
+            Err(Error::OriginNotAllowed)
+        ));
+        assert!(matches!(
+            check(&c, "acme", Some("https://acme.example.evil.example")),
+            Err(Error::OriginNotAllowed)
+        ));
+        assert!(matches!(
+            check(&c, "acme", None),
+            Err(Error::OriginNotAllowed)
+        ));
+        assert!(matches!(
+            check(&c, "acme", Some("null")),
+            Err(Error::OriginNotAllowed)
+        ));
     }
 
     #[test]
     fn unknown_site_is_404_before_origin() {
-        assert!(matches!(check(&config(), "nope", Some("https://acme.example")), Err(Error::SiteNotFound(_))));
+        assert!(matches!(
+            check(&config(), "nope", Some("https://acme.example")),
+            Err(Error::SiteNotFound(_))
+        ));
     }
 }

@@ -7,7 +7,9 @@ use worker::{Date, Env, Request, Response};
 
 pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
     require_visitor(req, env, id)?;
-    let row = store::conversation_status(&env.d1("DB")?, id).await?.ok_or(Error::NotFound)?;
+    let row = store::conversation_status(&env.d1("DB")?, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     http::json(
         200,
         &ConversationStatus {
@@ -22,7 +24,10 @@ pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> 
 /// The request must carry this conversation's visitor token, unexpired.
 pub fn require_visitor(req: &Request, env: &Env, conversation_id: &str) -> Result<(), Error> {
     let presented = req.headers().get("Authorization").ok().flatten();
-    let presented = presented.as_deref().and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+    let presented = presented
+        .as_deref()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
     let now = Date::now().as_millis() / 1000;
     if token::verify(&token::secret(env)?, presented, conversation_id, now) {
         Ok(())
@@ -35,7 +40,10 @@ pub fn require_visitor(req: &Request, env: &Env, conversation_id: &str) -> Resul
 pub fn cors(mut response: Response) -> Response {
     let h = response.headers_mut();
     let _ = h.set("Access-Control-Allow-Origin", "*");
-    let _ = h.set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key");
+    let _ = h.set(
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, Idempotency-Key",
+    );
     let _ = h.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
     let _ = h.set("Access-Control-Expose-Headers", "Idempotent-Replayed");
     let _ = h.set("Access-Control-Max-Age", "86400");

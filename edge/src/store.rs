@@ -131,7 +131,10 @@ fn n(v: f64) -> JsValue {
 
 /// `?1, ?2, …` for an `IN (…)` list starting at `first`.
 pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+    (first..first + count)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn insert_upload(db: &D1Database, u: &UploadRow) -> Result<(), Error> {
@@ -139,7 +142,16 @@ pub async fn insert_upload(db: &D1Database, u: &UploadRow) -> Result<(), Error> 
         "INSERT INTO uploads (id, site, name, content_type, size, sha256, r2_key, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )
-    .bind(&[s(&u.id), s(&u.site), s(&u.name), s(&u.content_type), n(u.size), opt(u.sha256.as_deref()), s(&u.r2_key), n(u.created_at)])?
+    .bind(&[
+        s(&u.id),
+        s(&u.site),
+        s(&u.name),
+        s(&u.content_type),
+        n(u.size),
+        opt(u.sha256.as_deref()),
+        s(&u.r2_key),
+        n(u.created_at),
+    ])?
     .run()
     .await?;
     Ok(())
@@ -163,11 +175,19 @@ pub async fn upload_claims(db: &D1Database, ids: &[String]) -> Result<Vec<Upload
         placeholders(1, ids.len())
     );
     let binds: Vec<JsValue> = ids.iter().map(|id| s(id)).collect();
-    Ok(db.prepare(sql).bind(&binds)?.all().await?.results::<UploadClaim>()?)
+    Ok(db
+        .prepare(sql)
+        .bind(&binds)?
+        .all()
+        .await?
+        .results::<UploadClaim>()?)
 }
 
 /// The conversation, its first message and the message's files, in one transaction.
-pub fn create_conversation_statements(db: &D1Database, new: &NewConversation) -> Result<Vec<D1PreparedStatement>, Error> {
+pub fn create_conversation_statements(
+    db: &D1Database,
+    new: &NewConversation,
+) -> Result<Vec<D1PreparedStatement>, Error> {
     let c = new.conversation;
     let mut statements = vec![db
         .prepare(
@@ -186,7 +206,15 @@ pub fn create_conversation_statements(db: &D1Database, new: &NewConversation) ->
             opt(c.locale.as_deref()),
             n(c.created_at),
         ])?];
-    statements.extend(message_statements(db, &c.site, new.message, new.attachments, new.delivery, false, new.idempotency)?);
+    statements.extend(message_statements(
+        db,
+        &c.site,
+        new.message,
+        new.attachments,
+        new.delivery,
+        false,
+        new.idempotency,
+    )?);
     Ok(statements)
 }
 
@@ -243,19 +271,36 @@ pub async fn conversation_site(db: &D1Database, id: &str) -> Result<Option<Strin
     struct Row {
         site: String,
     }
-    Ok(db.prepare("SELECT site FROM conversations WHERE id = ?1").bind(&[s(id)])?.first::<Row>(None).await?.map(|r| r.site))
+    Ok(db
+        .prepare("SELECT site FROM conversations WHERE id = ?1")
+        .bind(&[s(id)])?
+        .first::<Row>(None)
+        .await?
+        .map(|r| r.site))
 }
 
 /// The status of a message's delivery.
-pub async fn message_delivery_status(db: &D1Database, message_id: &str) -> Result<Option<String>, Error> {
+pub async fn message_delivery_status(
+    db: &D1Database,
+    message_id: &str,
+) -> Result<Option<String>, Error> {
     #[derive(Deserialize)]
     struct Row {
         status: String,
     }
-    Ok(db.prepare("SELECT status FROM deliveries WHERE message_id = ?1").bind(&[s(message_id)])?.first::<Row>(None).await?.map(|r| r.status))
+    Ok(db
+        .prepare("SELECT status FROM deliveries WHERE message_id = ?1")
+        .bind(&[s(message_id)])?
+        .first::<Row>(None)
+        .await?
+        .map(|r| r.status))
 }
 
-pub async fn idempotency_key(db: &D1Database, site: &str, key: &str) -> Result<Option<IdempotencyRow>, Error> {
+pub async fn idempotency_key(
+    db: &D1Database,
+    site: &str,
+    key: &str,
+) -> Result<Option<IdempotencyRow>, Error> {
     Ok(db
         .prepare("SELECT site, key, body_sha256, conversation_id, created_at, message_id FROM idempotency_keys WHERE site = ?1 AND key = ?2")
         .bind(&[s(site), s(key)])?
@@ -263,7 +308,10 @@ pub async fn idempotency_key(db: &D1Database, site: &str, key: &str) -> Result<O
         .await?)
 }
 
-pub async fn conversation_status(db: &D1Database, id: &str) -> Result<Option<ConversationStatusRow>, Error> {
+pub async fn conversation_status(
+    db: &D1Database,
+    id: &str,
+) -> Result<Option<ConversationStatusRow>, Error> {
     Ok(db
         .prepare("SELECT id, reference, status, helpdesk_ref FROM conversations WHERE id = ?1")
         .bind(&[s(id)])?
@@ -271,7 +319,8 @@ pub async fn conversation_status(db: &D1Database, id: &str) -> Result<Option<Con
         .await?)
 }
 
-const DELIVERY_COLUMNS: &str = "d.id, d.conversation_id, d.site, d.connector, d.status, d.attempts, \
+const DELIVERY_COLUMNS: &str =
+    "d.id, d.conversation_id, d.site, d.connector, d.status, d.attempts, \
      d.helpdesk_ref, d.last_error, d.notes, d.updated_at, c.reference";
 
 pub async fn delivery(db: &D1Database, id: &str) -> Result<Option<DeliveryRow>, Error> {
@@ -282,7 +331,11 @@ pub async fn delivery(db: &D1Database, id: &str) -> Result<Option<DeliveryRow>, 
         .await?)
 }
 
-pub async fn deliveries(db: &D1Database, status: Option<&str>, limit: u32) -> Result<Vec<DeliveryRow>, Error> {
+pub async fn deliveries(
+    db: &D1Database,
+    status: Option<&str>,
+    limit: u32,
+) -> Result<Vec<DeliveryRow>, Error> {
     let statement = match status {
         Some(status) => db
             .prepare(format!(
@@ -314,7 +367,14 @@ pub struct Claim {
 /// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out; `None` if
 /// it is finished or another worker holds it. One round trip: the conversation's status follows
 /// only if this worker got the lease.
-pub async fn claim_delivery(db: &D1Database, id: &str, job: &str, owner: &str, now: f64, lease_seconds: u32) -> Result<Option<Claim>, Error> {
+pub async fn claim_delivery(
+    db: &D1Database,
+    id: &str,
+    job: &str,
+    owner: &str,
+    now: f64,
+    lease_seconds: u32,
+) -> Result<Option<Claim>, Error> {
     let results = db
         .batch(vec![
             db.prepare(
@@ -330,7 +390,11 @@ pub async fn claim_delivery(db: &D1Database, id: &str, job: &str, owner: &str, n
             .bind(&[s(id), s(owner)])?,
         ])
         .await?;
-    Ok(results.first().map(|r| r.results::<Claim>()).transpose()?.and_then(|mut rows| rows.pop()))
+    Ok(results
+        .first()
+        .map(|r| r.results::<Claim>())
+        .transpose()?
+        .and_then(|mut rows| rows.pop()))
 }
 
 /// Everything an attempt reads, in one round trip.
@@ -344,7 +408,11 @@ pub struct DeliveryContext {
     pub steps: Vec<StepRow>,
 }
 
-pub async fn delivery_context(db: &D1Database, claim: &Claim, delivery_id: &str) -> Result<DeliveryContext, Error> {
+pub async fn delivery_context(
+    db: &D1Database,
+    claim: &Claim,
+    delivery_id: &str,
+) -> Result<DeliveryContext, Error> {
     let results = db
         .batch(vec![
             db.prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at FROM conversations WHERE id = ?1")
@@ -360,7 +428,10 @@ pub async fn delivery_context(db: &D1Database, claim: &Claim, delivery_id: &str)
         ])
         .await?;
     let [c, m, u, j, status] = results.as_slice() else {
-        return Err(Error::Internal(format!("D1 answered {} results to 5 statements", results.len())));
+        return Err(Error::Internal(format!(
+            "D1 answered {} results to 5 statements",
+            results.len()
+        )));
     };
     Ok(DeliveryContext {
         conversation: c.results()?.pop(),
@@ -373,7 +444,13 @@ pub async fn delivery_context(db: &D1Database, claim: &Claim, delivery_id: &str)
 
 /// Renews this worker's lease and marks `step` started, in one round trip; `false` (and nothing
 /// written) if the worker no longer holds the lease.
-pub async fn start_step(db: &D1Database, id: &str, owner: &str, lease_seconds: u32, step: &str) -> Result<bool, Error> {
+pub async fn start_step(
+    db: &D1Database,
+    id: &str,
+    owner: &str,
+    lease_seconds: u32,
+    step: &str,
+) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as f64;
     let results = db
         .batch(vec![
@@ -387,10 +464,20 @@ pub async fn start_step(db: &D1Database, id: &str, owner: &str, lease_seconds: u
             .bind(&[s(id), s(owner), s(step), n(now)])?,
         ])
         .await?;
-    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+        > 0)
 }
 
-pub async fn finish_step(db: &D1Database, id: &str, step: &str, result: &str) -> Result<StepRow, Error> {
+pub async fn finish_step(
+    db: &D1Database,
+    id: &str,
+    step: &str,
+    result: &str,
+) -> Result<StepRow, Error> {
     let now = worker::Date::now().as_millis() as f64;
     db.prepare(
         "INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) VALUES (?1, ?2, 'done', ?3, ?4) \
@@ -399,26 +486,50 @@ pub async fn finish_step(db: &D1Database, id: &str, step: &str, result: &str) ->
     .bind(&[s(id), s(step), s(result), n(now)])?
     .run()
     .await?;
-    Ok(StepRow { step: step.to_string(), state: "done".to_string(), result: Some(result.to_string()) })
+    Ok(StepRow {
+        step: step.to_string(),
+        state: "done".to_string(),
+        result: Some(result.to_string()),
+    })
 }
 
 /// Forgets a started step (never a finished one).
 pub async fn delete_started_step(db: &D1Database, id: &str, step: &str) -> Result<(), Error> {
-    db.prepare("DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = 'started'").bind(&[s(id), s(step)])?.run().await?;
+    db.prepare(
+        "DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = 'started'",
+    )
+    .bind(&[s(id), s(step)])?
+    .run()
+    .await?;
     Ok(())
 }
 
 /// Where an attempt left the delivery, written together with the conversation's status.
 pub enum Settled<'a> {
-    Delivered { helpdesk_ref: &'a str, notes: &'a str },
+    Delivered {
+        helpdesk_ref: &'a str,
+        notes: &'a str,
+    },
     /// Back in the queue under a new job token; the sweeper leaves it alone until `lease_until`.
     /// `refund` gives the attempt back: the delivery waited, it did not fail.
-    Retry { error: &'a str, lease_until: f64, job: &'a str, refund: bool },
-    Failed { error: &'a str },
+    Retry {
+        error: &'a str,
+        lease_until: f64,
+        job: &'a str,
+        refund: bool,
+    },
+    Failed {
+        error: &'a str,
+    },
 }
 
 /// Only the lease holder may settle: a worker that lost its lease changes nothing.
-pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Settled<'_>) -> Result<bool, Error> {
+pub async fn settle_delivery(
+    db: &D1Database,
+    id: &str,
+    owner: &str,
+    outcome: Settled<'_>,
+) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as f64;
     let (delivery, conversation) = match outcome {
         Settled::Delivered { helpdesk_ref, notes } => (
@@ -462,12 +573,22 @@ pub async fn settle_delivery(db: &D1Database, id: &str, owner: &str, outcome: Se
         ),
     };
     let results = db.batch(vec![delivery, conversation]).await?;
-    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+        > 0)
 }
 
 /// An operator's retry: a failed delivery starts over with a fresh attempt count. Its journal is
 /// kept, so steps that succeeded are not repeated.
-pub async fn requeue_failed(db: &D1Database, id: &str, job: &str, lease_until: f64) -> Result<bool, Error> {
+pub async fn requeue_failed(
+    db: &D1Database,
+    id: &str,
+    job: &str,
+    lease_until: f64,
+) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as f64;
     let results = db
         .batch(vec![
@@ -484,13 +605,23 @@ pub async fn requeue_failed(db: &D1Database, id: &str, job: &str, lease_until: f
             .bind(&[s(id)])?,
         ])
         .await?;
-    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+        > 0)
 }
 
 /// An operator's word on an interrupted step of a failed delivery: it took effect with `result`
 /// (JSON), or it did not (`None`: the step is forgotten and runs again). `false` if the delivery
 /// is not failed or has no such interrupted step.
-pub async fn resolve_step(db: &D1Database, id: &str, step: &str, result: Option<&str>) -> Result<bool, Error> {
+pub async fn resolve_step(
+    db: &D1Database,
+    id: &str,
+    step: &str,
+    result: Option<&str>,
+) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as f64;
     let failed = "EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND status = 'failed')";
     let statement = match result {
@@ -503,7 +634,13 @@ pub async fn resolve_step(db: &D1Database, id: &str, step: &str, result: Option<
             .prepare(format!("DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = 'started' AND {failed}"))
             .bind(&[s(id), s(step)])?,
     };
-    Ok(statement.run().await?.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(statement
+        .run()
+        .await?
+        .meta()?
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+        > 0)
 }
 
 #[derive(Debug, Deserialize)]
@@ -513,7 +650,11 @@ pub struct StaleDelivery {
 
 /// Deliveries whose queue message was lost (a send that failed, a restart that emptied a local
 /// queue) or whose worker died: waiting or running, with their lease run out.
-pub async fn stale_deliveries(db: &D1Database, now: f64, limit: u32) -> Result<Vec<StaleDelivery>, Error> {
+pub async fn stale_deliveries(
+    db: &D1Database,
+    now: f64,
+    limit: u32,
+) -> Result<Vec<StaleDelivery>, Error> {
     Ok(db
         .prepare("SELECT id FROM deliveries WHERE status IN ('queued', 'delivering') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2")
         .bind(&[n(now), n(limit as f64)])?
@@ -525,7 +666,13 @@ pub async fn stale_deliveries(db: &D1Database, now: f64, limit: u32) -> Result<V
 /// Hands a stale delivery a new job token and lease before it is re-enqueued: any older message
 /// for it is then dropped, and the next sweep leaves it alone while this one is on its way.
 /// `false` if it was no longer stale.
-pub async fn rejob_stale(db: &D1Database, id: &str, job: &str, now: f64, lease_until: f64) -> Result<bool, Error> {
+pub async fn rejob_stale(
+    db: &D1Database,
+    id: &str,
+    job: &str,
+    now: f64,
+    lease_until: f64,
+) -> Result<bool, Error> {
     let result = db
         .prepare(
             "UPDATE deliveries SET job = ?2, status = 'queued', lease_owner = NULL, lease_until = ?4 \
@@ -538,7 +685,10 @@ pub async fn rejob_stale(db: &D1Database, id: &str, job: &str, now: f64, lease_u
 }
 
 pub async fn delete_idempotency_keys_before(db: &D1Database, before: f64) -> Result<(), Error> {
-    db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?1").bind(&[n(before)])?.run().await?;
+    db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?1")
+        .bind(&[n(before)])?
+        .run()
+        .await?;
     Ok(())
 }
 
@@ -556,7 +706,12 @@ pub async fn connector_token(db: &D1Database, site: &str) -> Result<Option<Token
         .await?)
 }
 
-pub async fn save_connector_token(db: &D1Database, site: &str, token: &str, expires_at: f64) -> Result<(), Error> {
+pub async fn save_connector_token(
+    db: &D1Database,
+    site: &str,
+    token: &str,
+    expires_at: f64,
+) -> Result<(), Error> {
     db.prepare(
         "INSERT INTO connector_tokens (site, token, expires_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (site) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at",
@@ -568,7 +723,10 @@ pub async fn save_connector_token(db: &D1Database, site: &str, token: &str, expi
 }
 
 pub async fn forget_connector_token(db: &D1Database, site: &str, token: &str) -> Result<(), Error> {
-    db.prepare("DELETE FROM connector_tokens WHERE site = ?1 AND token = ?2").bind(&[s(site), s(token)])?.run().await?;
+    db.prepare("DELETE FROM connector_tokens WHERE site = ?1 AND token = ?2")
+        .bind(&[s(site), s(token)])?
+        .run()
+        .await?;
     Ok(())
 }
 
@@ -580,7 +738,11 @@ pub struct InboxConversationRow {
     pub helpdesk_ref: Option<String>,
 }
 
-pub async fn conversations(db: &D1Database, site: Option<&str>, limit: u32) -> Result<Vec<InboxConversationRow>, Error> {
+pub async fn conversations(
+    db: &D1Database,
+    site: Option<&str>,
+    limit: u32,
+) -> Result<Vec<InboxConversationRow>, Error> {
     let columns = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status, helpdesk_ref";
     let statement = match site {
         Some(site) => db
@@ -596,7 +758,10 @@ pub async fn conversations(db: &D1Database, site: Option<&str>, limit: u32) -> R
 /// D1 binds at most 100 parameters to one statement: `IN (…)` lists go in chunks below that.
 const IN_CHUNK: usize = 90;
 
-pub async fn messages(db: &D1Database, conversation_ids: &[String]) -> Result<Vec<MessageRow>, Error> {
+pub async fn messages(
+    db: &D1Database,
+    conversation_ids: &[String],
+) -> Result<Vec<MessageRow>, Error> {
     let mut rows = Vec::new();
     for chunk in conversation_ids.chunks(IN_CHUNK) {
         let sql = format!(
@@ -604,12 +769,21 @@ pub async fn messages(db: &D1Database, conversation_ids: &[String]) -> Result<Ve
             placeholders(1, chunk.len())
         );
         let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
-        rows.extend(db.prepare(sql).bind(&binds)?.all().await?.results::<MessageRow>()?);
+        rows.extend(
+            db.prepare(sql)
+                .bind(&binds)?
+                .all()
+                .await?
+                .results::<MessageRow>()?,
+        );
     }
     Ok(rows)
 }
 
-pub async fn attachments(db: &D1Database, message_ids: &[String]) -> Result<Vec<AttachmentRow>, Error> {
+pub async fn attachments(
+    db: &D1Database,
+    message_ids: &[String],
+) -> Result<Vec<AttachmentRow>, Error> {
     let mut rows = Vec::new();
     for chunk in message_ids.chunks(IN_CHUNK) {
         let sql = format!(
@@ -619,7 +793,13 @@ pub async fn attachments(db: &D1Database, message_ids: &[String]) -> Result<Vec<
             placeholders(1, chunk.len())
         );
         let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
-        rows.extend(db.prepare(sql).bind(&binds)?.all().await?.results::<AttachmentRow>()?);
+        rows.extend(
+            db.prepare(sql)
+                .bind(&binds)?
+                .all()
+                .await?
+                .results::<AttachmentRow>()?,
+        );
     }
     Ok(rows)
 }
@@ -632,7 +812,11 @@ pub struct DeletedUpload {
 /// Deletes up to `batch` uploads older than `before` that no message holds, and returns their
 /// R2 keys. Rows go first: a submission racing this can then only fail to find the file (a
 /// clear 422), never end up holding a file whose bytes are gone.
-pub async fn delete_unclaimed_uploads(db: &D1Database, before: f64, batch: u32) -> Result<Vec<DeletedUpload>, Error> {
+pub async fn delete_unclaimed_uploads(
+    db: &D1Database,
+    before: f64,
+    batch: u32,
+) -> Result<Vec<DeletedUpload>, Error> {
     Ok(db
         .prepare(
             "DELETE FROM uploads WHERE id IN ( \

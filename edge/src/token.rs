@@ -12,9 +12,14 @@ pub const LIFETIME_SECONDS: u64 = 30 * 24 * 3600;
 /// `PORTHOLE_TOKEN_SECRET`. Without it no visitor could be given a token, so accepting fails
 /// loudly instead of handing out something unsigned.
 pub fn secret(env: &worker::Env) -> Result<Vec<u8>, crate::error::Error> {
-    let secret = env.var("PORTHOLE_TOKEN_SECRET").map(|v| v.to_string()).unwrap_or_default();
+    let secret = env
+        .var("PORTHOLE_TOKEN_SECRET")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     if secret.len() < 32 {
-        return Err(crate::error::Error::Internal("PORTHOLE_TOKEN_SECRET is not set or shorter than 32 characters".into()));
+        return Err(crate::error::Error::Internal(
+            "PORTHOLE_TOKEN_SECRET is not set or shorter than 32 characters".into(),
+        ));
     }
     Ok(secret.into_bytes())
 }
@@ -34,12 +39,26 @@ pub fn sign(secret: &[u8], conversation_id: &str, expires_at: u64) -> String {
 /// Whether `token` opens `conversation_id` at time `now` (unix seconds).
 pub fn verify(secret: &[u8], token: &str, conversation_id: &str, now: u64) -> bool {
     let mut parts = token.split('.');
-    let (Some("v1"), Some(id), Some(expires), Some(tag), None) = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some("v1"), Some(id), Some(expires), Some(tag), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return false;
     };
-    let Ok(expires_at) = expires.parse::<u64>() else { return false };
-    let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else { return false };
-    id == conversation_id && now < expires_at && mac(secret, &format!("v1.{id}.{expires}")).verify_slice(&tag).is_ok()
+    let Ok(expires_at) = expires.parse::<u64>() else {
+        return false;
+    };
+    let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+        return false;
+    };
+    id == conversation_id
+        && now < expires_at
+        && mac(secret, &format!("v1.{id}.{expires}"))
+            .verify_slice(&tag)
+            .is_ok()
 }
 
 #[cfg(test)]

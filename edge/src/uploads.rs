@@ -13,7 +13,8 @@ use worker::{Data, Date, Env, HttpMetadata, Request, Response};
 pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Response, Error> {
     let limits = site.config.limits();
     let meta = meta_from_headers(req)?;
-    validate_upload(&meta, &limits).map_err(|fields| Error::from_upload_errors(fields, limits.file_bytes))?;
+    validate_upload(&meta, &limits)
+        .map_err(|fields| Error::from_upload_errors(fields, limits.file_bytes))?;
 
     let id = ids::new_id();
     let r2_key = format!("uploads/{}/{}", site.id, id);
@@ -35,29 +36,55 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         let _ = bucket.delete(&r2_key).await;
         return Err(e);
     }
-    log::event("upload_stored", serde_json::json!({"site": site.id, "upload": id, "size": meta.size}));
-    http::json(201, &UploadResult { id, name: meta.name, size: meta.size, content_type: meta.content_type })
+    log::event(
+        "upload_stored",
+        serde_json::json!({"site": site.id, "upload": id, "size": meta.size}),
+    );
+    http::json(
+        201,
+        &UploadResult {
+            id,
+            name: meta.name,
+            size: meta.size,
+            content_type: meta.content_type,
+        },
+    )
 }
 
 fn meta_from_headers(req: &Request) -> Result<UploadMeta, Error> {
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let size = header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok()).ok_or(Error::LengthRequired)?;
+    let size = header("Content-Length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or(Error::LengthRequired)?;
     let content_type = header("Content-Type")
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "application/octet-stream".to_string());
-    let name = header("X-Filename").map(|v| decode_filename(&v)).unwrap_or_default();
-    Ok(UploadMeta { name, size, content_type })
+    let name = header("X-Filename")
+        .map(|v| decode_filename(&v))
+        .unwrap_or_default();
+    Ok(UploadMeta {
+        name,
+        size,
+        content_type,
+    })
 }
 
 /// `X-Filename` is percent-encoded UTF-8 so that any name survives an HTTP header.
 pub fn decode_filename(raw: &str) -> String {
-    percent_encoding::percent_decode_str(raw.trim()).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(raw.trim())
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Streams the request body into R2 without it entering wasm memory, computing its SHA-256 on a
 /// second branch of the same stream. Returns the hex digest when the runtime could give one.
-async fn stream_into_r2(req: &Request, bucket: &worker::Bucket, key: &str, meta: &UploadMeta) -> Result<Option<String>, Error> {
+async fn stream_into_r2(
+    req: &Request,
+    bucket: &worker::Bucket,
+    key: &str,
+    meta: &UploadMeta,
+) -> Result<Option<String>, Error> {
     let body = req.inner().body().ok_or(Error::LengthRequired)?;
     let branches = body.tee();
     let to_store: web_sys::ReadableStream = branches.get(0).unchecked_into();
@@ -72,10 +99,14 @@ async fn stream_into_r2(req: &Request, bucket: &worker::Bucket, key: &str, meta:
 
     let put = bucket
         .put(key, Data::ReadableStream(fixed.readable()))
-        .http_metadata(HttpMetadata { content_type: Some(meta.content_type.clone()), ..Default::default() })
+        .http_metadata(HttpMetadata {
+            content_type: Some(meta.content_type.clone()),
+            ..Default::default()
+        })
         .execute()
         .await;
-    let pipes_ok = JsFuture::from(store_pipe).await.is_ok() & JsFuture::from(hash_pipe).await.is_ok();
+    let pipes_ok =
+        JsFuture::from(store_pipe).await.is_ok() & JsFuture::from(hash_pipe).await.is_ok();
     match put {
         Ok(_) if pipes_ok => {}
         Ok(_) => {
@@ -97,7 +128,10 @@ mod tests {
 
     #[test]
     fn filenames_survive_percent_encoding() {
-        assert_eq!(decode_filename("r%C3%A9sum%C3%A9%20final.pdf"), "résumé final.pdf");
+        assert_eq!(
+            decode_filename("r%C3%A9sum%C3%A9%20final.pdf"),
+            "résumé final.pdf"
+        );
         assert_eq!(decode_filename("plain.txt"), "plain.txt");
         assert_eq!(hex(&[0, 15, 255]), "000fff");
     }

@@ -42,16 +42,31 @@ fn found(on: &FakeDeskHero, accepted: &ConversationAccepted) -> Vec<Ticket> {
 }
 
 fn attached(entry: &xtask::fakes::deskhero::Entry) -> Vec<(String, Vec<u8>)> {
-    entry.attachments.iter().map(|a| (a.file_name.clone(), a.bytes.clone())).collect()
+    entry
+        .attachments
+        .iter()
+        .map(|a| (a.file_name.clone(), a.bytes.clone()))
+        .collect()
 }
 
 #[test]
 fn a_ticket_with_three_files_arrives_once_as_an_inbound_reply_with_escaped_html() {
     let _serial = serial();
-    let sent: Vec<(String, Vec<u8>)> = [bytes(10, 1), bytes(120_000, 2), bytes(2 * 1024 * 1024, 3)].into_iter().enumerate().map(|(i, b)| (format!("shot-{i}.png"), b)).collect();
-    let ids = sent.iter().map(|(name, b)| upload_for("deskhero", name, b)).collect();
+    let sent: Vec<(String, Vec<u8>)> = [bytes(10, 1), bytes(120_000, 2), bytes(2 * 1024 * 1024, 3)]
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| (format!("shot-{i}.png"), b))
+        .collect();
+    let ids = sent
+        .iter()
+        .map(|(name, b)| upload_for("deskhero", name, b))
+        .collect();
     let accepted = accept_at("deskhero", &form("Cannot log in", ids), None);
-    let delivered = wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    let delivered = wait_for_status(
+        &accepted,
+        DeliveryStatus::Delivered,
+        Duration::from_secs(60),
+    );
     let tickets = found(fake(), &accepted);
     assert_eq!(tickets.len(), 1, "exactly one ticket");
     let t = &tickets[0];
@@ -62,10 +77,20 @@ fn a_ticket_with_three_files_arrives_once_as_an_inbound_reply_with_escaped_html(
     let e = &t.entries[0];
     assert_eq!(e.kind, 1, "REPLY_INBOUND");
     assert_eq!(e.requester["name"], "Ada King Lovelace");
-    assert_eq!(e.email_addresses, json!([{"email": "ada@example.org", "name": "Ada King Lovelace", "direction": 1}]));
-    assert!(e.html.contains("Hello &lt;script&gt;alert(1)&lt;/script&gt;"), "{}", e.html);
+    assert_eq!(
+        e.email_addresses,
+        json!([{"email": "ada@example.org", "name": "Ada King Lovelace", "direction": 1}])
+    );
+    assert!(
+        e.html
+            .contains("Hello &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        e.html
+    );
     assert!(!e.html.contains("<script") && !e.html.contains("<img"));
-    assert!(e.html.contains("<b>gift_note</b>: &lt;i&gt;for mum&lt;/i&gt;"));
+    assert!(e
+        .html
+        .contains("<b>gift_note</b>: &lt;i&gt;for mum&lt;/i&gt;"));
     assert_eq!(attached(e), sent);
 }
 
@@ -74,14 +99,40 @@ fn faults_are_survived_without_duplicates() {
     let _serial = serial();
     // Errors answered on the create are safe to retry; every kind of fault on the message entry
     // is looked up on the ticket before sending it again.
-    let create_faults = [Fault::Status(503), Fault::RateLimited(1), Fault::Status(503), Fault::RateLimited(1), Fault::Status(503)];
-    let entry_faults = [Fault::Status(500), Fault::Status(503), Fault::RateLimited(1), Fault::Slow(2_500), Fault::Drop];
+    let create_faults = [
+        Fault::Status(503),
+        Fault::RateLimited(1),
+        Fault::Status(503),
+        Fault::RateLimited(1),
+        Fault::Status(503),
+    ];
+    let entry_faults = [
+        Fault::Status(500),
+        Fault::Status(503),
+        Fault::RateLimited(1),
+        Fault::Slow(2_500),
+        Fault::Drop,
+    ];
     for (i, (on_create, on_entry)) in create_faults.into_iter().zip(entry_faults).enumerate() {
-        let sent = vec![("a.bin".to_string(), bytes(300, 30 + i as u64)), ("b.bin".to_string(), bytes(500, 40 + i as u64))];
-        let ids = sent.iter().map(|(n, b)| upload_for("deskhero", n, b)).collect();
+        let sent = vec![
+            ("a.bin".to_string(), bytes(300, 30 + i as u64)),
+            ("b.bin".to_string(), bytes(500, 40 + i as u64)),
+        ];
+        let ids = sent
+            .iter()
+            .map(|(n, b)| upload_for("deskhero", n, b))
+            .collect();
         fake().force(&[on_create, Fault::Pass, Fault::Pass, Fault::Pass, on_entry]);
-        let accepted = accept_at("deskhero", &form(&format!("Faults {on_entry:?}"), ids), None);
-        wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(90));
+        let accepted = accept_at(
+            "deskhero",
+            &form(&format!("Faults {on_entry:?}"), ids),
+            None,
+        );
+        wait_for_status(
+            &accepted,
+            DeliveryStatus::Delivered,
+            Duration::from_secs(90),
+        );
         let tickets = found(fake(), &accepted);
         assert_eq!(tickets.len(), 1, "{on_entry:?}: one ticket");
         assert_eq!(tickets[0].entries.len(), 1, "{on_entry:?}: one entry");
@@ -96,37 +147,74 @@ fn a_lost_create_is_left_to_an_operator_when_no_lookup_is_configured() {
     fake().force(&[Fault::Drop]);
     let accepted = accept_at("deskhero", &form("Lost without a lookup", vec![]), None);
     wait_for_status(&accepted, DeliveryStatus::Failed, Duration::from_secs(60));
-    let reason = delivery_of(&accepted, "failed").last_error.unwrap_or_default();
-    assert!(reason.contains(&accepted.reference) && reason.contains("--created ticket="), "{reason}");
+    let reason = delivery_of(&accepted, "failed")
+        .last_error
+        .unwrap_or_default();
+    assert!(
+        reason.contains(&accepted.reference) && reason.contains("--created ticket="),
+        "{reason}"
+    );
     let tickets = found(fake(), &accepted);
-    assert_eq!(tickets.len(), 1, "the ticket exists once; it was not created again");
+    assert_eq!(
+        tickets.len(),
+        1,
+        "the ticket exists once; it was not created again"
+    );
     assert!(tickets[0].entries.is_empty());
 
     // The operator finds the ticket in DeskHero and says so: the message goes to that ticket.
     let id = delivery_of(&accepted, "failed").id;
     let retry = |body: serde_json::Value| {
-        call("POST", &format!("/v1/admin/deliveries/{id}/retry"), &[("Authorization", &format!("Bearer {}", operator_token()))], Some(body.to_string().as_bytes()))
+        call(
+            "POST",
+            &format!("/v1/admin/deliveries/{id}/retry"),
+            &[("Authorization", &format!("Bearer {}", operator_token()))],
+            Some(body.to_string().as_bytes()),
+        )
     };
-    retry(json!({"step": "no-such-step", "created": "1"})).error(422, porthole_shared::ErrorCode::ValidationFailed);
-    assert_eq!(retry(json!({"step": "ticket", "created": tickets[0].id.to_string()})).status, 202);
-    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    retry(json!({"step": "no-such-step", "created": "1"}))
+        .error(422, porthole_shared::ErrorCode::ValidationFailed);
+    assert_eq!(
+        retry(json!({"step": "ticket", "created": tickets[0].id.to_string()})).status,
+        202
+    );
+    wait_for_status(
+        &accepted,
+        DeliveryStatus::Delivered,
+        Duration::from_secs(60),
+    );
     let tickets = found(fake(), &accepted);
     assert_eq!(tickets.len(), 1);
-    assert_eq!(tickets[0].entries.len(), 1, "the message, on the ticket the operator named");
+    assert_eq!(
+        tickets[0].entries.len(),
+        1,
+        "the message, on the ticket the operator named"
+    );
 }
 
 #[test]
 fn moved_routes_shapes_and_a_lookup_need_only_configuration() {
     let _serial = serial();
     let sent = vec![("moved.pdf".to_string(), bytes(7000, 88))];
-    let ids = sent.iter().map(|(n, b)| upload_for("deskhero-moved", n, b)).collect();
+    let ids = sent
+        .iter()
+        .map(|(n, b)| upload_for("deskhero-moved", n, b))
+        .collect();
     // The create's answer is lost: the configured lookup finds the ticket.
     moved().force(&[Fault::Drop]);
     let accepted = accept_at("deskhero-moved", &form("Moved", ids), None);
-    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    wait_for_status(
+        &accepted,
+        DeliveryStatus::Delivered,
+        Duration::from_secs(60),
+    );
     let tickets = found(moved(), &accepted);
     assert_eq!(tickets.len(), 1);
-    assert_eq!(tickets[0].subject, format!("Moved ({})", accepted.reference), "the configured body template");
+    assert_eq!(
+        tickets[0].subject,
+        format!("Moved ({})", accepted.reference),
+        "the configured body template"
+    );
     assert_eq!(attached(&tickets[0].entries[0]), sent);
     assert!(found(fake(), &accepted).is_empty());
 }
@@ -135,16 +223,37 @@ fn moved_routes_shapes_and_a_lookup_need_only_configuration() {
 fn later_messages_are_further_inbound_replies_once() {
     let _serial = serial();
     let accepted = accept_at("deskhero", &form("Chat on DeskHero", vec![]), None);
-    wait_for_status(&accepted, DeliveryStatus::Delivered, Duration::from_secs(60));
+    wait_for_status(
+        &accepted,
+        DeliveryStatus::Delivered,
+        Duration::from_secs(60),
+    );
     let file = bytes(1234, 66);
     fake().force(&[Fault::Pass, Fault::Drop]);
-    let reply = follow_up(&accepted, &json!({"message": "Still <locked> out", "attachments": [upload_for("deskhero", "again.png", &file)]}), None);
+    let reply = follow_up(
+        &accepted,
+        &json!({"message": "Still <locked> out", "attachments": [upload_for("deskhero", "again.png", &file)]}),
+        None,
+    );
     assert_eq!(reply.status, 202);
-    wait_until("the follow-up is delivered", Duration::from_secs(60), || {
-        deliveries("delivered").deliveries.iter().filter(|d| d.reference == accepted.reference).count() == 2
-    });
+    wait_until(
+        "the follow-up is delivered",
+        Duration::from_secs(60),
+        || {
+            deliveries("delivered")
+                .deliveries
+                .iter()
+                .filter(|d| d.reference == accepted.reference)
+                .count()
+                == 2
+        },
+    );
     let entries = &found(fake(), &accepted)[0].entries;
-    assert_eq!(entries.len(), 2, "the first message and the follow-up, once each");
+    assert_eq!(
+        entries.len(),
+        2,
+        "the first message and the follow-up, once each"
+    );
     assert!(entries[1].html.contains("Still &lt;locked&gt; out"));
     assert_eq!(attached(&entries[1]), vec![("again.png".to_string(), file)]);
 }

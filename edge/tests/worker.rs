@@ -37,36 +37,69 @@ fn uploaded_bytes_come_back_from_the_inbox_identical() {
     }
     let reply = submit(
         "demo",
-        &form(json!({"attachments": ids, "fields": {"order_id": "A-17"}, "page_url": "https://shop.example/cart", "locale": "de-DE"})),
+        &form(
+            json!({"attachments": ids, "fields": {"order_id": "A-17"}, "page_url": "https://shop.example/cart", "locale": "de-DE"}),
+        ),
     );
-    assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     let created: ConversationAccepted = serde_json::from_slice(&reply.body).unwrap();
-    assert_eq!(created.status, DeliveryStatus::Queued, "accepted, not yet delivered");
-    assert_eq!(created.status_url, format!("/v1/conversations/{}/status", created.id));
+    assert_eq!(
+        created.status,
+        DeliveryStatus::Queued,
+        "accepted, not yet delivered"
+    );
+    assert_eq!(
+        created.status_url,
+        format!("/v1/conversations/{}/status", created.id)
+    );
 
-    let conversation = inbox().into_iter().find(|c| c.id == created.id).expect("in the inbox");
+    let conversation = inbox()
+        .into_iter()
+        .find(|c| c.id == created.id)
+        .expect("in the inbox");
     assert_eq!(conversation.reference, created.reference);
     assert_eq!(conversation.site, "demo");
-    assert_eq!(conversation.fields.get("order_id").map(String::as_str), Some("A-17"));
-    assert_eq!(conversation.page_url.as_deref(), Some("https://shop.example/cart"));
+    assert_eq!(
+        conversation.fields.get("order_id").map(String::as_str),
+        Some("A-17")
+    );
+    assert_eq!(
+        conversation.page_url.as_deref(),
+        Some("https://shop.example/cart")
+    );
     assert_eq!(conversation.locale.as_deref(), Some("de-DE"));
     let message = &conversation.messages[0];
     assert_eq!(message.author, "visitor");
     assert_eq!(message.body, "The engine stalls.");
     assert_eq!(message.attachments.len(), 3);
     for (attachment, data) in message.attachments.iter().zip(&files) {
-        assert_eq!(attachment.sha256.as_deref(), Some(sha256_hex(data).as_str()), "hashed while streaming");
+        assert_eq!(
+            attachment.sha256.as_deref(),
+            Some(sha256_hex(data).as_str()),
+            "hashed while streaming"
+        );
         let got = download(&attachment.download_path);
         assert_eq!(got.status, 200);
         assert_eq!(got.body.len(), data.len());
         assert!(got.body == *data, "bytes differ for {}", attachment.name);
-        assert!(got.header("content-disposition").unwrap().starts_with("attachment;"));
+        assert!(got
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("attachment;"));
     }
 }
 
 #[test]
 fn an_empty_subject_becomes_the_first_line_of_the_message() {
-    let reply = submit("demo", &form(json!({"subject": "", "message": "  \nWhere is my parcel?\nIt was due Monday."})));
+    let reply = submit(
+        "demo",
+        &form(json!({"subject": "", "message": "  \nWhere is my parcel?\nIt was due Monday."})),
+    );
     let created: ConversationAccepted = serde_json::from_slice(&reply.body).unwrap();
     let conversation = inbox().into_iter().find(|c| c.id == created.id).unwrap();
     assert_eq!(conversation.subject, "Where is my parcel?");
@@ -77,7 +110,10 @@ fn malformed_json_is_400() {
     let r = call(
         "POST",
         "/v1/sites/demo/conversations",
-        &[("Origin", SITE_ORIGIN), ("Content-Type", "application/json")],
+        &[
+            ("Origin", SITE_ORIGIN),
+            ("Content-Type", "application/json"),
+        ],
         Some(b"{\"name\": "),
     );
     r.error(400, ErrorCode::MalformedJson);
@@ -88,7 +124,10 @@ fn wrong_content_type_is_415() {
     let r = call(
         "POST",
         "/v1/sites/demo/conversations",
-        &[("Origin", SITE_ORIGIN), ("Content-Type", "application/x-www-form-urlencoded")],
+        &[
+            ("Origin", SITE_ORIGIN),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
         Some(b"name=x"),
     );
     r.error(415, ErrorCode::UnsupportedMediaType);
@@ -105,20 +144,36 @@ fn origins_not_allowed_are_403_without_cors() {
     let evil = call(
         "POST",
         "/v1/sites/demo/conversations",
-        &[("Origin", "https://evil.example"), ("Content-Type", "application/json")],
+        &[
+            ("Origin", "https://evil.example"),
+            ("Content-Type", "application/json"),
+        ],
         Some(form(json!({})).to_string().as_bytes()),
     );
     evil.error(403, ErrorCode::OriginNotAllowed);
     assert_eq!(evil.header("access-control-allow-origin"), None);
-    let none = call("POST", "/v1/sites/demo/conversations", &[("Content-Type", "application/json")], Some(b"{}"));
+    let none = call(
+        "POST",
+        "/v1/sites/demo/conversations",
+        &[("Content-Type", "application/json")],
+        Some(b"{}"),
+    );
     none.error(403, ErrorCode::OriginNotAllowed);
-    let upload = call("POST", "/v1/sites/demo/uploads", &[("Origin", "https://evil.example")], Some(b"abc"));
+    let upload = call(
+        "POST",
+        "/v1/sites/demo/uploads",
+        &[("Origin", "https://evil.example")],
+        Some(b"abc"),
+    );
     upload.error(403, ErrorCode::OriginNotAllowed);
     // `tiny` allows only the test host, not the edge's own origin.
     let other = call(
         "POST",
         "/v1/sites/tiny/conversations",
-        &[("Origin", "http://127.0.0.1:18787"), ("Content-Type", "application/json")],
+        &[
+            ("Origin", "http://127.0.0.1:18787"),
+            ("Content-Type", "application/json"),
+        ],
         Some(b"{}"),
     );
     other.error(403, ErrorCode::OriginNotAllowed);
@@ -129,24 +184,49 @@ fn preflight_answers_allowed_origins_only() {
     let ok = call(
         "OPTIONS",
         "/v1/sites/demo/uploads",
-        &[("Origin", SITE_ORIGIN), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type,x-filename")],
+        &[
+            ("Origin", SITE_ORIGIN),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type,x-filename"),
+        ],
         None,
     );
     assert_eq!(ok.status, 204);
     assert_eq!(ok.header("access-control-allow-origin"), Some(SITE_ORIGIN));
-    assert!(ok.header("access-control-allow-methods").unwrap().contains("POST"));
-    let allowed = ok.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
-    assert!(allowed.contains("x-filename") && allowed.contains("content-type") && allowed.contains("idempotency-key"));
+    assert!(ok
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
+    let allowed = ok
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("x-filename")
+            && allowed.contains("content-type")
+            && allowed.contains("idempotency-key")
+    );
     assert!(ok.header("vary").unwrap().contains("Origin"));
 
-    let bad = call("OPTIONS", "/v1/sites/demo/uploads", &[("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")], None);
+    let bad = call(
+        "OPTIONS",
+        "/v1/sites/demo/uploads",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        None,
+    );
     assert_eq!(bad.status, 403);
     assert_eq!(bad.header("access-control-allow-origin"), None);
 }
 
 #[test]
 fn field_violations_are_422_per_field_and_readable_cross_origin() {
-    let r = submit("demo", &json!({"name": "", "email": "nope", "message": "x".repeat(20_001), "fields": {"Bad Key": "v"}, "locale": "!!"}));
+    let r = submit(
+        "demo",
+        &json!({"name": "", "email": "nope", "message": "x".repeat(20_001), "fields": {"Bad Key": "v"}, "locale": "!!"}),
+    );
     let body = r.error(422, ErrorCode::ValidationFailed);
     let fields = body.error.fields.expect("per-field codes");
     assert_eq!(fields.get("name"), Some(&FieldCode::Required));
@@ -160,25 +240,48 @@ fn field_violations_are_422_per_field_and_readable_cross_origin() {
 
 #[test]
 fn wrong_types_in_json_are_400_naming_the_field() {
-    let r = submit("demo", &json!({"name": 5, "email": "a@b.co", "message": "m"}));
+    let r = submit(
+        "demo",
+        &json!({"name": 5, "email": "a@b.co", "message": "m"}),
+    );
     let body = r.error(400, ErrorCode::MalformedJson);
-    assert!(body.error.message.contains("invalid type"), "{}", body.error.message);
+    assert!(
+        body.error.message.contains("invalid type"),
+        "{}",
+        body.error.message
+    );
 }
 
 #[test]
 fn attachments_must_exist_belong_to_the_site_and_be_unclaimed() {
-    let unknown = submit("demo", &form(json!({"attachments": ["0123456789abcdef0123456789abcdef"]})));
+    let unknown = submit(
+        "demo",
+        &form(json!({"attachments": ["0123456789abcdef0123456789abcdef"]})),
+    );
     let body = unknown.error(422, ErrorCode::UnknownAttachment);
-    assert_eq!(body.error.fields.unwrap().get("attachments"), Some(&FieldCode::Unknown));
+    assert_eq!(
+        body.error.fields.unwrap().get("attachments"),
+        Some(&FieldCode::Unknown)
+    );
 
-    let reply = upload_to("other", "theirs.txt", "text/plain", b"belongs to another site");
+    let reply = upload_to(
+        "other",
+        "theirs.txt",
+        "text/plain",
+        b"belongs to another site",
+    );
     assert_eq!(reply.status, 201);
     let theirs: porthole_shared::UploadResult = serde_json::from_slice(&reply.body).unwrap();
-    submit("demo", &form(json!({"attachments": [theirs.id]}))).error(422, ErrorCode::UnknownAttachment);
+    submit("demo", &form(json!({"attachments": [theirs.id]})))
+        .error(422, ErrorCode::UnknownAttachment);
 
     let mine = upload("mine.txt", b"mine");
-    assert_eq!(submit("demo", &form(json!({"attachments": [mine.id]}))).status, 202);
-    submit("demo", &form(json!({"attachments": [mine.id]}))).error(422, ErrorCode::UnknownAttachment);
+    assert_eq!(
+        submit("demo", &form(json!({"attachments": [mine.id]}))).status,
+        202
+    );
+    submit("demo", &form(json!({"attachments": [mine.id]})))
+        .error(422, ErrorCode::UnknownAttachment);
 }
 
 #[test]
@@ -202,14 +305,48 @@ fn upload_limits_and_types() {
     // `tiny` takes at most 1024 bytes, text and images only.
     let too_big = upload_to("tiny", "big.txt", "text/plain", &bytes(1025, 9));
     let body = too_big.error(413, ErrorCode::FileTooLarge);
-    assert_eq!(body.error.fields.unwrap().get("file"), Some(&FieldCode::TooLarge));
-    assert_eq!(upload_to("tiny", "ok.txt", "text/plain", &bytes(1024, 9)).status, 201);
+    assert_eq!(
+        body.error.fields.unwrap().get("file"),
+        Some(&FieldCode::TooLarge)
+    );
+    assert_eq!(
+        upload_to("tiny", "ok.txt", "text/plain", &bytes(1024, 9)).status,
+        201
+    );
     let zip = upload_to("tiny", "a.zip", "application/zip", b"PK");
-    assert_eq!(zip.error(422, ErrorCode::ValidationFailed).error.fields.unwrap().get("content_type"), Some(&FieldCode::TypeNotAllowed));
+    assert_eq!(
+        zip.error(422, ErrorCode::ValidationFailed)
+            .error
+            .fields
+            .unwrap()
+            .get("content_type"),
+        Some(&FieldCode::TypeNotAllowed)
+    );
     let empty = upload_to("demo", "empty.txt", "text/plain", b"");
-    assert_eq!(empty.error(422, ErrorCode::ValidationFailed).error.fields.unwrap().get("file"), Some(&FieldCode::Empty));
-    let unnamed = call("POST", "/v1/sites/demo/uploads", &[("Origin", SITE_ORIGIN), ("Content-Type", "text/plain")], Some(b"abc"));
-    assert_eq!(unnamed.error(422, ErrorCode::ValidationFailed).error.fields.unwrap().get("name"), Some(&FieldCode::Required));
+    assert_eq!(
+        empty
+            .error(422, ErrorCode::ValidationFailed)
+            .error
+            .fields
+            .unwrap()
+            .get("file"),
+        Some(&FieldCode::Empty)
+    );
+    let unnamed = call(
+        "POST",
+        "/v1/sites/demo/uploads",
+        &[("Origin", SITE_ORIGIN), ("Content-Type", "text/plain")],
+        Some(b"abc"),
+    );
+    assert_eq!(
+        unnamed
+            .error(422, ErrorCode::ValidationFailed)
+            .error
+            .fields
+            .unwrap()
+            .get("name"),
+        Some(&FieldCode::Required)
+    );
 }
 
 #[test]
@@ -244,24 +381,54 @@ fn the_inbox_pages_past_a_hundred_conversations() {
         })
         .collect();
     handles.into_iter().for_each(|h| h.join().unwrap());
-    let reply = call("GET", "/v1/inbox/conversations?site=other&limit=200", &[("Authorization", &format!("Bearer {}", operator_token()))], None);
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    let reply = call(
+        "GET",
+        "/v1/inbox/conversations?site=other&limit=200",
+        &[("Authorization", &format!("Bearer {}", operator_token()))],
+        None,
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     let page: porthole_shared::InboxPage = serde_json::from_slice(&reply.body).unwrap();
-    assert!(page.conversations.len() >= 112, "{}", page.conversations.len());
-    assert!(page.conversations.iter().all(|c| c.site == "other" && c.messages.len() == 1));
+    assert!(
+        page.conversations.len() >= 112,
+        "{}",
+        page.conversations.len()
+    );
+    assert!(page
+        .conversations
+        .iter()
+        .all(|c| c.site == "other" && c.messages.len() == 1));
 }
 
 #[test]
 fn the_inbox_needs_the_operator_token() {
     call("GET", "/v1/inbox/conversations", &[], None).error(401, ErrorCode::Unauthorized);
-    call("GET", "/v1/inbox/conversations", &[("Authorization", "Bearer wrong-token-wrong-token")], None).error(401, ErrorCode::Unauthorized);
+    call(
+        "GET",
+        "/v1/inbox/conversations",
+        &[("Authorization", "Bearer wrong-token-wrong-token")],
+        None,
+    )
+    .error(401, ErrorCode::Unauthorized);
     call("GET", "/v1/inbox/attachments/abc", &[], None).error(401, ErrorCode::Unauthorized);
-    download("/v1/inbox/attachments/0123456789abcdef0123456789abcdef").error(404, ErrorCode::NotFound);
+    download("/v1/inbox/attachments/0123456789abcdef0123456789abcdef")
+        .error(404, ErrorCode::NotFound);
 }
 
 #[test]
 fn unknown_paths_and_methods() {
-    call("GET", "/v1/sites/demo/conversations", &[("Origin", SITE_ORIGIN)], None).error(405, ErrorCode::MethodNotAllowed);
+    call(
+        "GET",
+        "/v1/sites/demo/conversations",
+        &[("Origin", SITE_ORIGIN)],
+        None,
+    )
+    .error(405, ErrorCode::MethodNotAllowed);
     call("GET", "/v1/nothing-here", &[], None).error(404, ErrorCode::NotFound);
 }
 
@@ -272,12 +439,20 @@ fn the_loader_widget_and_demo_page_are_served() {
     assert!(String::from_utf8_lossy(&page.body).contains(r#"data-site="demo""#));
     let loader = call("GET", "/porthole.js", &[], None);
     assert_eq!(loader.status, 200);
-    assert!(loader.header("content-type").unwrap().contains("javascript"));
+    assert!(loader
+        .header("content-type")
+        .unwrap()
+        .contains("javascript"));
     // The budget every host page pays: 1.5 KB gzip.
     let gzipped = xtask::bench::gzip_len(&loader.body);
     assert!(gzipped <= 1536, "the loader is {gzipped} bytes gzip");
     // The widget is imported cross-origin as a module: it must carry CORS.
-    let glue = call("GET", "/widget/porthole-widget.js", &[("Origin", SITE_ORIGIN)], None);
+    let glue = call(
+        "GET",
+        "/widget/porthole-widget.js",
+        &[("Origin", SITE_ORIGIN)],
+        None,
+    );
     assert_eq!(glue.status, 200);
     assert_eq!(glue.header("access-control-allow-origin"), Some("*"));
     let wasm = call("GET", "/widget/porthole-widget_bg.wasm", &[], None);
@@ -301,8 +476,13 @@ fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
     assert_eq!(cron.status, 200);
 
     assert_eq!(download(&orphan_path).status, 404, "the orphan is gone");
-    assert_eq!(download(&kept_path).status, 200, "a file in a conversation stays");
-    submit("demo", &form(json!({"attachments": [orphan.id]}))).error(422, ErrorCode::UnknownAttachment);
+    assert_eq!(
+        download(&kept_path).status,
+        200,
+        "a file in a conversation stays"
+    );
+    submit("demo", &form(json!({"attachments": [orphan.id]})))
+        .error(422, ErrorCode::UnknownAttachment);
 }
 
 #[test]

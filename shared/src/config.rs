@@ -149,7 +149,9 @@ pub struct ReamazeConfig {
 
 impl ReamazeConfig {
     pub fn base_url(&self) -> String {
-        self.base_url.clone().unwrap_or_else(|| format!("https://{}.reamaze.io", self.brand))
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{}.reamaze.io", self.brand))
     }
     fn default_login_email_secret() -> String {
         "REAMAZE_LOGIN_EMAIL".into()
@@ -383,10 +385,14 @@ impl PortholeConfig {
         }
         for (id, site) in &self.sites {
             if !is_site_id(id) {
-                problems.push(format!("site id `{id}`: use 1 to 40 lowercase letters, digits or '-'"));
+                problems.push(format!(
+                    "site id `{id}`: use 1 to 40 lowercase letters, digits or '-'"
+                ));
             }
             if site.allowed_origins.is_empty() {
-                problems.push(format!("site `{id}`: allowed_origins is empty, so no page could embed it"));
+                problems.push(format!(
+                    "site `{id}`: allowed_origins is empty, so no page could embed it"
+                ));
             }
             for origin in &site.allowed_origins {
                 if !is_origin(origin) {
@@ -396,49 +402,78 @@ impl PortholeConfig {
                 }
             }
             if let Some(base) = site.connector.base_url() {
-                if !(base.starts_with("https://") || base.starts_with("http://")) || base.ends_with('/') {
+                if !(base.starts_with("https://") || base.starts_with("http://"))
+                    || base.ends_with('/')
+                {
                     problems.push(format!("site `{id}`: connector.base_url must be http(s)://host[:port][/path] with no trailing slash"));
                 }
             }
             match &site.connector {
-                ConnectorConfig::Reamaze(r) if !is_site_id(&r.brand) || r.channel.trim().is_empty() => {
+                ConnectorConfig::Reamaze(r)
+                    if !is_site_id(&r.brand) || r.channel.trim().is_empty() =>
+                {
                     problems.push(format!("site `{id}`: connector.brand (as in https://BRAND.reamaze.io) and connector.channel (the channel's slug) are required"));
                 }
                 ConnectorConfig::Libredesk(l) if l.inbox_id == 0 => {
                     problems.push(format!("site `{id}`: connector.inbox_id must be the number of a Libredesk email inbox"));
                 }
-                ConnectorConfig::Motadata(m) if [&m.upload_path, &m.search_path].iter().any(|p| !p.starts_with('/')) => {
-                    problems.push(format!("site `{id}`: connector.upload_path and search_path must start with /"));
+                ConnectorConfig::Motadata(m)
+                    if [&m.upload_path, &m.search_path]
+                        .iter()
+                        .any(|p| !p.starts_with('/')) =>
+                {
+                    problems.push(format!(
+                        "site `{id}`: connector.upload_path and search_path must start with /"
+                    ));
                 }
-                ConnectorConfig::Deskhero(d) if d.tenant.len() < 2 || !d.tenant.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+                ConnectorConfig::Deskhero(d)
+                    if d.tenant.len() < 2
+                        || !d
+                            .tenant
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+                {
                     problems.push(format!("site `{id}`: connector.tenant must be DeskHero's tenant name (letters, digits, '-')"));
                 }
                 ConnectorConfig::Deskhero(d)
-                    if [&d.create_ticket_path, &d.upload_path].iter().chain(d.find_ticket_path.as_ref().iter()).any(|p| !p.starts_with('/')) =>
+                    if [&d.create_ticket_path, &d.upload_path]
+                        .iter()
+                        .chain(d.find_ticket_path.as_ref().iter())
+                        .any(|p| !p.starts_with('/')) =>
                 {
                     problems.push(format!("site `{id}`: connector paths must start with /"));
                 }
                 _ => {}
             }
             let limits = &site.limits;
-            if limits.max_file_bytes == Some(0) || limits.max_file_bytes > Some(crate::limits::MAX_SINGLE_REQUEST_BYTES) {
+            if limits.max_file_bytes == Some(0)
+                || limits.max_file_bytes > Some(crate::limits::MAX_SINGLE_REQUEST_BYTES)
+            {
                 problems.push(format!(
                     "site `{id}`: limits.max_file_bytes must be between 1 and {}",
                     crate::limits::MAX_SINGLE_REQUEST_BYTES
                 ));
             }
             if limits.max_files == Some(0) || limits.max_files > Some(Limits::default().files) {
-                problems.push(format!("site `{id}`: limits.max_files must be between 1 and {}", Limits::default().files));
+                problems.push(format!(
+                    "site `{id}`: limits.max_files must be between 1 and {}",
+                    Limits::default().files
+                ));
             }
         }
         let d = &self.delivery;
-        if d.max_attempts == 0 || d.retry_base_seconds == 0 || d.retry_max_seconds < d.retry_base_seconds {
+        if d.max_attempts == 0
+            || d.retry_base_seconds == 0
+            || d.retry_max_seconds < d.retry_base_seconds
+        {
             problems.push("delivery: max_attempts and retry_base_seconds must be at least 1, retry_max_seconds at least retry_base_seconds".into());
         }
         if d.retry_max_seconds > 43_200 {
             problems.push("delivery: retry_max_seconds can be at most 43200 (a queue's longest delay, 12 hours)".into());
         }
-        if d.request_timeout_ms < 100 || u64::from(d.lease_seconds) * 1000 < 4 * u64::from(d.request_timeout_ms) {
+        if d.request_timeout_ms < 100
+            || u64::from(d.lease_seconds) * 1000 < 4 * u64::from(d.request_timeout_ms)
+        {
             problems.push("delivery: request_timeout_ms must be at least 100 and lease_seconds long enough for four requests".into());
         }
         problems
@@ -446,15 +481,23 @@ impl PortholeConfig {
 }
 
 pub fn is_site_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn is_origin(origin: &str) -> bool {
-    let Some((scheme, rest)) = origin.split_once("://") else { return false };
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
     matches!(scheme, "http" | "https")
         && !rest.is_empty()
         && !rest.contains(['/', '?', '#', '@', ' '])
-        && rest.rsplit_once(':').is_none_or(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+        && rest
+            .rsplit_once(':')
+            .is_none_or(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
 }
 
 #[cfg(test)]
@@ -473,9 +516,17 @@ mod tests {
     #[test]
     fn origins_must_be_bare() {
         let mut config = PortholeConfig::default();
-        config.sites.insert("acme".into(), site(&["https://acme.example", "http://127.0.0.1:8080"]));
+        config.sites.insert(
+            "acme".into(),
+            site(&["https://acme.example", "http://127.0.0.1:8080"]),
+        );
         assert!(config.problems().is_empty(), "{:?}", config.problems());
-        for bad in ["https://acme.example/", "acme.example", "ftp://acme.example", "https://acme.example:99999"] {
+        for bad in [
+            "https://acme.example/",
+            "acme.example",
+            "ftp://acme.example",
+            "https://acme.example:99999",
+        ] {
             let mut config = PortholeConfig::default();
             config.sites.insert("acme".into(), site(&[bad]));
             assert_eq!(config.problems().len(), 1, "{bad} should be refused");
@@ -512,8 +563,22 @@ mod tests {
         };
         assert_eq!(reamaze.base_url(), "https://acme.reamaze.io");
         assert!(toml_site(ConnectorConfig::Reamaze(reamaze.clone())).is_empty());
-        assert_eq!(toml_site(ConnectorConfig::Reamaze(ReamazeConfig { channel: " ".into(), ..reamaze.clone() })).len(), 1);
-        assert_eq!(toml_site(ConnectorConfig::Reamaze(ReamazeConfig { base_url: Some("http://x/".into()), ..reamaze })).len(), 1);
+        assert_eq!(
+            toml_site(ConnectorConfig::Reamaze(ReamazeConfig {
+                channel: " ".into(),
+                ..reamaze.clone()
+            }))
+            .len(),
+            1
+        );
+        assert_eq!(
+            toml_site(ConnectorConfig::Reamaze(ReamazeConfig {
+                base_url: Some("http://x/".into()),
+                ..reamaze
+            }))
+            .len(),
+            1
+        );
         let libredesk = LibredeskConfig {
             base_url: "https://desk.acme.example".into(),
             inbox_id: 3,
@@ -523,7 +588,14 @@ mod tests {
             max_file_mb: 20,
         };
         assert!(toml_site(ConnectorConfig::Libredesk(libredesk.clone())).is_empty());
-        assert_eq!(toml_site(ConnectorConfig::Libredesk(LibredeskConfig { inbox_id: 0, ..libredesk })).len(), 1);
+        assert_eq!(
+            toml_site(ConnectorConfig::Libredesk(LibredeskConfig {
+                inbox_id: 0,
+                ..libredesk
+            }))
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -82,10 +82,22 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { error: ErrorDetail { code, message: message.into(), fields: None } }
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                fields: None,
+            },
+        }
     }
 
     pub fn with_fields(code: ErrorCode, message: impl Into<String>, fields: FieldErrors) -> Self {
-        ErrorBody { error: ErrorDetail { code, message: message.into(), fields: Some(fields) } }
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                fields: Some(fields),
+            },
+        }
     }
 }

@@ -14,6 +14,7 @@ pub use errors::{ErrorBody, ErrorCode, ErrorDetail, FieldCode, FieldErrors};
 pub use limits::Limits;
 pub use validate::{validate_follow_up, validate_submission, validate_upload, UploadMeta};
 pub use wire::{
-    Attachment, ConversationAccepted, ConversationStatus, DeliveryList, DeliveryRecord, DeliveryStatus, FollowUp, InboxConversation,
-    InboxMessage, InboxPage, MessageAccepted, StepResolution, Submission, UploadResult,
+    Attachment, ConversationAccepted, ConversationStatus, DeliveryList, DeliveryRecord,
+    DeliveryStatus, FollowUp, InboxConversation, InboxMessage, InboxPage, MessageAccepted,
+    StepResolution, Submission, UploadResult,
 };

@@ -50,7 +50,12 @@ impl Limits {
         if self.file_types.is_empty() {
             return true;
         }
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         self.file_types.iter().any(|allowed| {
             let allowed = allowed.to_ascii_lowercase();
             match allowed.strip_suffix("/*") {
@@ -67,7 +72,10 @@ mod tests {
 
     #[test]
     fn type_families_and_exact_types() {
-        let limits = Limits { file_types: vec!["image/*".into(), "application/pdf".into()], ..Limits::default() };
+        let limits = Limits {
+            file_types: vec!["image/*".into(), "application/pdf".into()],
+            ..Limits::default()
+        };
         assert!(limits.allows_type("image/png"));
         assert!(limits.allows_type("IMAGE/JPEG; charset=binary"));
         assert!(limits.allows_type("application/pdf"));

@@ -12,17 +12,30 @@ pub fn validate_submission(s: &Submission, limits: &Limits) -> Result<(), FieldE
         }
     };
 
-    check("name", required(&s.name).and_then(|_| single_line(&s.name, limits.name_chars)));
-    check("email", required(&s.email).and_then(|_| email(&s.email, limits.email_chars)));
+    check(
+        "name",
+        required(&s.name).and_then(|_| single_line(&s.name, limits.name_chars)),
+    );
+    check(
+        "email",
+        required(&s.email).and_then(|_| email(&s.email, limits.email_chars)),
+    );
     check("subject", single_line(&s.subject, limits.subject_chars));
-    check("message", required(&s.message).and_then(|_| multi_line(&s.message, limits.message_chars)));
+    check(
+        "message",
+        required(&s.message).and_then(|_| multi_line(&s.message, limits.message_chars)),
+    );
 
     if s.fields.len() > limits.custom_fields {
         check("fields", Err(FieldCode::TooMany));
     } else {
         for (key, value) in &s.fields {
             let field = format!("fields.{}", truncate(key, limits.field_key_chars));
-            check(&field, field_key(key, limits.field_key_chars).and_then(|_| multi_line(value, limits.field_value_chars)));
+            check(
+                &field,
+                field_key(key, limits.field_key_chars)
+                    .and_then(|_| multi_line(value, limits.field_value_chars)),
+            );
         }
     }
 
@@ -45,7 +58,9 @@ pub fn validate_submission(s: &Submission, limits: &Limits) -> Result<(), FieldE
 /// text and files.
 pub fn validate_follow_up(f: &FollowUp, limits: &Limits) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
-    if let Err(code) = required(&f.message).and_then(|_| multi_line(&f.message, limits.message_chars)) {
+    if let Err(code) =
+        required(&f.message).and_then(|_| multi_line(&f.message, limits.message_chars))
+    {
         errors.insert("message".into(), code);
     }
     if let Err(code) = attachment_ids(&f.attachments, limits.files) {
@@ -72,10 +87,16 @@ pub fn validate_upload(meta: &UploadMeta, limits: &Limits) -> Result<(), FieldEr
     let mut errors = FieldErrors::new();
     if meta.size == 0 {
         errors.insert("file".into(), FieldCode::Empty);
-    } else if meta.size > limits.file_bytes.min(crate::limits::MAX_SINGLE_REQUEST_BYTES) {
+    } else if meta.size
+        > limits
+            .file_bytes
+            .min(crate::limits::MAX_SINGLE_REQUEST_BYTES)
+    {
         errors.insert("file".into(), FieldCode::TooLarge);
     }
-    if let Err(code) = required(&meta.name).and_then(|_| single_line(&meta.name, limits.filename_chars)) {
+    if let Err(code) =
+        required(&meta.name).and_then(|_| single_line(&meta.name, limits.filename_chars))
+    {
         errors.insert("name".into(), code);
     }
     if !is_media_type(&meta.content_type) {
@@ -119,7 +140,9 @@ fn single_line(s: &str, max: usize) -> Result<(), FieldCode> {
 /// Message bodies: line breaks and tabs are content, other control characters are not.
 fn multi_line(s: &str, max: usize) -> Result<(), FieldCode> {
     max_chars(s, max)?;
-    if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(FieldCode::InvalidValue);
     }
     Ok(())
@@ -135,7 +158,9 @@ fn truncate(s: &str, max: usize) -> &str {
 fn field_key(key: &str, max: usize) -> Result<(), FieldCode> {
     let ok = !key.is_empty()
         && key.len() <= max
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if ok {
         Ok(())
     } else {
@@ -146,13 +171,17 @@ fn field_key(key: &str, max: usize) -> Result<(), FieldCode> {
 /// A pragmatic address check: what mail systems and helpdesks accept in practice, not all of
 /// RFC 5322 (quoted local parts and IP-literal domains are refused).
 pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c));
+        && local
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = domain.len() <= 253
         && labels.len() >= 2
@@ -163,7 +192,9 @@ pub fn is_email(s: &str) -> bool {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         })
-        && !labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()));
+        && !labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()));
     local_ok && domain_ok
 }
 
@@ -178,7 +209,10 @@ fn email(s: &str, max: usize) -> Result<(), FieldCode> {
 
 /// Upload ids are minted by the edge: short ASCII tokens.
 pub fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn attachment_ids(ids: &[String], max: usize) -> Result<(), FieldCode> {
@@ -198,17 +232,23 @@ fn attachment_ids(ids: &[String], max: usize) -> Result<(), FieldCode> {
 
 fn page_url(url: &str, max: usize) -> Result<(), FieldCode> {
     max_chars(url, max)?;
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
     let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
     match host {
-        Some(h) if !h.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control()) => Ok(()),
+        Some(h) if !h.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            Ok(())
+        }
         _ => Err(FieldCode::InvalidUrl),
     }
 }
 
 fn locale_tag(tag: &str, max: usize) -> Result<(), FieldCode> {
     let ok = tag.len() <= max
-        && tag.split('-').all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && tag.split('-').all(|part| {
+            !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
         && tag.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
     if ok {
         Ok(())
@@ -220,6 +260,13 @@ fn locale_tag(tag: &str, max: usize) -> Result<(), FieldCode> {
 /// `type/subtype` with an optional `; parameters` tail.
 fn is_media_type(s: &str) -> bool {
     let essence = s.split(';').next().unwrap_or("").trim();
-    let token = |t: &str| !t.is_empty() && t.len() <= 127 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
-    matches!(essence.split_once('/'), Some((ty, sub)) if token(ty) && token(sub)) && s.len() <= 255 && !s.chars().any(char::is_control)
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.len() <= 127
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    matches!(essence.split_once('/'), Some((ty, sub)) if token(ty) && token(sub))
+        && s.len() <= 255
+        && !s.chars().any(char::is_control)
 }

@@ -117,9 +117,14 @@ impl DeliveryStatus {
     }
 
     pub fn parse(s: &str) -> Option<DeliveryStatus> {
-        [DeliveryStatus::Queued, DeliveryStatus::Delivering, DeliveryStatus::Delivered, DeliveryStatus::Failed]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        [
+            DeliveryStatus::Queued,
+            DeliveryStatus::Delivering,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Failed,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 }
 

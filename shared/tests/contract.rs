@@ -21,7 +21,10 @@ fn errors(s: Submission) -> FieldErrors {
 
 #[test]
 fn a_complete_form_passes() {
-    assert_eq!(validate_submission(&good().normalized(), &Limits::default()), Ok(()));
+    assert_eq!(
+        validate_submission(&good().normalized(), &Limits::default()),
+        Ok(())
+    );
 }
 
 #[test]
@@ -32,19 +35,46 @@ fn required_fields_are_named() {
     assert_eq!(e.get("message"), Some(&FieldCode::Required));
     assert_eq!(e.get("subject"), None, "subject is optional");
     // White space alone is nothing.
-    let e = errors(Submission { message: " \n\t ".into(), ..good() });
-    assert_eq!(e, BTreeMap::from([("message".to_string(), FieldCode::Required)]));
+    let e = errors(Submission {
+        message: " \n\t ".into(),
+        ..good()
+    });
+    assert_eq!(
+        e,
+        BTreeMap::from([("message".to_string(), FieldCode::Required)])
+    );
 }
 
 #[test]
 fn emails() {
-    for ok in ["a@b.co", "first.last+tag@sub.example.org", "josé@exämple.de", "x@xn--80ak6aa92e.com"] {
+    for ok in [
+        "a@b.co",
+        "first.last+tag@sub.example.org",
+        "josé@exämple.de",
+        "x@xn--80ak6aa92e.com",
+    ] {
         assert!(validate::is_email(ok), "{ok}");
     }
-    for bad in ["", "plain", "@example.org", "a@", "a@b", "a b@example.org", "a@exa mple.org", "a@-x.org", "a@x..org", ".a@x.org", "a@1.2.3.4", "<a@x.org>"] {
+    for bad in [
+        "",
+        "plain",
+        "@example.org",
+        "a@",
+        "a@b",
+        "a b@example.org",
+        "a@exa mple.org",
+        "a@-x.org",
+        "a@x..org",
+        ".a@x.org",
+        "a@1.2.3.4",
+        "<a@x.org>",
+    ] {
         assert!(!validate::is_email(bad), "{bad}");
     }
-    let e = errors(Submission { email: "not-an-address".into(), ..good() });
+    let e = errors(Submission {
+        email: "not-an-address".into(),
+        ..good()
+    });
     assert_eq!(e.get("email"), Some(&FieldCode::InvalidEmail));
 }
 
@@ -52,19 +82,41 @@ fn emails() {
 fn lengths_count_characters_not_bytes() {
     let limits = Limits::default();
     let at_limit = "é".repeat(limits.name_chars);
-    assert_eq!(validate_submission(&Submission { name: at_limit.clone(), ..good() }, &limits), Ok(()));
-    let e = errors(Submission { name: format!("{at_limit}é"), ..good() });
+    assert_eq!(
+        validate_submission(
+            &Submission {
+                name: at_limit.clone(),
+                ..good()
+            },
+            &limits
+        ),
+        Ok(())
+    );
+    let e = errors(Submission {
+        name: format!("{at_limit}é"),
+        ..good()
+    });
     assert_eq!(e.get("name"), Some(&FieldCode::TooLong));
-    let e = errors(Submission { message: "x".repeat(limits.message_chars + 1), ..good() });
+    let e = errors(Submission {
+        message: "x".repeat(limits.message_chars + 1),
+        ..good()
+    });
     assert_eq!(e.get("message"), Some(&FieldCode::TooLong));
 }
 
 #[test]
 fn control_characters() {
-    let e = errors(Submission { name: "Ada\nLovelace".into(), subject: "a\u{0}b".into(), ..good() });
+    let e = errors(Submission {
+        name: "Ada\nLovelace".into(),
+        subject: "a\u{0}b".into(),
+        ..good()
+    });
     assert_eq!(e.get("name"), Some(&FieldCode::InvalidValue));
     assert_eq!(e.get("subject"), Some(&FieldCode::InvalidValue));
-    let e = errors(Submission { message: "bell\u{7}".into(), ..good() });
+    let e = errors(Submission {
+        message: "bell\u{7}".into(),
+        ..good()
+    });
     assert_eq!(e.get("message"), Some(&FieldCode::InvalidValue));
 }
 
@@ -74,48 +126,123 @@ fn custom_fields() {
     s.fields.insert("order_id".into(), "A-1".into());
     assert_eq!(validate_submission(&s, &Limits::default()), Ok(()));
     s.fields.insert("Bad Key".into(), "x".into());
-    s.fields.insert("notes".into(), "y".repeat(Limits::default().field_value_chars + 1));
+    s.fields.insert(
+        "notes".into(),
+        "y".repeat(Limits::default().field_value_chars + 1),
+    );
     let e = errors(s);
     assert_eq!(e.get("fields.Bad Key"), Some(&FieldCode::InvalidName));
     assert_eq!(e.get("fields.notes"), Some(&FieldCode::TooLong));
-    let many = (0..=Limits::default().custom_fields).map(|i| (format!("f{i}"), "v".to_string())).collect();
-    assert_eq!(errors(Submission { fields: many, ..good() }).get("fields"), Some(&FieldCode::TooMany));
+    let many = (0..=Limits::default().custom_fields)
+        .map(|i| (format!("f{i}"), "v".to_string()))
+        .collect();
+    assert_eq!(
+        errors(Submission {
+            fields: many,
+            ..good()
+        })
+        .get("fields"),
+        Some(&FieldCode::TooMany)
+    );
 }
 
 #[test]
 fn attachments_page_url_locale() {
-    let e = errors(Submission { attachments: vec!["a".into(), "a".into()], ..good() });
+    let e = errors(Submission {
+        attachments: vec!["a".into(), "a".into()],
+        ..good()
+    });
     assert_eq!(e.get("attachments"), Some(&FieldCode::Duplicate));
-    let e = errors(Submission { attachments: vec!["../etc".into()], ..good() });
+    let e = errors(Submission {
+        attachments: vec!["../etc".into()],
+        ..good()
+    });
     assert_eq!(e.get("attachments"), Some(&FieldCode::InvalidValue));
-    let ids = (0..=Limits::default().files).map(|i| format!("u{i}")).collect();
-    assert_eq!(errors(Submission { attachments: ids, ..good() }).get("attachments"), Some(&FieldCode::TooMany));
-    let e = errors(Submission { page_url: Some("javascript:alert(1)".into()), locale: Some("en_US".into()), ..good() });
+    let ids = (0..=Limits::default().files)
+        .map(|i| format!("u{i}"))
+        .collect();
+    assert_eq!(
+        errors(Submission {
+            attachments: ids,
+            ..good()
+        })
+        .get("attachments"),
+        Some(&FieldCode::TooMany)
+    );
+    let e = errors(Submission {
+        page_url: Some("javascript:alert(1)".into()),
+        locale: Some("en_US".into()),
+        ..good()
+    });
     assert_eq!(e.get("page_url"), Some(&FieldCode::InvalidUrl));
     assert_eq!(e.get("locale"), Some(&FieldCode::InvalidValue));
-    let ok = Submission { page_url: Some("https://shop.example/cart?x=1".into()), locale: Some("pt-BR".into()), ..good() };
+    let ok = Submission {
+        page_url: Some("https://shop.example/cart?x=1".into()),
+        locale: Some("pt-BR".into()),
+        ..good()
+    };
     assert_eq!(validate_submission(&ok, &Limits::default()), Ok(()));
 }
 
 #[test]
 fn follow_ups_need_text_and_follow_the_file_rules() {
     let limits = Limits::default();
-    let ok = FollowUp { message: "  And one more thing \n".into(), attachments: vec!["u1".into()] }.normalized();
+    let ok = FollowUp {
+        message: "  And one more thing \n".into(),
+        attachments: vec!["u1".into()],
+    }
+    .normalized();
     assert_eq!(ok.message, "And one more thing");
     assert!(validate_follow_up(&ok, &limits).is_ok());
-    let empty = FollowUp { message: "   ".into(), attachments: vec![] }.normalized();
-    assert_eq!(validate_follow_up(&empty, &limits).unwrap_err().get("message"), Some(&FieldCode::Required));
-    let long = FollowUp { message: "x".repeat(limits.message_chars + 1), attachments: vec![] };
-    assert_eq!(validate_follow_up(&long, &limits).unwrap_err().get("message"), Some(&FieldCode::TooLong));
-    let many = FollowUp { message: "hi".into(), attachments: (0..=limits.files).map(|i| format!("u{i}")).collect() };
-    assert_eq!(validate_follow_up(&many, &limits).unwrap_err().get("attachments"), Some(&FieldCode::TooMany));
+    let empty = FollowUp {
+        message: "   ".into(),
+        attachments: vec![],
+    }
+    .normalized();
+    assert_eq!(
+        validate_follow_up(&empty, &limits)
+            .unwrap_err()
+            .get("message"),
+        Some(&FieldCode::Required)
+    );
+    let long = FollowUp {
+        message: "x".repeat(limits.message_chars + 1),
+        attachments: vec![],
+    };
+    assert_eq!(
+        validate_follow_up(&long, &limits)
+            .unwrap_err()
+            .get("message"),
+        Some(&FieldCode::TooLong)
+    );
+    let many = FollowUp {
+        message: "hi".into(),
+        attachments: (0..=limits.files).map(|i| format!("u{i}")).collect(),
+    };
+    assert_eq!(
+        validate_follow_up(&many, &limits)
+            .unwrap_err()
+            .get("attachments"),
+        Some(&FieldCode::TooMany)
+    );
 }
 
 #[test]
 fn uploads() {
-    let limits = Limits { file_bytes: 1000, file_types: vec!["image/*".into()], ..Limits::default() };
-    let meta = |name: &str, size, ct: &str| UploadMeta { name: name.into(), size, content_type: ct.into() };
-    assert_eq!(validate_upload(&meta("cat.png", 1000, "image/png"), &limits), Ok(()));
+    let limits = Limits {
+        file_bytes: 1000,
+        file_types: vec!["image/*".into()],
+        ..Limits::default()
+    };
+    let meta = |name: &str, size, ct: &str| UploadMeta {
+        name: name.into(),
+        size,
+        content_type: ct.into(),
+    };
+    assert_eq!(
+        validate_upload(&meta("cat.png", 1000, "image/png"), &limits),
+        Ok(())
+    );
     let e = validate_upload(&meta("cat.png", 1001, "image/png"), &limits).unwrap_err();
     assert_eq!(e.get("file"), Some(&FieldCode::TooLarge));
     let e = validate_upload(&meta("", 0, "nonsense"), &limits).unwrap_err();
@@ -125,8 +252,19 @@ fn uploads() {
     let e = validate_upload(&meta("a.zip", 10, "application/zip"), &limits).unwrap_err();
     assert_eq!(e.get("content_type"), Some(&FieldCode::TypeNotAllowed));
     // No site may raise the limit past what one Worker request can carry.
-    let huge = Limits { file_bytes: u64::MAX, ..Limits::default() };
-    let e = validate_upload(&meta("big.bin", limits::MAX_SINGLE_REQUEST_BYTES + 1, "application/octet-stream"), &huge).unwrap_err();
+    let huge = Limits {
+        file_bytes: u64::MAX,
+        ..Limits::default()
+    };
+    let e = validate_upload(
+        &meta(
+            "big.bin",
+            limits::MAX_SINGLE_REQUEST_BYTES + 1,
+            "application/octet-stream",
+        ),
+        &huge,
+    )
+    .unwrap_err();
     assert_eq!(e.get("file"), Some(&FieldCode::TooLarge));
 }
 
@@ -157,7 +295,8 @@ fn missing_fields_deserialize_to_empty_so_they_are_reported_as_required() {
 
 fn text(max: usize) -> impl Strategy<Value = String> {
     prop_oneof![
-        proptest::string::string_regex(&format!("[ \\t\\na-zA-Zé0-9.@+<>&\"'-]{{0,{max}}}")).unwrap(),
+        proptest::string::string_regex(&format!("[ \\t\\na-zA-Zé0-9.@+<>&\"'-]{{0,{max}}}"))
+            .unwrap(),
         any::<String>(),
     ]
 }
@@ -165,24 +304,35 @@ fn text(max: usize) -> impl Strategy<Value = String> {
 fn submission() -> impl Strategy<Value = Submission> {
     (
         text(120),
-        prop_oneof![text(40), "[a-z]{1,10}@[a-z]{1,10}\\.(com|org|de)".prop_map(String::from)],
+        prop_oneof![
+            text(40),
+            "[a-z]{1,10}@[a-z]{1,10}\\.(com|org|de)".prop_map(String::from)
+        ],
         text(220),
         text(300),
         proptest::collection::btree_map("[a-z_]{1,8}|.{0,4}", text(30), 0..4),
         proptest::collection::vec("[a-zA-Z0-9]{1,12}|.{0,3}", 0..4),
-        proptest::option::of(prop_oneof!["https://[a-z]{1,8}\\.example/[a-z]{0,5}".prop_map(String::from), text(20)]),
-        proptest::option::of(prop_oneof!["[a-z]{2}(-[A-Z]{2})?".prop_map(String::from), text(6)]),
+        proptest::option::of(prop_oneof![
+            "https://[a-z]{1,8}\\.example/[a-z]{0,5}".prop_map(String::from),
+            text(20)
+        ]),
+        proptest::option::of(prop_oneof![
+            "[a-z]{2}(-[A-Z]{2})?".prop_map(String::from),
+            text(6)
+        ]),
     )
-        .prop_map(|(name, email, subject, message, fields, attachments, page_url, locale)| Submission {
-            name,
-            email,
-            subject,
-            message,
-            fields,
-            attachments,
-            page_url,
-            locale,
-        })
+        .prop_map(
+            |(name, email, subject, message, fields, attachments, page_url, locale)| Submission {
+                name,
+                email,
+                subject,
+                message,
+                fields,
+                attachments,
+                page_url,
+                locale,
+            },
+        )
 }
 
 proptest! {

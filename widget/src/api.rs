@@ -26,37 +26,62 @@ pub enum ApiError {
 
 impl Api {
     pub fn new(edge: String, site: String) -> Self {
-        Api { edge: edge.trim_end_matches('/').to_string(), site }
+        Api {
+            edge: edge.trim_end_matches('/').to_string(),
+            site,
+        }
     }
 
     fn url(&self, endpoint: &str) -> String {
-        format!("{}/v1/sites/{}/{}", self.edge, js_sys::encode_uri_component(&self.site), endpoint)
+        format!(
+            "{}/v1/sites/{}/{}",
+            self.edge,
+            js_sys::encode_uri_component(&self.site),
+            endpoint
+        )
     }
 
     /// The file goes as the raw body: the browser streams it from disk with its length.
     pub async fn upload(&self, file: &File) -> Result<UploadResult, ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::Network)?;
-        let content_type = if file.type_().is_empty() { "application/octet-stream".to_string() } else { file.type_() };
+        let content_type = if file.type_().is_empty() {
+            "application/octet-stream".to_string()
+        } else {
+            file.type_()
+        };
         let _ = headers.set("Content-Type", &content_type);
-        let _ = headers.set("X-Filename", &String::from(js_sys::encode_uri_component(&file.name())));
+        let _ = headers.set(
+            "X-Filename",
+            &String::from(js_sys::encode_uri_component(&file.name())),
+        );
         send(&self.url("uploads"), &headers, file.as_ref()).await
     }
 
     /// `idempotency_key` is the same for every retry of one submission: the edge then stores it once.
-    pub async fn create_conversation(&self, submission: &Submission, idempotency_key: Option<&str>) -> Result<ConversationAccepted, ApiError> {
+    pub async fn create_conversation(
+        &self,
+        submission: &Submission,
+        idempotency_key: Option<&str>,
+    ) -> Result<ConversationAccepted, ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::Network)?;
         let _ = headers.set("Content-Type", "application/json");
         if let Some(key) = idempotency_key {
             let _ = headers.set("Idempotency-Key", key);
         }
         // JSON made by the browser: serde_json would cost the widget tens of kilobytes.
-        let value = submission.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| ApiError::Network)?;
+        let value = submission
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|_| ApiError::Network)?;
         let body = js_sys::JSON::stringify(&value).map_err(|_| ApiError::Network)?;
         send(&self.url("conversations"), &headers, &body).await
     }
 }
 
-async fn send<T: DeserializeOwned>(url: &str, headers: &Headers, body: &JsValue) -> Result<T, ApiError> {
+async fn send<T: DeserializeOwned>(
+    url: &str,
+    headers: &Headers,
+    body: &JsValue,
+) -> Result<T, ApiError> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(headers);
@@ -69,7 +94,9 @@ async fn send<T: DeserializeOwned>(url: &str, headers: &Headers, body: &JsValue)
         .unchecked_into();
     // Not JSON (a proxy's error page, say) is not ours.
     let json = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.map_err(|_| ApiError::Unexpected)?,
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .map_err(|_| ApiError::Unexpected)?,
         Err(_) => return Err(ApiError::Unexpected),
     };
     if response.ok() {

@@ -4,7 +4,9 @@ use crate::api::{Api, ApiError};
 use crate::text;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use porthole_shared::{validate_submission, validate_upload, FieldCode, FieldErrors, Limits, Submission, UploadMeta};
+use porthole_shared::{
+    validate_submission, validate_upload, FieldCode, FieldErrors, Limits, Submission, UploadMeta,
+};
 use wasm_bindgen::JsCast;
 use web_sys::{File, HtmlElement, HtmlInputElement};
 
@@ -36,7 +38,12 @@ pub struct Draft {
 
 impl Draft {
     pub fn new() -> Draft {
-        Draft { name: RwSignal::new(String::new()), email: RwSignal::new(String::new()), subject: RwSignal::new(String::new()), message: RwSignal::new(String::new()) }
+        Draft {
+            name: RwSignal::new(String::new()),
+            email: RwSignal::new(String::new()),
+            subject: RwSignal::new(String::new()),
+            message: RwSignal::new(String::new()),
+        }
     }
 
     /// Takes the string properties of `values` that it has a field for; anything else is ignored.
@@ -44,8 +51,16 @@ impl Draft {
         if !values.is_object() {
             return;
         }
-        for (key, field) in [("name", self.name), ("email", self.email), ("subject", self.subject), ("message", self.message)] {
-            if let Some(text) = js_sys::Reflect::get(values, &key.into()).ok().and_then(|v| v.as_string()) {
+        for (key, field) in [
+            ("name", self.name),
+            ("email", self.email),
+            ("subject", self.subject),
+            ("message", self.message),
+        ] {
+            if let Some(text) = js_sys::Reflect::get(values, &key.into())
+                .ok()
+                .and_then(|v| v.as_string())
+            {
                 field.set(text);
             }
         }
@@ -60,8 +75,18 @@ fn notify(emit: &js_sys::Function, event: &str, key: &str, value: &str) {
 }
 
 #[component]
-pub fn ContactForm(api: Api, root: HtmlElement, draft: Draft, emit: js_sys::Function) -> impl IntoView {
-    let Draft { name, email, subject, message } = draft;
+pub fn ContactForm(
+    api: Api,
+    root: HtmlElement,
+    draft: Draft,
+    emit: js_sys::Function,
+) -> impl IntoView {
+    let Draft {
+        name,
+        email,
+        subject,
+        message,
+    } = draft;
     let emit = StoredValue::new_local(emit);
     let files = RwSignal::new_local(Vec::<PickedFile>::new());
     let errors = RwSignal::new(FieldErrors::new());
@@ -72,15 +97,27 @@ pub fn ContactForm(api: Api, root: HtmlElement, draft: Draft, emit: js_sys::Func
     let root = StoredValue::new_local(root);
 
     let on_files = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return };
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
         let Some(list) = input.files() else { return };
         let mut added = Vec::new();
         for i in 0..list.length() {
             let Some(file) = list.get(i) else { continue };
-            let error = limits.with_value(|l| validate_upload(&file_meta(&file), l).err()).and_then(|e| e.values().next().copied());
+            let error = limits
+                .with_value(|l| validate_upload(&file_meta(&file), l).err())
+                .and_then(|e| e.values().next().copied());
             let key = next_key.get_value() + 1;
             next_key.set_value(key);
-            added.push(PickedFile { key, file, uploaded: None, error });
+            added.push(PickedFile {
+                key,
+                file,
+                uploaded: None,
+                error,
+            });
         }
         files.update(|list| list.extend(added));
         errors.update(|e| {
@@ -108,7 +145,10 @@ pub fn ContactForm(api: Api, root: HtmlElement, draft: Draft, emit: js_sys::Func
             ..Submission::default()
         }
         .normalized();
-        let mut found = limits.with_value(|l| validate_submission(&draft, l)).err().unwrap_or_default();
+        let mut found = limits
+            .with_value(|l| validate_submission(&draft, l))
+            .err()
+            .unwrap_or_default();
         if let Some(code) = picked.iter().find_map(|f| f.error) {
             found.insert("attachments".into(), code);
         } else if picked.len() > limits.with_value(|l| l.files) {
@@ -142,7 +182,11 @@ pub fn ContactForm(api: Api, root: HtmlElement, draft: Draft, emit: js_sys::Func
                     }
                     Err(e) => {
                         if let ApiError::Refused { body } = &e {
-                            let code = body.error.fields.as_ref().and_then(|m| m.values().next().copied());
+                            let code = body
+                                .error
+                                .fields
+                                .as_ref()
+                                .and_then(|m| m.values().next().copied());
                             files.update(|list| {
                                 if let Some(entry) = list.iter_mut().find(|e| e.key == f.key) {
                                     entry.error = code;
@@ -157,7 +201,16 @@ pub fn ContactForm(api: Api, root: HtmlElement, draft: Draft, emit: js_sys::Func
                 }
             }
             phase.set(Phase::Sending);
-            match api.create_conversation(&Submission { attachments: ids, ..draft }, idempotency_key().as_deref()).await {
+            match api
+                .create_conversation(
+                    &Submission {
+                        attachments: ids,
+                        ..draft
+                    },
+                    idempotency_key().as_deref(),
+                )
+                .await
+            {
                 Ok(created) => {
                     for field in [name, email, subject, message] {
                         field.set(String::new());
@@ -277,12 +330,24 @@ fn Field(
 }
 
 fn file_meta(file: &File) -> UploadMeta {
-    let content_type = if file.type_().is_empty() { "application/octet-stream".to_string() } else { file.type_() };
-    UploadMeta { name: file.name(), size: file.size() as u64, content_type }
+    let content_type = if file.type_().is_empty() {
+        "application/octet-stream".to_string()
+    } else {
+        file.type_()
+    };
+    UploadMeta {
+        name: file.name(),
+        size: file.size() as u64,
+        content_type,
+    }
 }
 
 /// Shows what went wrong, and returns what the visitor was told.
-fn show_failure(e: ApiError, errors: RwSignal<FieldErrors>, alert: RwSignal<Option<String>>) -> String {
+fn show_failure(
+    e: ApiError,
+    errors: RwSignal<FieldErrors>,
+    alert: RwSignal<Option<String>>,
+) -> String {
     let message = match e {
         ApiError::Network => text::NETWORK.to_string(),
         ApiError::Unexpected => text::SERVER.to_string(),
@@ -307,8 +372,13 @@ fn page_url() -> Option<String> {
 
 fn locale() -> Option<String> {
     let tag = web_sys::window()?.navigator().language()?;
-    let probe = Submission { locale: Some(tag.clone()), ..Submission::default() };
-    let fine = validate_submission(&probe, &Limits::default()).err().is_none_or(|e| !e.contains_key("locale"));
+    let probe = Submission {
+        locale: Some(tag.clone()),
+        ..Submission::default()
+    };
+    let fine = validate_submission(&probe, &Limits::default())
+        .err()
+        .is_none_or(|e| !e.contains_key("locale"));
     fine.then_some(tag)
 }
 
@@ -317,7 +387,11 @@ fn locale() -> Option<String> {
 /// `None` (no key sent) rather than a key that is not random.
 fn idempotency_key() -> Option<String> {
     let mut bytes = [0u8; 16];
-    web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
+    web_sys::window()?
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .ok()?;
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

@@ -22,7 +22,14 @@ thread_local! {
 /// `prefill` is `null` or `{name, email, subject, message}`; `emit(event, detail)` tells the page
 /// what happened (`submitted` with `{reference}`, `error` with `{message}`).
 #[wasm_bindgen]
-pub fn mount(root: ShadowRoot, panel: HtmlElement, site: String, edge: String, prefill: JsValue, emit: js_sys::Function) -> Result<(), JsValue> {
+pub fn mount(
+    root: ShadowRoot,
+    panel: HtmlElement,
+    site: String,
+    edge: String,
+    prefill: JsValue,
+    emit: js_sys::Function,
+) -> Result<(), JsValue> {
     use leptos::prelude::IntoAny;
     unmount();
     adopt_stylesheet(&root)?;
@@ -30,7 +37,10 @@ pub fn mount(root: ShadowRoot, panel: HtmlElement, site: String, edge: String, p
     let draft = form::Draft::new();
     draft.fill(&prefill);
     let focus_root = panel.clone();
-    let handle = leptos::mount::mount_to(panel, move || leptos::view! { <form::ContactForm api=api root=focus_root draft=draft emit=emit/> }.into_any());
+    let handle = leptos::mount::mount_to(panel, move || {
+        leptos::view! { <form::ContactForm api=api root=focus_root draft=draft emit=emit/> }
+            .into_any()
+    });
     MOUNTED.with(|m| *m.borrow_mut() = Some((handle, draft)));
     Ok(())
 }

@@ -29,7 +29,9 @@ pub fn field_error(code: FieldCode) -> &'static str {
         FieldCode::Empty => "This file is empty.",
         FieldCode::InvalidEmail => "Enter an email address like name@example.com.",
         FieldCode::InvalidUrl => "This address is not valid.",
-        FieldCode::InvalidValue | FieldCode::InvalidName => "This contains characters that are not allowed.",
+        FieldCode::InvalidValue | FieldCode::InvalidName => {
+            "This contains characters that are not allowed."
+        }
         FieldCode::TypeNotAllowed => "This type of file is not accepted.",
         FieldCode::Duplicate => "This file is attached twice.",
         FieldCode::Unknown => "A file could not be found. Please attach it again.",

@@ -14,8 +14,15 @@ pub fn run() -> Result {
     tools::ensure()?;
     tools::ensure_browser()?;
     let mut report = String::new();
-    let _ = writeln!(report, "# Benchmarks\n\nWritten by `cargo xtask bench` on {}.\n", machine());
-    let _ = writeln!(report, "Client and server share this machine (loopback, 127.0.0.1); times vary with its load.\n");
+    let _ = writeln!(
+        report,
+        "# Benchmarks\n\nWritten by `cargo xtask bench` on {}.\n",
+        machine()
+    );
+    let _ = writeln!(
+        report,
+        "Client and server share this machine (loopback, 127.0.0.1); times vary with its load.\n"
+    );
 
     // Clean builds, in a target folder of their own so nothing is reused.
     let clean = root().join("target/bench-clean");
@@ -26,8 +33,16 @@ pub fn run() -> Result {
     let timings = timings?;
     let _ = std::fs::remove_dir_all(&clean);
     let _ = writeln!(report, "## Builds\n\n| what | seconds |\n|---|---|");
-    let _ = writeln!(report, "| widget, clean release build (trunk, wasm-opt -Oz) | {:.0} |", timings.widget);
-    let _ = writeln!(report, "| Worker, clean release build (worker-build) | {:.0} |", timings.worker);
+    let _ = writeln!(
+        report,
+        "| widget, clean release build (trunk, wasm-opt -Oz) | {:.0} |",
+        timings.widget
+    );
+    let _ = writeln!(
+        report,
+        "| Worker, clean release build (worker-build) | {:.0} |",
+        timings.worker
+    );
     if let Ok(setup) = std::fs::read_to_string(root().join("target/setup-times.txt")) {
         for line in setup.lines() {
             let _ = writeln!(report, "| {line} |");
@@ -50,7 +65,9 @@ pub fn run() -> Result {
 }
 
 fn machine() -> String {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let date = output("date", &["-u", "+%Y-%m-%d"]).unwrap_or_default();
     format!("{} with {cores} cores", date.trim())
 }
@@ -63,27 +80,58 @@ pub fn gzip_size(path: &Path) -> Result<u64> {
 
 pub fn gzip_len(bytes: &[u8]) -> usize {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).and_then(|_| encoder.finish()).map(|v| v.len()).unwrap_or(usize::MAX)
+    encoder
+        .write_all(bytes)
+        .and_then(|_| encoder.finish())
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX)
 }
 
 fn raw_size(path: &Path) -> Result<u64> {
-    Ok(std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len())
+    Ok(std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len())
 }
 
 fn sizes(report: &mut String) -> Result {
     let assets = build::assets_dir();
     let rows = [
-        ("loader `porthole.js`", vec![assets.join("porthole.js")], "≤ 1.5 KB gzip"),
-        ("widget wasm", vec![assets.join("widget/porthole-widget_bg.wasm")], ""),
-        ("widget JS glue", vec![assets.join("widget/porthole-widget.js")], ""),
+        (
+            "loader `porthole.js`",
+            vec![assets.join("porthole.js")],
+            "≤ 1.5 KB gzip",
+        ),
+        (
+            "widget wasm",
+            vec![assets.join("widget/porthole-widget_bg.wasm")],
+            "",
+        ),
+        (
+            "widget JS glue",
+            vec![assets.join("widget/porthole-widget.js")],
+            "",
+        ),
         (
             "widget on first open (wasm + JS)",
-            vec![assets.join("widget/porthole-widget_bg.wasm"), assets.join("widget/porthole-widget.js")],
+            vec![
+                assets.join("widget/porthole-widget_bg.wasm"),
+                assets.join("widget/porthole-widget.js"),
+            ],
             "≤ 100 KB gzip",
         ),
-        ("Worker bundle (wasm + JS)", vec![root().join("edge/build/index_bg.wasm"), root().join("edge/build/index.js")], ""),
+        (
+            "Worker bundle (wasm + JS)",
+            vec![
+                root().join("edge/build/index_bg.wasm"),
+                root().join("edge/build/index.js"),
+            ],
+            "",
+        ),
     ];
-    let _ = writeln!(report, "## Sizes\n\n| file | bytes | gzip -9 bytes | budget |\n|---|---|---|---|");
+    let _ = writeln!(
+        report,
+        "## Sizes\n\n| file | bytes | gzip -9 bytes | budget |\n|---|---|---|---|"
+    );
     for (name, files, budget) in rows {
         let mut raw = 0;
         let mut gz = 0;
@@ -120,9 +168,12 @@ fn load(clients: usize, per_client: usize, request: LoadRequest) -> Result<(Samp
     let start = Instant::now();
     let handles: Vec<_> = (0..clients)
         .map(|c| {
-            let (latencies, failures, request) = (latencies.clone(), failures.clone(), request.clone());
+            let (latencies, failures, request) =
+                (latencies.clone(), failures.clone(), request.clone());
             std::thread::spawn(move || {
-                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(60))
+                    .build();
                 for i in 0..per_client {
                     let t = Instant::now();
                     let ok = request(&agent, c * per_client + i);
@@ -158,7 +209,10 @@ fn http_latency(report: &mut String, edge: &str) -> Result {
             .post(&conversations)
             .set("Origin", origin)
             .set("Content-Type", "application/json")
-            .set("Idempotency-Key", &format!("bench-{}-{i}", std::process::id()))
+            .set(
+                "Idempotency-Key",
+                &format!("bench-{}-{i}", std::process::id()),
+            )
             .send_string(&body.to_string())
             .is_ok_and(|r| r.status() == 202)
     });
@@ -207,16 +261,30 @@ fn http_latency(report: &mut String, edge: &str) -> Result {
 fn browser_open(report: &mut String) -> Result {
     let out = cmd("node")
         .arg("xtask/e2e/bench/open.mjs")
-        .env("PORTHOLE_EDGE", format!("http://127.0.0.1:{}", crate::test::EDGE_PORT))
+        .env(
+            "PORTHOLE_EDGE",
+            format!("http://127.0.0.1:{}", crate::test::EDGE_PORT),
+        )
         .env("PORTHOLE_HOST_PORT", crate::test::HOST_PORT.to_string())
         .env("RUNS", "20")
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("bench/open.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "bench/open.mjs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("bench/open.mjs output: {e}"))?;
-    let numbers = |key: &str| Samples(v[key].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default());
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("bench/open.mjs output: {e}"))?;
+    let numbers = |key: &str| {
+        Samples(
+            v[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+                .unwrap_or_default(),
+        )
+    };
     let open = numbers("clickToInteractive");
     let long = numbers("longTasks");
     let _ = writeln!(
@@ -224,9 +292,21 @@ fn browser_open(report: &mut String) -> Result {
         "## Widget in headless Chromium (cold cache each run, {} runs)\n\n| what | value |\n|---|---|",
         open.0.len()
     );
-    let _ = writeln!(report, "| launcher click → interactive form, median | {:.0} ms |", open.pct(50.0));
-    let _ = writeln!(report, "| launcher click → interactive form, p90 | {:.0} ms |", open.pct(90.0));
-    let _ = writeln!(report, "| bytes transferred on first open | {} |", v["firstOpenBytes"]);
+    let _ = writeln!(
+        report,
+        "| launcher click → interactive form, median | {:.0} ms |",
+        open.pct(50.0)
+    );
+    let _ = writeln!(
+        report,
+        "| launcher click → interactive form, p90 | {:.0} ms |",
+        open.pct(90.0)
+    );
+    let _ = writeln!(
+        report,
+        "| bytes transferred on first open | {} |",
+        v["firstOpenBytes"]
+    );
     let _ = writeln!(
         report,
         "| host-page main-thread tasks over 50 ms while the loader runs | {} (longest {:.0} ms) |",
@@ -250,24 +330,40 @@ struct Helpdesk {
 }
 
 fn helpdesks() -> Vec<Helpdesk> {
-    use crate::fakes::{deskhero, helpscout::HelpScout, libredesk::Libredesk, motadata, reamaze::Reamaze};
+    use crate::fakes::{
+        deskhero, helpscout::HelpScout, libredesk::Libredesk, motadata, reamaze::Reamaze,
+    };
     let tag = |reference: &str| format!("porthole-{}", reference.to_ascii_lowercase());
-    let (hs, rz, ld) = (Arc::new(HelpScout::start(18791)), Arc::new(Reamaze::start(18793)), Arc::new(Libredesk::start(18794)));
-    let md = Arc::new(motadata::Motadata::start(18795, motadata::Assumptions::default()));
+    let (hs, rz, ld) = (
+        Arc::new(HelpScout::start(18791)),
+        Arc::new(Reamaze::start(18793)),
+        Arc::new(Libredesk::start(18794)),
+    );
+    let md = Arc::new(motadata::Motadata::start(
+        18795,
+        motadata::Assumptions::default(),
+    ));
     // The site with a ticket lookup configured: without one, a lost create is left to an operator.
-    let dh = Arc::new(deskhero::DeskHero::start(18799, deskhero::Assumptions::moved()));
+    let dh = Arc::new(deskhero::DeskHero::start(
+        18799,
+        deskhero::Assumptions::moved(),
+    ));
     let (hs2, rz2, ld2, md2, dh2) = (hs.clone(), rz.clone(), ld.clone(), md.clone(), dh.clone());
     vec![
         Helpdesk {
             name: "Help Scout",
             site: "helpscout",
-            received: Box::new(move |r| hs.conversations_tagged(&tag(r)).first().map(|c| c.received)),
+            received: Box::new(move |r| {
+                hs.conversations_tagged(&tag(r)).first().map(|c| c.received)
+            }),
             set_fault_rate: Box::new(move |rate| hs2.set_fault_rate(rate)),
         },
         Helpdesk {
             name: "Re:amaze",
             site: "reamaze",
-            received: Box::new(move |r| rz.conversations_tagged(&tag(r)).first().map(|c| c.received)),
+            received: Box::new(move |r| {
+                rz.conversations_tagged(&tag(r)).first().map(|c| c.received)
+            }),
             set_fault_rate: Box::new(move |rate| rz2.set_fault_rate(rate)),
         },
         Helpdesk {
@@ -286,7 +382,12 @@ fn helpdesks() -> Vec<Helpdesk> {
             name: "DeskHero (with find_ticket_path)",
             site: "deskhero-moved",
             // The visitor's message is an entry on the ticket.
-            received: Box::new(move |r| dh.tickets_with(r).first().and_then(|t| t.entries.first()).map(|e| e.received)),
+            received: Box::new(move |r| {
+                dh.tickets_with(r)
+                    .first()
+                    .and_then(|t| t.entries.first())
+                    .map(|e| e.received)
+            }),
             set_fault_rate: Box::new(move |rate| dh2.set_fault_rate(rate)),
         },
     ]
@@ -305,11 +406,23 @@ fn submit_with_files(edge: &str, site: &str, count: usize) -> Result<Vec<(String
             .set("Content-Type", "application/octet-stream")
             .set("X-Filename", "receipt.bin")
             .send_bytes(&file);
-        let Some(upload) = upload.ok().and_then(|r| r.into_json::<porthole_shared::UploadResult>().ok()) else { return false };
+        let Some(upload) = upload
+            .ok()
+            .and_then(|r| r.into_json::<porthole_shared::UploadResult>().ok())
+        else {
+            return false;
+        };
         let body = serde_json::json!({"name": "Lag Test", "email": "lag@example.org", "subject": format!("Lag {i}"),
                                       "message": "How long until the helpdesk has it?", "attachments": [upload.id]});
-        let reply = agent.post(&format!("{edge}/v1/sites/{site_id}/conversations")).set("Origin", origin).set("Content-Type", "application/json").send_string(&body.to_string());
-        match reply.ok().and_then(|r| r.into_json::<porthole_shared::ConversationAccepted>().ok()) {
+        let reply = agent
+            .post(&format!("{edge}/v1/sites/{site_id}/conversations"))
+            .set("Origin", origin)
+            .set("Content-Type", "application/json")
+            .send_string(&body.to_string());
+        match reply
+            .ok()
+            .and_then(|r| r.into_json::<porthole_shared::ConversationAccepted>().ok())
+        {
             Some(a) => {
                 sink.lock().unwrap().push((a.reference, Instant::now()));
                 true
@@ -360,7 +473,10 @@ fn delivery_lag(report: &mut String, worker: &crate::wrangler::Worker) -> Result
                 std::thread::sleep(Duration::from_millis(200));
                 lags = accepted
                     .iter()
-                    .filter_map(|(reference, at)| (helpdesk.received)(reference).map(|r| r.saturating_duration_since(*at).as_secs_f64() * 1000.0))
+                    .filter_map(|(reference, at)| {
+                        (helpdesk.received)(reference)
+                            .map(|r| r.saturating_duration_since(*at).as_secs_f64() * 1000.0)
+                    })
                     .collect();
             }
             // Files go after the conversation: the message is done when its delivery is.
@@ -388,13 +504,17 @@ fn delivery_lag(report: &mut String, worker: &crate::wrangler::Worker) -> Result
 
 /// Waits until no delivery is queued or under way.
 fn drain(edge: &str) -> Result {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build();
     let auth = format!("Bearer {}", crate::test::OPERATOR_TOKEN);
     let deadline = Instant::now() + Duration::from_secs(600);
     while Instant::now() < deadline {
         let pending = ["queued", "delivering"].iter().try_fold(0, |sum, status| {
             let list: porthole_shared::DeliveryList = agent
-                .get(&format!("{edge}/v1/admin/deliveries?status={status}&limit=1"))
+                .get(&format!(
+                    "{edge}/v1/admin/deliveries?status={status}&limit=1"
+                ))
                 .set("Authorization", &auth)
                 .call()
                 .map_err(|e| e.to_string())?

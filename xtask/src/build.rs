@@ -30,7 +30,8 @@ fn assets() -> Result {
         let path = entry.map_err(|e| e.to_string())?.path();
         let name = path.file_name().unwrap_or_default().to_owned();
         if path.is_file() && name != "porthole.js" {
-            std::fs::copy(&path, out.join(&name)).map_err(|e| format!("copying {}: {e}", path.display()))?;
+            std::fs::copy(&path, out.join(&name))
+                .map_err(|e| format!("copying {}: {e}", path.display()))?;
         }
     }
     // Trunk's page only names the crate to build; nothing should serve it.

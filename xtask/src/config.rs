@@ -15,23 +15,39 @@ pub fn parse(text: &str) -> Result<PortholeConfig> {
     for (id, site) in &config.sites {
         if let porthole_shared::config::ConnectorConfig::Deskhero(d) = &site.connector {
             if let Err(e) = serde_json::from_str::<serde_json::Value>(&d.create_ticket_body) {
-                problems.push(format!("site `{id}`: connector.create_ticket_body is not valid JSON: {e}"));
+                problems.push(format!(
+                    "site `{id}`: connector.create_ticket_body is not valid JSON: {e}"
+                ));
             }
         }
     }
     if problems.is_empty() {
         Ok(config)
     } else {
-        Err(format!("the site configuration has problems:\n  - {}", problems.join("\n  - ")))
+        Err(format!(
+            "the site configuration has problems:\n  - {}",
+            problems.join("\n  - ")
+        ))
     }
 }
 
 /// What a deployed Worker needs besides the sites: Re:amaze fetches attachments by link, so
 /// the Worker must know its public address (`PORTHOLE_PUBLIC_URL` in wrangler.toml's [vars]).
 pub fn deploy_problems(config: &PortholeConfig, wrangler_toml: &str) -> Vec<String> {
-    let needs_links = config.sites.values().any(|s| matches!(s.connector, porthole_shared::config::ConnectorConfig::Reamaze(_)));
-    let vars: toml::Table = toml::from_str::<toml::Table>(wrangler_toml).ok().and_then(|t| t.get("vars")?.as_table().cloned()).unwrap_or_default();
-    let public_url = vars.get("PORTHOLE_PUBLIC_URL").and_then(|v| v.as_str()).unwrap_or("");
+    let needs_links = config.sites.values().any(|s| {
+        matches!(
+            s.connector,
+            porthole_shared::config::ConnectorConfig::Reamaze(_)
+        )
+    });
+    let vars: toml::Table = toml::from_str::<toml::Table>(wrangler_toml)
+        .ok()
+        .and_then(|t| t.get("vars")?.as_table().cloned())
+        .unwrap_or_default();
+    let public_url = vars
+        .get("PORTHOLE_PUBLIC_URL")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     if needs_links && !public_url.starts_with("https://") {
         vec!["a Re:amaze site needs PORTHOLE_PUBLIC_URL = \"https://…\" (the Worker's public address) in edge/wrangler.toml [vars]".into()]
     } else {
@@ -53,14 +69,18 @@ mod tests {
         let config = load(&crate::root().join("porthole.toml")).unwrap();
         let demo = &config.sites["demo"];
         assert!(demo.allows_origin("http://127.0.0.1:8787"));
-        assert_eq!(demo.connector, porthole_shared::config::ConnectorConfig::Inbox);
+        assert_eq!(
+            demo.connector,
+            porthole_shared::config::ConnectorConfig::Inbox
+        );
     }
 
     #[test]
     fn mistakes_are_named() {
         let err = parse("[sites.demo]\nallowed_origins = [\"https://a.example/\"]\nconnector = { kind = \"inbox\" }\n").unwrap_err();
         assert!(err.contains("no path or trailing slash"), "{err}");
-        let err = parse("[sites.demo]\nallowed_origins = []\nconnector = { kind = \"zendesk\" }\n").unwrap_err();
+        let err = parse("[sites.demo]\nallowed_origins = []\nconnector = { kind = \"zendesk\" }\n")
+            .unwrap_err();
         assert!(err.contains("zendesk"), "{err}");
         let err = parse("[sites.demo]\nallowed_origins = [\"https://a.example\"]\nconnector = { kind = \"inbox\" }\ntypo = 1\n").unwrap_err();
         assert!(err.contains("typo"), "{err}");
@@ -71,17 +91,26 @@ mod tests {
         let site = "[sites.s]\nallowed_origins = [\"https://a.example\"]\nconnector = { kind = \"reamaze\", brand = \"acme\", channel = \"support\" }\n";
         let config = parse(site).unwrap();
         assert_eq!(deploy_problems(&config, "[vars]\nX = \"1\"\n").len(), 1);
-        assert!(deploy_problems(&config, "[vars]\nPORTHOLE_PUBLIC_URL = \"https://edge.acme.example\"\n").is_empty());
+        assert!(deploy_problems(
+            &config,
+            "[vars]\nPORTHOLE_PUBLIC_URL = \"https://edge.acme.example\"\n"
+        )
+        .is_empty());
         let inbox = load(&crate::root().join("porthole.toml")).unwrap();
         assert!(deploy_problems(&inbox, "").is_empty());
     }
 
     #[test]
     fn deskhero_templates_must_be_json() {
-        let site = |body: &str| format!("[sites.s]\nallowed_origins = [\"https://a.example\"]\nconnector = {{ kind = \"deskhero\", base_url = \"https://d.example\", tenant = \"acme\", create_ticket_body = '{body}' }}\n");
+        let site = |body: &str| {
+            format!("[sites.s]\nallowed_origins = [\"https://a.example\"]\nconnector = {{ kind = \"deskhero\", base_url = \"https://d.example\", tenant = \"acme\", create_ticket_body = '{body}' }}\n")
+        };
         assert!(parse(&site(r#"{"subject": "{subject}"}"#)).is_ok());
         let err = parse(&site(r#"{"subject": {subject}}"#)).unwrap_err();
-        assert!(err.contains("create_ticket_body is not valid JSON"), "{err}");
+        assert!(
+            err.contains("create_ticket_body is not valid JSON"),
+            "{err}"
+        );
         // The test configuration, with every connector, is valid.
         load(&crate::root().join("xtask/e2e/porthole.test.toml")).unwrap();
     }

@@ -18,7 +18,10 @@ pub fn run(args: &[String]) -> Result {
     let mut resolution = None;
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
-        let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?.clone();
+        let value = rest
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?
+            .clone();
         match flag.as_str() {
             "--edge" => edge = value.trim_end_matches('/').to_string(),
             "--status" => status = value,
@@ -31,28 +34,48 @@ pub fn run(args: &[String]) -> Result {
             _ => return Err(format!("unknown option {flag}: see `cargo xtask deliveries --help` in xtask/src/deliveries.rs")),
         }
     }
-    let token = std::env::var("PORTHOLE_OPERATOR_TOKEN").unwrap_or_else(|_| DEV_OPERATOR_TOKEN.to_string());
-    let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
+    let token =
+        std::env::var("PORTHOLE_OPERATOR_TOKEN").unwrap_or_else(|_| DEV_OPERATOR_TOKEN.to_string());
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .build();
     let auth = format!("Bearer {token}");
     if resolution.is_some() && retry.is_none() {
         return Err("--created and --not-created go with --retry ID".into());
     }
     let result = match (&retry, &resolution) {
-        (Some(id), Some(r)) => agent.post(&format!("{edge}/v1/admin/deliveries/{id}/retry")).set("Authorization", &auth).send_json(r),
-        (Some(id), None) => agent.post(&format!("{edge}/v1/admin/deliveries/{id}/retry")).set("Authorization", &auth).call(),
-        (None, _) => agent.get(&format!("{edge}/v1/admin/deliveries?status={status}&limit=500")).set("Authorization", &auth).call(),
+        (Some(id), Some(r)) => agent
+            .post(&format!("{edge}/v1/admin/deliveries/{id}/retry"))
+            .set("Authorization", &auth)
+            .send_json(r),
+        (Some(id), None) => agent
+            .post(&format!("{edge}/v1/admin/deliveries/{id}/retry"))
+            .set("Authorization", &auth)
+            .call(),
+        (None, _) => agent
+            .get(&format!(
+                "{edge}/v1/admin/deliveries?status={status}&limit=500"
+            ))
+            .set("Authorization", &auth)
+            .call(),
     };
     let response = match result {
         Ok(r) => r,
         Err(ureq::Error::Status(code, r)) => {
-            let why = r.into_json::<ErrorBody>().map(|b| b.error.message).unwrap_or_default();
+            let why = r
+                .into_json::<ErrorBody>()
+                .map(|b| b.error.message)
+                .unwrap_or_default();
             return Err(format!("{edge} answered {code}: {why}"));
         }
         Err(e) => return Err(format!("{edge}: {e}")),
     };
     if retry.is_some() {
         let record: DeliveryRecord = response.into_json().map_err(|e| e.to_string())?;
-        println!("queued again: {} ({} on {})", record.id, record.reference, record.site);
+        println!(
+            "queued again: {} ({} on {})",
+            record.id, record.reference, record.site
+        );
         return Ok(());
     }
     let list: DeliveryList = response.into_json().map_err(|e| e.to_string())?;
@@ -64,7 +87,10 @@ pub fn table(deliveries: &[DeliveryRecord], status: &str) -> String {
     if deliveries.is_empty() {
         return format!("no {status} deliveries\n");
     }
-    let mut out = format!("{:<32}  {:<11}  {:<12}  {:<9}  {:>8}  reason\n", "delivery", "reference", "site", "connector", "attempts");
+    let mut out = format!(
+        "{:<32}  {:<11}  {:<12}  {:<9}  {:>8}  reason\n",
+        "delivery", "reference", "site", "connector", "attempts"
+    );
     for d in deliveries {
         out.push_str(&format!(
             "{:<32}  {:<11}  {:<12}  {:<9}  {:>8}  {}\n",
@@ -104,7 +130,11 @@ mod tests {
             updated_at: 0,
         };
         let t = table(&[d], "failed");
-        assert!(t.contains("PH-ABCDEFGH") && t.contains("HTTP 403: This account is suspended") && t.contains("--retry ID"));
+        assert!(
+            t.contains("PH-ABCDEFGH")
+                && t.contains("HTTP 403: This account is suspended")
+                && t.contains("--retry ID")
+        );
         assert_eq!(table(&[], "failed"), "no failed deliveries\n");
     }
 }

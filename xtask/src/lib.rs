@@ -17,5 +17,7 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The repository root (xtask lives one level below it).
 pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent directory")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent directory")
 }

@@ -15,7 +15,10 @@ pub fn cmd(program: impl AsRef<OsStr>) -> Command {
     let bin = root().join("node_modules/.bin");
     let cargo_bin = home().join(".cargo/bin");
     let path = std::env::var("PATH").unwrap_or_default();
-    c.env("PATH", format!("{}:{}:{path}", bin.display(), cargo_bin.display()));
+    c.env(
+        "PATH",
+        format!("{}:{}:{path}", bin.display(), cargo_bin.display()),
+    );
     c.env("WASM_BINDGEN_BIN", cargo_bin.join("wasm-bindgen"));
     c.env("WASM_OPT_BIN", bin.join("wasm-opt"));
     c.env("ESBUILD_BIN", bin.join("esbuild"));
@@ -26,14 +29,18 @@ pub fn cmd(program: impl AsRef<OsStr>) -> Command {
 }
 
 pub fn home() -> std::path::PathBuf {
-    std::env::var_os("HOME").map(Into::into).unwrap_or_else(|| "/root".into())
+    std::env::var_os("HOME")
+        .map(Into::into)
+        .unwrap_or_else(|| "/root".into())
 }
 
 /// Runs to completion with output shown; a non-zero exit is an error naming the command.
 pub fn run(c: &mut Command) -> Result {
     let shown = describe(c);
     println!("$ {shown}");
-    let status = c.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let status = c
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -50,8 +57,14 @@ pub fn timed(c: &mut Command) -> Result<f64> {
 
 /// Captures standard output; `None` if the program is missing or fails.
 pub fn output(program: &str, args: &[&str]) -> Option<String> {
-    let out = cmd(program).args(args).stderr(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = cmd(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 pub fn in_dir(mut c: Command, dir: &Path) -> Command {
@@ -65,7 +78,10 @@ fn describe(c: &Command) -> String {
         let a = a.to_string_lossy();
         // Long values (the site configuration) are noise in a log.
         if a.len() > 80 {
-            s.push_str(&format!(" {}…", &a[..a.char_indices().nth(40).map(|(i, _)| i).unwrap_or(a.len())]));
+            s.push_str(&format!(
+                " {}…",
+                &a[..a.char_indices().nth(40).map(|(i, _)| i).unwrap_or(a.len())]
+            ));
         } else {
             s.push(' ');
             s.push_str(&a);

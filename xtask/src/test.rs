@@ -31,7 +31,13 @@ fn run_selected(args: &[String], rust_tests: bool) -> Result {
     build::all()?;
     if rust_tests {
         // Compile the tests before the Worker starts, so it is not kept waiting.
-        run(cmd("cargo").args(["test", "--workspace", "--exclude", "porthole-widget", "--no-run"]))?;
+        run(cmd("cargo").args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "porthole-widget",
+            "--no-run",
+        ]))?;
     }
     let worker = start_test_worker()?;
     let rust = if !rust_tests {
@@ -48,17 +54,21 @@ fn run_selected(args: &[String], rust_tests: bool) -> Result {
         Ok(())
     } else {
         run(cmd("node")
-        .args(["--test", "--test-concurrency=1", "xtask/e2e/"])
-        .env("PORTHOLE_EDGE", &worker.url)
-        .env("PORTHOLE_HOST_PORT", HOST_PORT.to_string())
-        .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN))
+            .args(["--test", "--test-concurrency=1", "xtask/e2e/"])
+            .env("PORTHOLE_EDGE", &worker.url)
+            .env("PORTHOLE_HOST_PORT", HOST_PORT.to_string())
+            .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN))
     };
     drop(worker);
     if rust.is_err() || browser.is_err() {
         let log = root().join("target/test-worker.log");
         if let Ok(text) = std::fs::read_to_string(&log) {
             let tail: Vec<&str> = text.lines().rev().take(40).collect();
-            eprintln!("\nlast lines of {}:\n{}", log.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            eprintln!(
+                "\nlast lines of {}:\n{}",
+                log.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
         }
     }
     rust.and(browser)
@@ -103,7 +113,10 @@ pub fn worker_vars() -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    vars.push(("PORTHOLE_PUBLIC_URL".into(), format!("http://127.0.0.1:{EDGE_PORT}")));
+    vars.push((
+        "PORTHOLE_PUBLIC_URL".into(),
+        format!("http://127.0.0.1:{EDGE_PORT}"),
+    ));
     vars
 }
 

@@ -15,13 +15,31 @@ struct CargoTool {
 
 const CARGO_TOOLS: &[CargoTool] = &[
     // Must equal the wasm-bindgen crate pinned in Cargo.toml.
-    CargoTool { krate: "wasm-bindgen-cli", bin: "wasm-bindgen", version: "0.2.130", locked: false },
-    CargoTool { krate: "worker-build", bin: "worker-build", version: "0.8.7", locked: true },
+    CargoTool {
+        krate: "wasm-bindgen-cli",
+        bin: "wasm-bindgen",
+        version: "0.2.130",
+        locked: false,
+    },
+    CargoTool {
+        krate: "worker-build",
+        bin: "worker-build",
+        version: "0.8.7",
+        locked: true,
+    },
     // 0.22 needs a newer rustc than this machine's 1.95.
-    CargoTool { krate: "trunk", bin: "trunk", version: "0.21.14", locked: true },
+    CargoTool {
+        krate: "trunk",
+        bin: "trunk",
+        version: "0.21.14",
+        locked: true,
+    },
 ];
 
-const DEBIAN_PACKAGES: &[(&str, &str)] = &[("chromium", "/usr/bin/chromium"), ("chromium-driver", "/usr/bin/chromedriver")];
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+];
 
 pub fn ensure() -> Result {
     wasm_target()?;
@@ -34,23 +52,42 @@ pub fn ensure() -> Result {
 
 /// Chromium is only needed to test and measure, not to run the product.
 pub fn ensure_browser() -> Result {
-    let missing: Vec<&str> = DEBIAN_PACKAGES.iter().filter(|(_, path)| !Path::new(path).exists()).map(|(p, _)| *p).collect();
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(_, path)| !Path::new(path).exists())
+        .map(|(p, _)| *p)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     let is_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
     if !is_root {
-        return Err(format!("please install the Debian packages: sudo apt-get install {}", missing.join(" ")));
+        return Err(format!(
+            "please install the Debian packages: sudo apt-get install {}",
+            missing.join(" ")
+        ));
     }
     let update = timed(cmd("apt-get").arg("update").arg("-q"))?;
-    let install = timed(cmd("apt-get").args(["install", "-y", "-q", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))?;
-    record(&format!("apt-get update and install {} | {:.0}", missing.join(" "), update + install));
+    let install = timed(
+        cmd("apt-get")
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    record(&format!(
+        "apt-get update and install {} | {:.0}",
+        missing.join(" "),
+        update + install
+    ));
     Ok(())
 }
 
 fn wasm_target() -> Result {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
@@ -62,14 +99,20 @@ fn cargo_tool(tool: &CargoTool) -> Result {
     if found.split_whitespace().any(|word| word == tool.version) {
         return Ok(());
     }
-    println!("installing {} {} (a few minutes, once)", tool.krate, tool.version);
+    println!(
+        "installing {} {} (a few minutes, once)",
+        tool.krate, tool.version
+    );
     let mut c = cmd("cargo");
     c.args(["install", tool.krate, "--version", tool.version, "--force"]);
     if tool.locked {
         c.arg("--locked");
     }
     let seconds = timed(&mut c)?;
-    record(&format!("cold install of {} {} (cargo install) | {seconds:.0}", tool.krate, tool.version));
+    record(&format!(
+        "cold install of {} {} (cargo install) | {seconds:.0}",
+        tool.krate, tool.version
+    ));
     Ok(())
 }
 
@@ -77,7 +120,11 @@ fn cargo_tool(tool: &CargoTool) -> Result {
 fn record(line: &str) {
     let path = root().join("target/setup-times.txt");
     let _ = std::fs::create_dir_all(root().join("target"));
-    let mut lines: Vec<String> = std::fs::read_to_string(&path).unwrap_or_default().lines().map(String::from).collect();
+    let mut lines: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect();
     let key = line.split(" | ").next().unwrap_or(line);
     lines.retain(|l| !l.starts_with(key));
     lines.push(line.to_string());
@@ -96,7 +143,9 @@ fn npm_packages() -> Result {
         return Err("Node.js 20 or newer is needed (Debian: apt-get install nodejs npm)".into());
     }
     let seconds = timed(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
-    record(&format!("npm ci (wrangler, binaryen, esbuild, playwright-core) | {seconds:.0}"));
+    record(&format!(
+        "npm ci (wrangler, binaryen, esbuild, playwright-core) | {seconds:.0}"
+    ));
     std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
@@ -114,9 +163,15 @@ mod tests {
             .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
             .map(|v| v.trim_end_matches('"').to_string())
             .expect("wasm-bindgen is in Cargo.lock");
-        let cli = CARGO_TOOLS.iter().find(|t| t.krate == "wasm-bindgen-cli").unwrap();
+        let cli = CARGO_TOOLS
+            .iter()
+            .find(|t| t.krate == "wasm-bindgen-cli")
+            .unwrap();
         assert_eq!(cli.version, locked);
         let trunk = std::fs::read_to_string(root().join("Trunk.toml")).unwrap();
-        assert!(trunk.contains(&format!("wasm_bindgen = \"{locked}\"")), "Trunk.toml pins another wasm-bindgen");
+        assert!(
+            trunk.contains(&format!("wasm_bindgen = \"{locked}\"")),
+            "Trunk.toml pins another wasm-bindgen"
+        );
     }
 }

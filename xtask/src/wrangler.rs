@@ -35,13 +35,19 @@ impl Worker {
         let mut c = dev_command(opts);
         if let Some(log) = &opts.log {
             let file = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-            c.stdout(file.try_clone().map_err(|e| e.to_string())?).stderr(file);
+            c.stdout(file.try_clone().map_err(|e| e.to_string())?)
+                .stderr(file);
         }
         // Its own process group: wrangler starts node and workerd children that must all stop.
         std::os::unix::process::CommandExt::process_group(&mut c, 0);
         c.stdin(Stdio::null());
-        let child = c.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
-        let worker = Worker { child, url: format!("http://127.0.0.1:{}", opts.port) };
+        let child = c
+            .spawn()
+            .map_err(|e| format!("could not start wrangler: {e}"))?;
+        let worker = Worker {
+            child,
+            url: format!("http://127.0.0.1:{}", opts.port),
+        };
         worker.wait_healthy(Duration::from_secs(60))?;
         Ok(worker)
     }
@@ -50,8 +56,12 @@ impl Worker {
     /// the Worker's code costs, with the runtime's own overhead, on this machine.
     pub fn cpu_seconds(&self) -> f64 {
         let group = self.child.id().to_string();
-        let ticks: f64 = crate::sh::output("getconf", &["CLK_TCK"]).and_then(|t| t.trim().parse().ok()).unwrap_or(100.0);
-        let Ok(entries) = std::fs::read_dir("/proc") else { return 0.0 };
+        let ticks: f64 = crate::sh::output("getconf", &["CLK_TCK"])
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(100.0);
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return 0.0;
+        };
         entries
             .flatten()
             .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
@@ -60,7 +70,13 @@ impl Worker {
                 let fields: Vec<&str> = rest.split_whitespace().collect();
                 // After the name: state, ppid, pgrp, …, utime (14th field of the line), stime (15th).
                 (head.contains("workerd") && fields.get(2) == Some(&group.as_str()))
-                    .then(|| fields.get(11)?.parse::<f64>().ok().zip(fields.get(12)?.parse::<f64>().ok()))
+                    .then(|| {
+                        fields
+                            .get(11)?
+                            .parse::<f64>()
+                            .ok()
+                            .zip(fields.get(12)?.parse::<f64>().ok())
+                    })
                     .flatten()
                     .map(|(user, system)| (user + system) / ticks)
             })
@@ -69,20 +85,28 @@ impl Worker {
 
     /// Kills wrangler and workerd at once, as a crash or a lost machine would: no clean-up runs.
     pub fn kill(mut self) {
-        let _ = cmd("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
+        let _ = cmd("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.wait();
     }
 
     fn wait_healthy(&self, limit: Duration) -> Result {
         let start = Instant::now();
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(2))
+            .build();
         while start.elapsed() < limit {
             if agent.get(&format!("{}/health", self.url)).call().is_ok() {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        Err(format!("the Worker did not answer {}/health within {}s", self.url, limit.as_secs()))
+        Err(format!(
+            "the Worker did not answer {}/health within {}s",
+            self.url,
+            limit.as_secs()
+        ))
     }
 }
 
@@ -115,7 +139,8 @@ fn dev_command(opts: &Options) -> std::process::Command {
     c.args(["--inspector-port", &opts.inspector_port.to_string()]);
     c.arg("--persist-to").arg(&opts.persist_to);
     c.args(["--test-scheduled", "--show-interactive-dev-session=false"]);
-    c.arg("--var").arg(format!("PORTHOLE_CONFIG:{}", opts.config_json));
+    c.arg("--var")
+        .arg(format!("PORTHOLE_CONFIG:{}", opts.config_json));
     for (k, v) in &opts.vars {
         c.arg("--var").arg(format!("{k}:{v}"));
     }
@@ -125,7 +150,9 @@ fn dev_command(opts: &Options) -> std::process::Command {
 /// Applies `edge/migrations` to the local D1 database in `persist_to`.
 fn migrate_local(persist_to: &Path) -> Result {
     let mut c = in_dir(cmd("wrangler"), &edge_dir());
-    c.args(["d1", "migrations", "apply", "DB", "--local"]).arg("--persist-to").arg(persist_to);
+    c.args(["d1", "migrations", "apply", "DB", "--local"])
+        .arg("--persist-to")
+        .arg(persist_to);
     run(&mut c)
 }
 
@@ -141,11 +168,17 @@ pub fn dev(config_path: &Path) -> Result {
     let token_note = if dev_vars_define("PORTHOLE_OPERATOR_TOKEN") {
         "PORTHOLE_OPERATOR_TOKEN from edge/.dev.vars".to_string()
     } else {
-        vars.push(("PORTHOLE_OPERATOR_TOKEN".to_string(), DEV_OPERATOR_TOKEN.to_string()));
+        vars.push((
+            "PORTHOLE_OPERATOR_TOKEN".to_string(),
+            DEV_OPERATOR_TOKEN.to_string(),
+        ));
         DEV_OPERATOR_TOKEN.to_string()
     };
     if !dev_vars_define("PORTHOLE_TOKEN_SECRET") {
-        vars.push(("PORTHOLE_TOKEN_SECRET".to_string(), DEV_TOKEN_SECRET.to_string()));
+        vars.push((
+            "PORTHOLE_TOKEN_SECRET".to_string(),
+            DEV_TOKEN_SECRET.to_string(),
+        ));
     }
     let url = format!("http://127.0.0.1:{DEV_PORT}");
     // Links to attachments point here (a helpdesk on this machine can fetch them).
@@ -172,18 +205,24 @@ pub fn dev(config_path: &Path) -> Result {
 }
 
 fn dev_vars_define(name: &str) -> bool {
-    std::fs::read_to_string(edge_dir().join(".dev.vars"))
-        .is_ok_and(|text| text.lines().any(|l| l.trim_start().starts_with(&format!("{name}="))))
+    std::fs::read_to_string(edge_dir().join(".dev.vars")).is_ok_and(|text| {
+        text.lines()
+            .any(|l| l.trim_start().starts_with(&format!("{name}=")))
+    })
 }
 
 /// `cargo xtask deploy`: needs `wrangler login` (or CLOUDFLARE_API_TOKEN) and a real D1 id in
 /// edge/wrangler.toml.
 pub fn deploy(config_path: &Path) -> Result {
     let config = config::load(config_path)?;
-    let wrangler_toml = std::fs::read_to_string(edge_dir().join("wrangler.toml")).map_err(|e| format!("edge/wrangler.toml: {e}"))?;
+    let wrangler_toml = std::fs::read_to_string(edge_dir().join("wrangler.toml"))
+        .map_err(|e| format!("edge/wrangler.toml: {e}"))?;
     let problems = config::deploy_problems(&config, &wrangler_toml);
     if !problems.is_empty() {
-        return Err(format!("not ready to deploy:\n  - {}", problems.join("\n  - ")));
+        return Err(format!(
+            "not ready to deploy:\n  - {}",
+            problems.join("\n  - ")
+        ));
     }
     let config_json = config::to_var(&config);
     tools::ensure()?;
@@ -194,6 +233,14 @@ pub fn deploy(config_path: &Path) -> Result {
         c.env_remove("CI").args(args);
         c
     };
-    run(&mut deploy_cmd(&["d1", "migrations", "apply", "DB", "--remote"]))?;
-    run(deploy_cmd(&["deploy"]).arg("--var").arg(format!("PORTHOLE_CONFIG:{config_json}")))
+    run(&mut deploy_cmd(&[
+        "d1",
+        "migrations",
+        "apply",
+        "DB",
+        "--remote",
+    ]))?;
+    run(deploy_cmd(&["deploy"])
+        .arg("--var")
+        .arg(format!("PORTHOLE_CONFIG:{config_json}")))
 }

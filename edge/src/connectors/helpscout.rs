@@ -5,10 +5,13 @@
 //! carries the tag `porthole-<reference>`: Help Scout has no idempotency key, so when a create's
 //! answer was lost the connector lists conversations with that tag before creating again.
 
-use super::{fields, html_body, oauth, read_file, reference_tag, secret, split_name, Connector, Context, Delivered, Job};
+use super::{
+    fields, html_body, oauth, read_file, reference_tag, secret, split_name, Connector, Context,
+    Delivered, Job,
+};
 use crate::delivery::journal::Journal;
-use crate::escape::html;
 use crate::delivery::retry::Failure;
+use crate::escape::html;
 use crate::outbound::{self, Body, Call, Reply};
 use crate::store::UploadRow;
 use base64::Engine;
@@ -36,8 +39,17 @@ enum FileOutcome {
 
 #[async_trait(?Send)]
 impl Connector for HelpScout {
-    async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
-        let api = Api { config: &self.config, job, ctx };
+    async fn deliver(
+        &self,
+        job: &Job,
+        journal: &mut Journal,
+        ctx: &Context<'_>,
+    ) -> Result<Delivered, Failure> {
+        let api = Api {
+            config: &self.config,
+            job,
+            ctx,
+        };
 
         let (conversation, thread) = match &job.follow_up {
             None => {
@@ -53,7 +65,9 @@ impl Connector for HelpScout {
                 (conversation, thread)
             }
             Some(reference) => {
-                let conversation = reference.parse().map_err(|_| Failure::permanent(format!("`{reference}` is not a Help Scout conversation id")))?;
+                let conversation = reference.parse().map_err(|_| {
+                    Failure::permanent(format!("`{reference}` is not a Help Scout conversation id"))
+                })?;
                 (conversation, api.follow_up(journal, conversation).await?)
             }
         };
@@ -65,8 +79,13 @@ impl Connector for HelpScout {
                 Some(outcome) => outcome,
                 None => {
                     let outcome = if file.size > MAX_FILE_BYTES {
-                        FileOutcome::Skipped(format!("{} ({} bytes) is over Help Scout's 10 MB limit", file.name, file.size))
-                    } else if journal.interrupted(&step) && api.has_attachment(conversation, thread, file).await? {
+                        FileOutcome::Skipped(format!(
+                            "{} ({} bytes) is over Help Scout's 10 MB limit",
+                            file.name, file.size
+                        ))
+                    } else if journal.interrupted(&step)
+                        && api.has_attachment(conversation, thread, file).await?
+                    {
                         FileOutcome::Attached
                     } else {
                         journal.start(&step).await?;
@@ -80,7 +99,10 @@ impl Connector for HelpScout {
                 notes.push(why);
             }
         }
-        Ok(Delivered { helpdesk_ref: conversation.to_string(), notes })
+        Ok(Delivered {
+            helpdesk_ref: conversation.to_string(),
+            notes,
+        })
     }
 }
 
@@ -131,10 +153,17 @@ impl Api<'_> {
             return Ok(id);
         }
         let tag = reference_tag(&self.job.conversation.reference);
-        let existing = if journal.interrupted("conversation") { self.find_by_tag(&tag).await? } else { None };
+        let existing = if journal.interrupted("conversation") {
+            self.find_by_tag(&tag).await?
+        } else {
+            None
+        };
         let id = match existing {
             Some(id) => {
-                crate::log::event("delivery_step_recovered", json!({"step": "conversation", "helpdesk_ref": id}));
+                crate::log::event(
+                    "delivery_step_recovered",
+                    json!({"step": "conversation", "helpdesk_ref": id}),
+                );
                 id
             }
             None => {
@@ -154,7 +183,13 @@ impl Api<'_> {
         }
         let marker = html(&self.job.marker());
         let existing = if journal.interrupted("message") {
-            self.threads(conversation).await?.into_iter().find(|t| t.kind == "customer" && t.body.as_deref().is_some_and(|b| b.contains(&marker))).map(|t| t.id)
+            self.threads(conversation)
+                .await?
+                .into_iter()
+                .find(|t| {
+                    t.kind == "customer" && t.body.as_deref().is_some_and(|b| b.contains(&marker))
+                })
+                .map(|t| t.id)
         } else {
             None
         };
@@ -163,14 +198,22 @@ impl Api<'_> {
             None => {
                 journal.start("message").await?;
                 let body = json!({"customer": {"email": self.job.conversation.email}, "text": html_body(self.job, |_| false)});
-                let reply = self.call(Method::Post, &format!("/v2/conversations/{conversation}/customer"), Some(body)).await?;
+                let reply = self
+                    .call(
+                        Method::Post,
+                        &format!("/v2/conversations/{conversation}/customer"),
+                        Some(body),
+                    )
+                    .await?;
                 if !reply.ok() {
                     return Err(fail(&reply));
                 }
                 reply
                     .header("Resource-ID")
                     .and_then(|v| v.trim().parse().ok())
-                    .ok_or_else(|| Failure::retryable("Help Scout created a thread but sent no Resource-ID"))?
+                    .ok_or_else(|| {
+                        Failure::retryable("Help Scout created a thread but sent no Resource-ID")
+                    })?
             }
         };
         journal.finish("message", &id).await?;
@@ -183,7 +226,12 @@ impl Api<'_> {
         // Custom field values are plain text in Help Scout: not escaped, unlike the thread's HTML.
         let custom: Vec<Value> = fields(self.job)
             .iter()
-            .filter_map(|(key, value)| self.config.fields.get(key).map(|id| json!({"id": id, "value": value})))
+            .filter_map(|(key, value)| {
+                self.config
+                    .fields
+                    .get(key)
+                    .map(|id| json!({"id": id, "value": value}))
+            })
             .collect();
         let text = html_body(self.job, |key| self.config.fields.contains_key(key));
         let mut body = json!({
@@ -198,7 +246,9 @@ impl Api<'_> {
         if !custom.is_empty() {
             body["fields"] = Value::Array(custom);
         }
-        let reply = self.call(Method::Post, "/v2/conversations", Some(body)).await?;
+        let reply = self
+            .call(Method::Post, "/v2/conversations", Some(body))
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
@@ -207,26 +257,45 @@ impl Api<'_> {
         reply
             .header("Resource-ID")
             .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| Failure::retryable("Help Scout created a conversation but sent no Resource-ID"))
+            .ok_or_else(|| {
+                Failure::retryable("Help Scout created a conversation but sent no Resource-ID")
+            })
     }
 
     async fn find_by_tag(&self, tag: &str) -> Result<Option<u64>, Failure> {
-        let path = format!("/v2/conversations?tag={tag}&mailbox={}&status=all", self.config.mailbox_id);
+        let path = format!(
+            "/v2/conversations?tag={tag}&mailbox={}&status=all",
+            self.config.mailbox_id
+        );
         let reply = self.call(Method::Get, &path, None).await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
-        let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Help Scout list: {e}")))?;
-        Ok(page["_embedded"]["conversations"].as_array().into_iter().flatten().filter_map(|c| c["id"].as_u64()).min())
+        let page: Value = serde_json::from_str(&reply.body)
+            .map_err(|e| Failure::retryable(format!("Help Scout list: {e}")))?;
+        Ok(page["_embedded"]["conversations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["id"].as_u64())
+            .min())
     }
 
     async fn threads(&self, conversation: u64) -> Result<Vec<Thread>, Failure> {
-        let reply = self.call(Method::Get, &format!("/v2/conversations/{conversation}/threads"), None).await?;
+        let reply = self
+            .call(
+                Method::Get,
+                &format!("/v2/conversations/{conversation}/threads"),
+                None,
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
-        let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Help Scout threads: {e}")))?;
-        serde_json::from_value(page["_embedded"]["threads"].clone()).map_err(|e| Failure::retryable(format!("Help Scout threads: {e}")))
+        let page: Value = serde_json::from_str(&reply.body)
+            .map_err(|e| Failure::retryable(format!("Help Scout threads: {e}")))?;
+        serde_json::from_value(page["_embedded"]["threads"].clone())
+            .map_err(|e| Failure::retryable(format!("Help Scout threads: {e}")))
     }
 
     /// The visitor's own thread: the oldest of type `customer` (the list is newest first).
@@ -239,14 +308,26 @@ impl Api<'_> {
             .ok_or_else(|| Failure::retryable("Help Scout shows no customer thread yet"))
     }
 
-    async fn has_attachment(&self, conversation: u64, thread: u64, file: &UploadRow) -> Result<bool, Failure> {
+    async fn has_attachment(
+        &self,
+        conversation: u64,
+        thread: u64,
+        file: &UploadRow,
+    ) -> Result<bool, Failure> {
         let threads = self.threads(conversation).await?;
-        Ok(threads.iter().filter(|t| t.id == thread).flat_map(|t| t.embedded.iter().flat_map(|e| &e.attachments)).any(|a| {
-            a.filename == file.name && a.size.is_none_or(|size| size as f64 == file.size)
-        }))
+        Ok(threads
+            .iter()
+            .filter(|t| t.id == thread)
+            .flat_map(|t| t.embedded.iter().flat_map(|e| &e.attachments))
+            .any(|a| a.filename == file.name && a.size.is_none_or(|size| size as f64 == file.size)))
     }
 
-    async fn attach(&self, conversation: u64, thread: u64, file: &UploadRow) -> Result<FileOutcome, Failure> {
+    async fn attach(
+        &self,
+        conversation: u64,
+        thread: u64,
+        file: &UploadRow,
+    ) -> Result<FileOutcome, Failure> {
         let bytes = read_file(self.ctx.env, file).await?;
         let body = json!({
             "fileName": file.name,
@@ -257,13 +338,21 @@ impl Api<'_> {
         let reply = self.call(Method::Post, &path, Some(body)).await?;
         match reply.status {
             200..=299 => Ok(FileOutcome::Attached),
-            413 => Ok(FileOutcome::Skipped(format!("{} was refused by Help Scout as too large", file.name))),
+            413 => Ok(FileOutcome::Skipped(format!(
+                "{} was refused by Help Scout as too large",
+                file.name
+            ))),
             _ => Err(fail(&reply)),
         }
     }
 
     /// Sends with the cached access token; after a 401 gets a new one and tries once more.
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Reply, Failure> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Reply, Failure> {
         let site = &oauth::cache_key(&self.job.site_id, &self.config.base_url);
         let mut token = oauth::token(self.ctx, site, false, self.grant()).await?;
         let mut refreshed = false;
@@ -301,7 +390,10 @@ impl Api<'_> {
         let call = Call {
             method: Method::Post,
             url: self.url("/v2/oauth2/token"),
-            headers: vec![("Content-Type", "application/x-www-form-urlencoded".into()), ("Accept", "application/json".into())],
+            headers: vec![
+                ("Content-Type", "application/x-www-form-urlencoded".into()),
+                ("Accept", "application/json".into()),
+            ],
             body: Some(Body::Text(form)),
         };
         let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
@@ -318,9 +410,18 @@ pub fn error_reason(body: &str) -> String {
     let Ok(v) = serde_json::from_str::<Value>(body) else {
         return body.chars().take(200).collect();
     };
-    let mut reason = v["message"].as_str().or(v["error_description"].as_str()).or(v["error"].as_str()).unwrap_or("").to_string();
+    let mut reason = v["message"]
+        .as_str()
+        .or(v["error_description"].as_str())
+        .or(v["error"].as_str())
+        .unwrap_or("")
+        .to_string();
     for e in v["_embedded"]["errors"].as_array().into_iter().flatten() {
-        reason.push_str(&format!("; {}: {}", e["path"].as_str().unwrap_or("?"), e["message"].as_str().unwrap_or("?")));
+        reason.push_str(&format!(
+            "; {}: {}",
+            e["path"].as_str().unwrap_or("?"),
+            e["message"].as_str().unwrap_or("?")
+        ));
     }
     if reason.is_empty() {
         body.chars().take(200).collect()
@@ -340,9 +441,14 @@ mod tests {
     #[test]
     fn vendor_errors_read_well() {
         let body = r#"{"logRef":"x","message":"Bad request","_embedded":{"errors":[{"path":"mailboxId","message":"Invalid mailbox","source":"JSON"}]}}"#;
-        assert_eq!(error_reason(body), "Bad request; mailboxId: Invalid mailbox");
-        assert_eq!(error_reason(r#"{"error":"invalid_client"}"#), "invalid_client");
+        assert_eq!(
+            error_reason(body),
+            "Bad request; mailboxId: Invalid mailbox"
+        );
+        assert_eq!(
+            error_reason(r#"{"error":"invalid_client"}"#),
+            "invalid_client"
+        );
         assert_eq!(error_reason("<html>gateway</html>"), "<html>gateway</html>");
     }
-
 }

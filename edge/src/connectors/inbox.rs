@@ -10,7 +10,15 @@ pub struct Inbox;
 
 #[async_trait(?Send)]
 impl Connector for Inbox {
-    async fn deliver(&self, job: &Job, _journal: &mut Journal, _ctx: &Context<'_>) -> Result<Delivered, Failure> {
-        Ok(Delivered { helpdesk_ref: job.conversation.reference.clone(), notes: Vec::new() })
+    async fn deliver(
+        &self,
+        job: &Job,
+        _journal: &mut Journal,
+        _ctx: &Context<'_>,
+    ) -> Result<Delivered, Failure> {
+        Ok(Delivered {
+            helpdesk_ref: job.conversation.reference.clone(),
+            notes: Vec::new(),
+        })
     }
 }

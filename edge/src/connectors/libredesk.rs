@@ -7,7 +7,10 @@
 //! searching messages for the Porthole reference in the message's text. Later messages go to the
 //! conversation as the contact, found after a lost answer by the same marker.
 
-use super::{fail, json_body, basic_auth, fields, html_body, json_reason, read_file, secret, split_name, Connector, Context, Delivered, Job};
+use super::{
+    basic_auth, fail, fields, html_body, json_body, json_reason, read_file, secret, split_name,
+    Connector, Context, Delivered, Job,
+};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, multipart_file, Body, Call, Reply};
@@ -37,18 +40,41 @@ struct Sent {
 
 #[async_trait(?Send)]
 impl Connector for Libredesk {
-    async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
-        let api = Api { config: &self.config, job, ctx };
-        let step = if job.follow_up.is_some() { "message" } else { "conversation" };
+    async fn deliver(
+        &self,
+        job: &Job,
+        journal: &mut Journal,
+        ctx: &Context<'_>,
+    ) -> Result<Delivered, Failure> {
+        let api = Api {
+            config: &self.config,
+            job,
+            ctx,
+        };
+        let step = if job.follow_up.is_some() {
+            "message"
+        } else {
+            "conversation"
+        };
         if let Some(sent) = journal.done::<Sent>(step) {
             return Ok(delivered(job, sent));
         }
-        let recovered = if journal.interrupted(step) { api.find(job.follow_up.as_deref()).await? } else { None };
+        let recovered = if journal.interrupted(step) {
+            api.find(job.follow_up.as_deref()).await?
+        } else {
+            None
+        };
         let sent = match recovered {
             Some(uuid) => {
-                crate::log::event("delivery_step_recovered", json!({"step": step, "helpdesk_ref": uuid}));
+                crate::log::event(
+                    "delivery_step_recovered",
+                    json!({"step": step, "helpdesk_ref": uuid}),
+                );
                 // What the lost attempt could not send, kept before it called.
-                Sent { uuid, skipped: journal.done("refused").unwrap_or_default() }
+                Sent {
+                    uuid,
+                    skipped: journal.done("refused").unwrap_or_default(),
+                }
             }
             None => {
                 let (media, skipped) = api.upload_files().await?;
@@ -69,7 +95,10 @@ impl Connector for Libredesk {
 fn delivered(job: &Job, sent: Sent) -> Delivered {
     // A later message keeps the conversation's reference.
     let helpdesk_ref = job.follow_up.clone().unwrap_or(sent.uuid);
-    Delivered { helpdesk_ref, notes: sent.skipped }
+    Delivered {
+        helpdesk_ref,
+        notes: sent.skipped,
+    }
 }
 
 struct Api<'a> {
@@ -86,15 +115,33 @@ impl Api<'_> {
         let (mut ids, mut skipped) = (Vec::new(), Vec::new());
         for file in &self.job.files {
             if file.size > limit {
-                skipped.push(format!("{} ({} bytes) is over Libredesk's {} MB limit", file.name, file.size, self.config.max_file_mb));
+                skipped.push(format!(
+                    "{} ({} bytes) is over Libredesk's {} MB limit",
+                    file.name, file.size, self.config.max_file_mb
+                ));
                 continue;
             }
             let bytes = read_file(self.ctx.env, file).await?;
-            let (content_type, body) = multipart_file("files", &file.name, &file.content_type, &bytes);
-            let reply = self.call(Method::Post, "/api/v1/media", Some((content_type, Body::Bytes(body)))).await?;
+            let (content_type, body) =
+                multipart_file("files", &file.name, &file.content_type, &bytes);
+            let reply = self
+                .call(
+                    Method::Post,
+                    "/api/v1/media",
+                    Some((content_type, Body::Bytes(body))),
+                )
+                .await?;
             match reply.status {
-                200..=299 => ids.push(data(&reply)?["id"].as_u64().ok_or_else(|| Failure::retryable("Libredesk media without an id"))?),
-                400 | 413 => skipped.push(format!("{} was refused by Libredesk: {}", file.name, json_reason(&reply.body))),
+                200..=299 => ids.push(
+                    data(&reply)?["id"]
+                        .as_u64()
+                        .ok_or_else(|| Failure::retryable("Libredesk media without an id"))?,
+                ),
+                400 | 413 => skipped.push(format!(
+                    "{} was refused by Libredesk: {}",
+                    file.name,
+                    json_reason(&reply.body)
+                )),
                 _ => return Err(fail(&reply)),
             }
         }
@@ -105,7 +152,11 @@ impl Api<'_> {
         let c = &self.job.conversation;
         let (first, last) = split_name(&c.name);
         let placed = |key: &str| self.config.custom_attributes.iter().any(|k| k == key);
-        let attributes: serde_json::Map<String, Value> = fields(self.job).into_iter().filter(|(k, _)| placed(k)).map(|(k, v)| (k, Value::String(v))).collect();
+        let attributes: serde_json::Map<String, Value> = fields(self.job)
+            .into_iter()
+            .filter(|(k, _)| placed(k))
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
         let mut body = json!({
             "inbox_id": self.config.inbox_id,
             "contact_email": c.email,
@@ -122,7 +173,13 @@ impl Api<'_> {
         if !attributes.is_empty() {
             body["custom_attributes"] = Value::Object(attributes);
         }
-        let reply = self.call(Method::Post, "/api/v1/conversations", Some(json_body(&body))).await?;
+        let reply = self
+            .call(
+                Method::Post,
+                "/api/v1/conversations",
+                Some(json_body(&body)),
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
@@ -131,7 +188,13 @@ impl Api<'_> {
 
     async fn post_message(&self, conversation: &str, media: &[u64]) -> Result<String, Failure> {
         let body = json!({"message": html_body(self.job, |_| false), "sender_type": "contact", "private": false, "attachments": media});
-        let reply = self.call(Method::Post, &format!("/api/v1/conversations/{conversation}/messages"), Some(json_body(&body))).await?;
+        let reply = self
+            .call(
+                Method::Post,
+                &format!("/api/v1/conversations/{conversation}/messages"),
+                Some(json_body(&body)),
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
@@ -144,15 +207,32 @@ impl Api<'_> {
         let marker = self.job.marker();
         match conversation {
             None => {
-                let query = percent_encoding::utf8_percent_encode(&marker, percent_encoding::NON_ALPHANUMERIC);
-                let reply = self.call(Method::Get, &format!("/api/v1/messages/search?query={query}"), None).await?;
+                let query = percent_encoding::utf8_percent_encode(
+                    &marker,
+                    percent_encoding::NON_ALPHANUMERIC,
+                );
+                let reply = self
+                    .call(
+                        Method::Get,
+                        &format!("/api/v1/messages/search?query={query}"),
+                        None,
+                    )
+                    .await?;
                 if !reply.ok() {
                     return Err(fail(&reply));
                 }
-                Ok(results(&data(&reply)?)?.iter().find_map(|m| m["conversation_uuid"].as_str().map(String::from)))
+                Ok(results(&data(&reply)?)?
+                    .iter()
+                    .find_map(|m| m["conversation_uuid"].as_str().map(String::from)))
             }
             Some(uuid) => {
-                let reply = self.call(Method::Get, &format!("/api/v1/conversations/{uuid}/messages?page=1&page_size=100"), None).await?;
+                let reply = self
+                    .call(
+                        Method::Get,
+                        &format!("/api/v1/conversations/{uuid}/messages?page=1&page_size=100"),
+                        None,
+                    )
+                    .await?;
                 if !reply.ok() {
                     return Err(fail(&reply));
                 }
@@ -160,38 +240,65 @@ impl Api<'_> {
                 Ok(results(&data(&reply)?)?
                     .iter()
                     .filter(|m| m["sender_type"].as_str() == Some("contact"))
-                    .find(|m| m["content"].as_str().is_some_and(|c| c.contains(&html_marker)) || m["text_content"].as_str().is_some_and(|t| t.contains(&marker)))
+                    .find(|m| {
+                        m["content"]
+                            .as_str()
+                            .is_some_and(|c| c.contains(&html_marker))
+                            || m["text_content"]
+                                .as_str()
+                                .is_some_and(|t| t.contains(&marker))
+                    })
                     .and_then(|m| m["uuid"].as_str().map(String::from)))
             }
         }
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<(String, Body)>) -> Result<Reply, Failure> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(String, Body)>,
+    ) -> Result<Reply, Failure> {
         let key = secret(self.ctx.env, &self.config.api_key_secret)?;
         let api_secret = secret(self.ctx.env, &self.config.api_secret_secret)?;
-        let mut headers = vec![("Authorization", basic_auth(&key, &api_secret)), ("Accept", "application/json".to_string())];
+        let mut headers = vec![
+            ("Authorization", basic_auth(&key, &api_secret)),
+            ("Accept", "application/json".to_string()),
+        ];
         let body = body.map(|(content_type, body)| {
             headers.push(("Content-Type", content_type));
             body
         });
-        let call = Call { method, url: format!("{}{path}", self.config.base_url), headers, body };
+        let call = Call {
+            method,
+            url: format!("{}{path}", self.config.base_url),
+            headers,
+            body,
+        };
         outbound::send(call, self.ctx.settings.request_timeout_ms).await
     }
 }
 
-
 /// The `data` of Libredesk's `{"status": "success", "data": ...}` envelope.
 fn data(reply: &Reply) -> Result<Value, Failure> {
-    let v: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Libredesk answered without JSON: {e}")))?;
+    let v: Value = serde_json::from_str(&reply.body)
+        .map_err(|e| Failure::retryable(format!("Libredesk answered without JSON: {e}")))?;
     Ok(v["data"].clone())
 }
 
 /// A list answer: `data` itself, or its page's `results`; another shape is an error, not "nothing
 /// found" (which could duplicate).
 fn results(data: &Value) -> Result<Vec<Value>, Failure> {
-    data.as_array().or(data["results"].as_array()).cloned().ok_or_else(|| Failure::retryable("Libredesk answered a list in a shape Porthole does not know"))
+    data.as_array()
+        .or(data["results"].as_array())
+        .cloned()
+        .ok_or_else(|| {
+            Failure::retryable("Libredesk answered a list in a shape Porthole does not know")
+        })
 }
 
 fn uuid_of(v: &Value) -> Result<String, Failure> {
-    v.as_str().map(String::from).ok_or_else(|| Failure::retryable("Libredesk answered without a uuid"))
+    v.as_str()
+        .map(String::from)
+        .ok_or_else(|| Failure::retryable("Libredesk answered without a uuid"))
 }

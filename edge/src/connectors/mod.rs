@@ -32,7 +32,11 @@ impl Job {
     pub fn marker(&self) -> String {
         match self.follow_up {
             None => self.conversation.reference.clone(),
-            Some(_) => format!("{}/{}", self.conversation.reference, &self.message.id[..self.message.id.len().min(8)]),
+            Some(_) => format!(
+                "{}/{}",
+                self.conversation.reference,
+                &self.message.id[..self.message.id.len().min(8)]
+            ),
         }
     }
 }
@@ -52,7 +56,12 @@ pub struct Delivered {
 
 #[async_trait(?Send)]
 pub trait Connector {
-    async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure>;
+    async fn deliver(
+        &self,
+        job: &Job,
+        journal: &mut Journal,
+        ctx: &Context<'_>,
+    ) -> Result<Delivered, Failure>;
 }
 
 pub fn for_site(site: &SiteConfig) -> Box<dyn Connector> {
@@ -112,7 +121,11 @@ pub fn html_body(job: &Job, placed: impl Fn(&str) -> bool) -> String {
     let mut body = html_paragraphs(&job.message.body);
     body.push_str("\n<hr>\n<p>");
     for (label, value) in footer(job, placed) {
-        body.push_str(&format!("<b>{}</b>: {}<br>\n", html(&label), html_paragraphs(&value)));
+        body.push_str(&format!(
+            "<b>{}</b>: {}<br>\n",
+            html(&label),
+            html_paragraphs(&value)
+        ));
     }
     body.push_str("</p>");
     body
@@ -123,7 +136,10 @@ pub fn markdown_body(job: &Job, placed: impl Fn(&str) -> bool) -> String {
     use crate::escape::markdown;
     let mut body = markdown(&job.message.body);
     body.push_str("\n\n---\n\n");
-    let lines: Vec<String> = footer(job, placed).iter().map(|(label, value)| format!("**{}**: {}", markdown(label), markdown(value))).collect();
+    let lines: Vec<String> = footer(job, placed)
+        .iter()
+        .map(|(label, value)| format!("**{}**: {}", markdown(label), markdown(value)))
+        .collect();
     body.push_str(&lines.join("\\\n"));
     body
 }
@@ -137,7 +153,10 @@ pub fn reference_tag(reference: &str) -> String {
 /// `Authorization: Basic` for `user:password`.
 pub fn basic_auth(user: &str, password: &str) -> String {
     use base64::Engine;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }
 
 /// A JSON error body in one line: `message`, `error`, or `errors` (a list, or field → problems),
@@ -146,12 +165,26 @@ pub fn json_reason(body: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(|i| i.as_str().map(String::from).unwrap_or_else(|| i.to_string())).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     };
-    let mut parts: Vec<String> = ["message", "error", "userMessage"].iter().filter_map(|k| v[*k].as_str()).map(String::from).collect();
+    let mut parts: Vec<String> = ["message", "error", "userMessage"]
+        .iter()
+        .filter_map(|k| v[*k].as_str())
+        .map(String::from)
+        .collect();
     match &v["errors"] {
-        serde_json::Value::Object(map) => parts.extend(map.iter().map(|(k, e)| format!("{k} {}", text(e)))),
+        serde_json::Value::Object(map) => {
+            parts.extend(map.iter().map(|(k, e)| format!("{k} {}", text(e))))
+        }
         serde_json::Value::Null => {}
         other => parts.push(text(other)),
     }
@@ -172,7 +205,11 @@ pub enum Uploaded<T> {
 /// Uploads each of the job's files once, journalled as `file:<upload id>`, with `upload`; returns
 /// the handles of those taken and the reasons for those refused. An upload whose answer was lost
 /// only leaves an unused file in the helpdesk, so it is simply sent again.
-pub async fn upload_each<T>(job: &Job, journal: &mut Journal, upload: impl AsyncFn(&UploadRow) -> Result<Uploaded<T>, Failure>) -> Result<(Vec<T>, Vec<String>), Failure>
+pub async fn upload_each<T>(
+    job: &Job,
+    journal: &mut Journal,
+    upload: impl AsyncFn(&UploadRow) -> Result<Uploaded<T>, Failure>,
+) -> Result<(Vec<T>, Vec<String>), Failure>
 where
     T: serde::Serialize + serde::de::DeserializeOwned,
 {
@@ -203,19 +240,29 @@ pub fn fail(reply: &crate::outbound::Reply) -> Failure {
 
 /// A JSON request body with its content type.
 pub fn json_body(value: &serde_json::Value) -> (String, crate::outbound::Body) {
-    ("application/json".into(), crate::outbound::Body::json(value))
+    (
+        "application/json".into(),
+        crate::outbound::Body::json(value),
+    )
 }
 
 /// A stored file's bytes, for helpdesks that take uploads.
 pub async fn read_file(env: &Env, file: &UploadRow) -> Result<Vec<u8>, Failure> {
-    let bucket = env.bucket("FILES").map_err(|e| Failure::retryable(e.to_string()))?;
+    let bucket = env
+        .bucket("FILES")
+        .map_err(|e| Failure::retryable(e.to_string()))?;
     let object = bucket
         .get(&file.r2_key)
         .execute()
         .await
         .map_err(|e| Failure::retryable(format!("R2: {e}")))?
         .ok_or_else(|| Failure::permanent(format!("{} is missing from storage", file.name)))?;
-    object.body().ok_or_else(|| Failure::retryable("R2 object without body"))?.bytes().await.map_err(|e| Failure::retryable(format!("R2: {e}")))
+    object
+        .body()
+        .ok_or_else(|| Failure::retryable("R2 object without body"))?
+        .bytes()
+        .await
+        .map_err(|e| Failure::retryable(format!("R2: {e}")))
 }
 
 #[cfg(test)]
@@ -224,8 +271,14 @@ mod tests {
 
     #[test]
     fn names_split_at_the_first_space() {
-        assert_eq!(split_name("Ada Lovelace"), ("Ada".into(), "Lovelace".into()));
-        assert_eq!(split_name("  Juan Carlos de la Cruz "), ("Juan".into(), "Carlos de la Cruz".into()));
+        assert_eq!(
+            split_name("Ada Lovelace"),
+            ("Ada".into(), "Lovelace".into())
+        );
+        assert_eq!(
+            split_name("  Juan Carlos de la Cruz "),
+            ("Juan".into(), "Carlos de la Cruz".into())
+        );
         assert_eq!(split_name("Madonna"), ("Madonna".into(), String::new()));
     }
 
@@ -236,9 +289,18 @@ mod tests {
 
     #[test]
     fn vendor_errors_in_one_line() {
-        assert_eq!(json_reason(r#"{"status":"error","message":"`inbox_id` Required","data":null}"#), "`inbox_id` Required");
-        assert_eq!(json_reason(r#"{"errors":{"category":["is invalid"],"user":["can't be blank"]}}"#), "category is invalid; user can't be blank");
-        assert_eq!(json_reason(r#"{"error":"Invalid credentials"}"#), "Invalid credentials");
+        assert_eq!(
+            json_reason(r#"{"status":"error","message":"`inbox_id` Required","data":null}"#),
+            "`inbox_id` Required"
+        );
+        assert_eq!(
+            json_reason(r#"{"errors":{"category":["is invalid"],"user":["can't be blank"]}}"#),
+            "category is invalid; user can't be blank"
+        );
+        assert_eq!(
+            json_reason(r#"{"error":"Invalid credentials"}"#),
+            "Invalid credentials"
+        );
         assert_eq!(json_reason("<html>502</html>"), "<html>502</html>");
     }
 }

@@ -9,7 +9,10 @@
 //! configuration). Later messages are conversations on the request from the requester, published,
 //! looked up by their marker after a lost answer.
 
-use super::{fail, json_body, html_body, json_reason, oauth, read_file, secret, upload_each, Connector, Context, Delivered, Job, Uploaded};
+use super::{
+    fail, html_body, json_body, json_reason, oauth, read_file, secret, upload_each, Connector,
+    Context, Delivered, Job, Uploaded,
+};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::outbound::{self, multipart_file, Body, Call, Reply};
@@ -39,8 +42,17 @@ struct FileRef {
 
 #[async_trait(?Send)]
 impl Connector for Motadata {
-    async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
-        let api = Api { config: &self.config, job, ctx };
+    async fn deliver(
+        &self,
+        job: &Job,
+        journal: &mut Journal,
+        ctx: &Context<'_>,
+    ) -> Result<Delivered, Failure> {
+        let api = Api {
+            config: &self.config,
+            job,
+            ctx,
+        };
         if job.follow_up.is_none() && journal.done::<bool>("requester").is_none() {
             journal.start("requester").await?;
             api.ensure_requester().await?;
@@ -54,7 +66,10 @@ impl Connector for Motadata {
                 request.clone()
             }
         };
-        Ok(Delivered { helpdesk_ref: request, notes })
+        Ok(Delivered {
+            helpdesk_ref: request,
+            notes,
+        })
     }
 }
 
@@ -69,7 +84,13 @@ impl Api<'_> {
     /// answers that, so any 400, 409 or 422) means there is nothing to do.
     async fn ensure_requester(&self) -> Result<(), Failure> {
         let c = &self.job.conversation;
-        let reply = self.call(Method::Post, "/api/v1/requester", Some(json_body(&json!({"name": c.name, "email": c.email})))).await?;
+        let reply = self
+            .call(
+                Method::Post,
+                "/api/v1/requester",
+                Some(json_body(&json!({"name": c.name, "email": c.email}))),
+            )
+            .await?;
         match reply.status {
             200..=299 | 400 | 409 | 422 => Ok(()),
             _ => Err(fail(&reply)),
@@ -78,18 +99,43 @@ impl Api<'_> {
 
     async fn upload(&self, file: &crate::store::UploadRow) -> Result<Uploaded<FileRef>, Failure> {
         let bytes = read_file(self.ctx.env, file).await?;
-        let (content_type, body) = multipart_file(&self.config.upload_field, &file.name, &file.content_type, &bytes);
-        let reply = self.call(Method::Post, &self.config.upload_path, Some((content_type, Body::Bytes(body)))).await?;
+        let (content_type, body) = multipart_file(
+            &self.config.upload_field,
+            &file.name,
+            &file.content_type,
+            &bytes,
+        );
+        let reply = self
+            .call(
+                Method::Post,
+                &self.config.upload_path,
+                Some((content_type, Body::Bytes(body))),
+            )
+            .await?;
         match reply.status {
             200..=299 => {
-                let v: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("ServiceOps upload answer: {e}")))?;
-                let v = if v["refFileName"].is_string() { v } else { v["data"].clone() };
-                let ref_file_name = v["refFileName"].as_str().ok_or_else(|| Failure::retryable("ServiceOps upload answered without refFileName"))?;
-                Ok(Uploaded::File(FileRef { ref_file_name: ref_file_name.into(), real_name: v["realName"].as_str().unwrap_or(&file.name).into() }))
+                let v: Value = serde_json::from_str(&reply.body)
+                    .map_err(|e| Failure::retryable(format!("ServiceOps upload answer: {e}")))?;
+                let v = if v["refFileName"].is_string() {
+                    v
+                } else {
+                    v["data"].clone()
+                };
+                let ref_file_name = v["refFileName"].as_str().ok_or_else(|| {
+                    Failure::retryable("ServiceOps upload answered without refFileName")
+                })?;
+                Ok(Uploaded::File(FileRef {
+                    ref_file_name: ref_file_name.into(),
+                    real_name: v["realName"].as_str().unwrap_or(&file.name).into(),
+                }))
             }
             // 400 more likely means the assumed upload API is wrong: a permanent failure, so the
             // file is sent once the configuration is fixed.
-            413 | 415 => Ok(Uploaded::Refused(format!("{} was refused by ServiceOps: {}", file.name, json_reason(&reply.body)))),
+            413 | 415 => Ok(Uploaded::Refused(format!(
+                "{} was refused by ServiceOps: {}",
+                file.name,
+                json_reason(&reply.body)
+            ))),
             _ => Err(fail(&reply)),
         }
     }
@@ -98,10 +144,17 @@ impl Api<'_> {
         if let Some(id) = journal.done("request") {
             return Ok(id);
         }
-        let existing = if journal.interrupted("request") { self.find_request().await? } else { None };
+        let existing = if journal.interrupted("request") {
+            self.find_request().await?
+        } else {
+            None
+        };
         let id = match existing {
             Some(id) => {
-                crate::log::event("delivery_step_recovered", json!({"step": "request", "helpdesk_ref": id}));
+                crate::log::event(
+                    "delivery_step_recovered",
+                    json!({"step": "request", "helpdesk_ref": id}),
+                );
                 id
             }
             None => {
@@ -113,7 +166,9 @@ impl Api<'_> {
                     "description": html_body(self.job, |_| false),
                     "fileAttachments": files,
                 });
-                let reply = self.call(Method::Post, "/api/v1/request", Some(json_body(&body))).await?;
+                let reply = self
+                    .call(Method::Post, "/api/v1/request", Some(json_body(&body)))
+                    .await?;
                 if !reply.ok() {
                     return Err(fail(&reply));
                 }
@@ -126,15 +181,30 @@ impl Api<'_> {
 
     /// The request whose subject carries this conversation's reference.
     async fn find_request(&self) -> Result<Option<String>, Failure> {
-        let qual = qualification("request.subject", "contains", json!({"type": "StringValueRest", "value": self.job.conversation.reference}));
-        let reply = self.call(Method::Post, &self.config.search_path, Some(json_body(&qual))).await?;
+        let qual = qualification(
+            "request.subject",
+            "contains",
+            json!({"type": "StringValueRest", "value": self.job.conversation.reference}),
+        );
+        let reply = self
+            .call(
+                Method::Post,
+                &self.config.search_path,
+                Some(json_body(&qual)),
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
         Ok(objects(&reply)?.first().and_then(|r| id_value(&r["id"])))
     }
 
-    async fn conversation(&self, journal: &mut Journal, request: &str, files: &[FileRef]) -> Result<(), Failure> {
+    async fn conversation(
+        &self,
+        journal: &mut Journal,
+        request: &str,
+        files: &[FileRef],
+    ) -> Result<(), Failure> {
         if journal.done::<String>("message").is_some() {
             return Ok(());
         }
@@ -149,7 +219,13 @@ impl Api<'_> {
             "conversationState": "published",
             "fileAttachments": files,
         });
-        let reply = self.call(Method::Post, &format!("/api/v1/request/{request}/conversation"), Some(json_body(&body))).await?;
+        let reply = self
+            .call(
+                Method::Post,
+                &format!("/api/v1/request/{request}/conversation"),
+                Some(json_body(&body)),
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
@@ -158,18 +234,35 @@ impl Api<'_> {
 
     /// Whether the request has a conversation from the requester carrying this message's marker.
     async fn has_conversation(&self, request: &str) -> Result<bool, Failure> {
-        let qual = qualification(".conversation.conversationType", "equal", json!({"type": "EnumValueRest", "value": self.config.conversation_type}));
-        let reply = self.call(Method::Post, &format!("/api/v1/request/{request}/conversation/search/byqual"), Some(json_body(&qual))).await?;
+        let qual = qualification(
+            ".conversation.conversationType",
+            "equal",
+            json!({"type": "EnumValueRest", "value": self.config.conversation_type}),
+        );
+        let reply = self
+            .call(
+                Method::Post,
+                &format!("/api/v1/request/{request}/conversation/search/byqual"),
+                Some(json_body(&qual)),
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
         let marker = crate::escape::html(&self.job.marker());
-        Ok(objects(&reply)?.iter().any(|c| c["details"].as_str().is_some_and(|d| d.contains(&marker))))
+        Ok(objects(&reply)?
+            .iter()
+            .any(|c| c["details"].as_str().is_some_and(|d| d.contains(&marker))))
     }
 
     /// Sends with the site's credentials: the API key, or the cached OAuth token (renewed once
     /// after a 401).
-    async fn call(&self, method: Method, path: &str, body: Option<(String, Body)>) -> Result<Reply, Failure> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(String, Body)>,
+    ) -> Result<Reply, Failure> {
         let site = &oauth::cache_key(&self.job.site_id, &self.config.base_url);
         let mut refreshed = false;
         let mut token = match self.config.auth {
@@ -185,15 +278,29 @@ impl Api<'_> {
             let authorization = match &token {
                 None => {
                     let key = secret(self.ctx.env, &self.config.api_key_secret)?;
-                    format!("Apikey {}", percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC))
+                    format!(
+                        "Apikey {}",
+                        percent_encoding::utf8_percent_encode(
+                            &key,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    )
                 }
                 Some(token) => format!("Bearer {token}"),
             };
-            let mut headers = vec![("Authorization", authorization), ("Accept", "application/json".to_string())];
+            let mut headers = vec![
+                ("Authorization", authorization),
+                ("Accept", "application/json".to_string()),
+            ];
             if let Some(t) = &content_type {
                 headers.push(("Content-Type", t.clone()));
             }
-            let call = Call { method: method.clone(), url: format!("{}{path}", self.config.base_url), headers, body: body.clone() };
+            let call = Call {
+                method: method.clone(),
+                url: format!("{}{path}", self.config.base_url),
+                headers,
+                body: body.clone(),
+            };
             let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
             if let (401, Some(old), false) = (reply.status, &token, refreshed) {
                 oauth::forget(self.ctx, site, old).await?;
@@ -208,9 +315,17 @@ impl Api<'_> {
     /// OAuth password grant: Basic client id and secret, the technician's username and password.
     async fn grant(&self) -> Result<oauth::Grant, Failure> {
         let env = self.ctx.env;
-        let (client, client_secret) = (secret(env, &self.config.client_id_secret)?, secret(env, &self.config.client_secret_secret)?);
-        let (username, password) = (secret(env, &self.config.username_secret)?, secret(env, &self.config.password_secret)?);
-        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let (client, client_secret) = (
+            secret(env, &self.config.client_id_secret)?,
+            secret(env, &self.config.client_secret_secret)?,
+        );
+        let (username, password) = (
+            secret(env, &self.config.username_secret)?,
+            secret(env, &self.config.password_secret)?,
+        );
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
         let call = Call {
             method: Method::Post,
             url: format!("{}/api/oauth/token", self.config.base_url),
@@ -219,7 +334,11 @@ impl Api<'_> {
                 ("Content-Type", "application/x-www-form-urlencoded".into()),
                 ("Accept", "application/json".into()),
             ],
-            body: Some(Body::Text(format!("grant_type=password&username={}&password={}", enc(&username), enc(&password)))),
+            body: Some(Body::Text(format!(
+                "grant_type=password&username={}&password={}",
+                enc(&username),
+                enc(&password)
+            ))),
         };
         let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
         oauth::read_grant("ServiceOps", &reply, json_reason)
@@ -245,11 +364,14 @@ fn objects(reply: &Reply) -> Result<Vec<Value>, Failure> {
 }
 
 fn id_value(v: &Value) -> Option<String> {
-    v.as_u64().map(|n| n.to_string()).or_else(|| v.as_str().map(String::from))
+    v.as_u64()
+        .map(|n| n.to_string())
+        .or_else(|| v.as_str().map(String::from))
 }
 
 fn id_of(reply: &Reply) -> Result<String, Failure> {
-    let v: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("ServiceOps answered without JSON: {e}")))?;
-    id_value(&v["id"]).ok_or_else(|| Failure::retryable("ServiceOps answered without the request's id"))
+    let v: Value = serde_json::from_str(&reply.body)
+        .map_err(|e| Failure::retryable(format!("ServiceOps answered without JSON: {e}")))?;
+    id_value(&v["id"])
+        .ok_or_else(|| Failure::retryable("ServiceOps answered without the request's id"))
 }
-

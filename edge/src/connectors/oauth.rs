@@ -24,8 +24,16 @@ pub fn cache_key(site: &str, base_url: &str) -> String {
 
 /// The cached token, or a new one from `grant` (only awaited when needed). `fresh` skips the
 /// cache: the cached token was just refused.
-pub async fn token(ctx: &Context<'_>, key: &str, fresh: bool, grant: impl Future<Output = Result<Grant, Failure>>) -> Result<String, Failure> {
-    let db = ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
+pub async fn token(
+    ctx: &Context<'_>,
+    key: &str,
+    fresh: bool,
+    grant: impl Future<Output = Result<Grant, Failure>>,
+) -> Result<String, Failure> {
+    let db = ctx
+        .env
+        .d1("DB")
+        .map_err(|e| Failure::retryable(e.to_string()))?;
     let now = Date::now().as_millis() as f64;
     if !fresh {
         if let Some(cached) = store::connector_token(&db, key).await.map_err(internal)? {
@@ -36,23 +44,37 @@ pub async fn token(ctx: &Context<'_>, key: &str, fresh: bool, grant: impl Future
     }
     let grant = grant.await?;
     let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
-    store::save_connector_token(&db, key, &grant.access_token, expires_at).await.map_err(internal)?;
+    store::save_connector_token(&db, key, &grant.access_token, expires_at)
+        .await
+        .map_err(internal)?;
     Ok(grant.access_token)
 }
 
 /// Drops `token` from the cache (unless another worker already replaced it).
 pub async fn forget(ctx: &Context<'_>, key: &str, token: &str) -> Result<(), Failure> {
-    let db = ctx.env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
-    store::forget_connector_token(&db, key, token).await.map_err(internal)
+    let db = ctx
+        .env
+        .d1("DB")
+        .map_err(|e| Failure::retryable(e.to_string()))?;
+    store::forget_connector_token(&db, key, token)
+        .await
+        .map_err(internal)
 }
 
 /// A token endpoint's answer, read; a refusal is permanent until the credentials are fixed.
-pub fn read_grant(vendor: &str, reply: &crate::outbound::Reply, reason: impl Fn(&str) -> String) -> Result<Grant, Failure> {
+pub fn read_grant(
+    vendor: &str,
+    reply: &crate::outbound::Reply,
+    reason: impl Fn(&str) -> String,
+) -> Result<Grant, Failure> {
     if !reply.ok() {
         return Err(match reply.failure(&reason, "Retry-After") {
-            Failure::Permanent { reason } => Failure::permanent(format!("{vendor} refused the OAuth credentials: {reason}")),
+            Failure::Permanent { reason } => {
+                Failure::permanent(format!("{vendor} refused the OAuth credentials: {reason}"))
+            }
             other => other,
         });
     }
-    serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("{vendor} token: {e}")))
+    serde_json::from_str(&reply.body)
+        .map_err(|e| Failure::retryable(format!("{vendor} token: {e}")))
 }

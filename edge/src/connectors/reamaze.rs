@@ -7,7 +7,10 @@
 //! key: a create whose answer was lost is looked up by its tag before creating again, and every
 //! message carries an `origin_id` that Re:amaze uses to drop duplicates.
 
-use super::{basic_auth, fail, fields, json_reason, markdown_body, reference_tag, secret, Connector, Context, Delivered, Job};
+use super::{
+    basic_auth, fail, fields, json_reason, markdown_body, reference_tag, secret, Connector,
+    Context, Delivered, Job,
+};
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
 use crate::escape::markdown;
@@ -31,10 +34,24 @@ impl Reamaze {
 
 #[async_trait(?Send)]
 impl Connector for Reamaze {
-    async fn deliver(&self, job: &Job, journal: &mut Journal, ctx: &Context<'_>) -> Result<Delivered, Failure> {
+    async fn deliver(
+        &self,
+        job: &Job,
+        journal: &mut Journal,
+        ctx: &Context<'_>,
+    ) -> Result<Delivered, Failure> {
         // Links need the public address; a message without files does not.
-        let links = if job.files.is_empty() { None } else { Some(Links::new(ctx)?) };
-        let api = Api { config: &self.config, job, ctx, links };
+        let links = if job.files.is_empty() {
+            None
+        } else {
+            Some(Links::new(ctx)?)
+        };
+        let api = Api {
+            config: &self.config,
+            job,
+            ctx,
+            links,
+        };
         let (first, rest) = match job.files.split_first() {
             Some((first, rest)) => (Some(first), rest),
             None => (None, &[][..]),
@@ -42,18 +59,38 @@ impl Connector for Reamaze {
         let slug = match &job.follow_up {
             None => api.conversation(journal, first).await?,
             Some(slug) => {
-                let message = Message { step: "message".into(), body: markdown_body(job, |_| false), file: first, origin_id: origin_id(job, None), marker: job.marker() };
+                let message = Message {
+                    step: "message".into(),
+                    body: markdown_body(job, |_| false),
+                    file: first,
+                    origin_id: origin_id(job, None),
+                    marker: job.marker(),
+                };
                 api.send_once(journal, slug, &message).await?;
                 slug.clone()
             }
         };
         for (i, file) in rest.iter().enumerate() {
             let marker = format!("{} #{}", job.marker(), i + 2);
-            let body = markdown(&format!("Attachment {} of {}: {} ({marker})", i + 2, job.files.len(), file.name));
-            let message = Message { step: format!("file:{}", file.id), body, file: Some(file), origin_id: origin_id(job, Some(file)), marker };
+            let body = markdown(&format!(
+                "Attachment {} of {}: {} ({marker})",
+                i + 2,
+                job.files.len(),
+                file.name
+            ));
+            let message = Message {
+                step: format!("file:{}", file.id),
+                body,
+                file: Some(file),
+                origin_id: origin_id(job, Some(file)),
+                marker,
+            };
             api.send_once(journal, &slug, &message).await?;
         }
-        Ok(Delivered { helpdesk_ref: slug, notes: Vec::new() })
+        Ok(Delivered {
+            helpdesk_ref: slug,
+            notes: Vec::new(),
+        })
     }
 }
 
@@ -86,8 +123,13 @@ struct Links {
 impl Links {
     fn new(ctx: &Context<'_>) -> Result<Links, Failure> {
         let (public_url, ttl) = file_links::settings(ctx.env).map_err(Failure::permanent)?;
-        let secret = crate::token::secret(ctx.env).map_err(|e| Failure::permanent(e.to_string()))?;
-        Ok(Links { public_url, secret, expires_at: Date::now().as_millis() / 1000 + ttl })
+        let secret =
+            crate::token::secret(ctx.env).map_err(|e| Failure::permanent(e.to_string()))?;
+        Ok(Links {
+            public_url,
+            secret,
+            expires_at: Date::now().as_millis() / 1000 + ttl,
+        })
     }
 
     fn to(&self, file: &UploadRow) -> String {
@@ -104,15 +146,26 @@ struct Api<'a> {
 
 impl Api<'_> {
     fn link(&self, file: &UploadRow) -> Result<String, Failure> {
-        self.links.as_ref().map(|l| l.to(file)).ok_or_else(|| Failure::permanent("a file to link, but no links were made"))
+        self.links
+            .as_ref()
+            .map(|l| l.to(file))
+            .ok_or_else(|| Failure::permanent("a file to link, but no links were made"))
     }
 
-    async fn conversation(&self, journal: &mut Journal, file: Option<&UploadRow>) -> Result<String, Failure> {
+    async fn conversation(
+        &self,
+        journal: &mut Journal,
+        file: Option<&UploadRow>,
+    ) -> Result<String, Failure> {
         if let Some(slug) = journal.done("conversation") {
             return Ok(slug);
         }
         let tag = reference_tag(&self.job.conversation.reference);
-        let existing = if journal.interrupted("conversation") { self.find_by_tag(&tag).await? } else { None };
+        let existing = if journal.interrupted("conversation") {
+            self.find_by_tag(&tag).await?
+        } else {
+            None
+        };
         let slug = match existing {
             Some(slug) => slug,
             None => {
@@ -142,57 +195,107 @@ impl Api<'_> {
         if !data.is_empty() {
             conversation["data"] = json!(data);
         }
-        let reply = self.call(Method::Post, "/api/v1/conversations", Some(json!({"conversation": conversation}))).await?;
+        let reply = self
+            .call(
+                Method::Post,
+                "/api/v1/conversations",
+                Some(json!({"conversation": conversation})),
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
-        slug_of(&reply).ok_or_else(|| Failure::retryable("Re:amaze answered without the conversation's slug"))
+        slug_of(&reply)
+            .ok_or_else(|| Failure::retryable("Re:amaze answered without the conversation's slug"))
     }
 
     async fn find_by_tag(&self, tag: &str) -> Result<Option<String>, Failure> {
-        let email = percent_encoding::utf8_percent_encode(&self.job.conversation.email, percent_encoding::NON_ALPHANUMERIC);
-        let reply = self.call(Method::Get, &format!("/api/v1/conversations?tag={tag}&for={email}&filter=all"), None).await?;
+        let email = percent_encoding::utf8_percent_encode(
+            &self.job.conversation.email,
+            percent_encoding::NON_ALPHANUMERIC,
+        );
+        let reply = self
+            .call(
+                Method::Get,
+                &format!("/api/v1/conversations?tag={tag}&for={email}&filter=all"),
+                None,
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
-        let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Re:amaze list: {e}")))?;
-        Ok(page["conversations"].as_array().into_iter().flatten().find_map(|c| c["slug"].as_str().map(String::from)))
+        let page: Value = serde_json::from_str(&reply.body)
+            .map_err(|e| Failure::retryable(format!("Re:amaze list: {e}")))?;
+        Ok(page["conversations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|c| c["slug"].as_str().map(String::from)))
     }
 
     /// Sends `message` unless the journal says it went, or, after a lost answer, the conversation
     /// already shows it.
-    async fn send_once(&self, journal: &mut Journal, slug: &str, message: &Message<'_>) -> Result<(), Failure> {
+    async fn send_once(
+        &self,
+        journal: &mut Journal,
+        slug: &str,
+        message: &Message<'_>,
+    ) -> Result<(), Failure> {
         if journal.done::<String>(&message.step).is_some() {
             return Ok(());
         }
         if !(journal.interrupted(&message.step) && self.has_message(slug, message).await?) {
             journal.start(&message.step).await?;
-            self.message(slug, &message.body, message.file, &message.origin_id).await?;
+            self.message(slug, &message.body, message.file, &message.origin_id)
+                .await?;
         }
         journal.finish(&message.step, &slug).await
     }
 
     async fn has_message(&self, slug: &str, message: &Message<'_>) -> Result<bool, Failure> {
-        let reply = self.call(Method::Get, &format!("/api/v1/conversations/{slug}/messages"), None).await?;
+        let reply = self
+            .call(
+                Method::Get,
+                &format!("/api/v1/conversations/{slug}/messages"),
+                None,
+            )
+            .await?;
         if !reply.ok() {
             return Err(fail(&reply));
         }
-        let page: Value = serde_json::from_str(&reply.body).map_err(|e| Failure::retryable(format!("Re:amaze messages: {e}")))?;
-        let messages = page["messages"].as_array().ok_or_else(|| Failure::retryable("Re:amaze listed messages without `messages`"))?;
+        let page: Value = serde_json::from_str(&reply.body)
+            .map_err(|e| Failure::retryable(format!("Re:amaze messages: {e}")))?;
+        let messages = page["messages"]
+            .as_array()
+            .ok_or_else(|| Failure::retryable("Re:amaze listed messages without `messages`"))?;
         let marker = markdown(&message.marker);
         Ok(messages.iter().any(|m| {
             m["origin_id"].as_str() == Some(message.origin_id.as_str())
-                || m["body"].as_str().is_some_and(|b| b.contains(&marker) || b.contains(&message.marker))
+                || m["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains(&marker) || b.contains(&message.marker))
         }))
     }
 
-    async fn message(&self, slug: &str, body: &str, file: Option<&UploadRow>, origin_id: &str) -> Result<(), Failure> {
+    async fn message(
+        &self,
+        slug: &str,
+        body: &str,
+        file: Option<&UploadRow>,
+        origin_id: &str,
+    ) -> Result<(), Failure> {
         let c = &self.job.conversation;
         let mut message = json!({"body": body, "user": {"name": c.name, "email": c.email}, "origin_id": origin_id});
         if let Some(file) = file {
             message["attachment"] = Value::String(self.link(file)?);
         }
-        let reply = self.call(Method::Post, &format!("/api/v1/conversations/{slug}/messages"), Some(json!({"message": message}))).await?;
+        let reply = self
+            .call(
+                Method::Post,
+                &format!("/api/v1/conversations/{slug}/messages"),
+                Some(json!({"message": message})),
+            )
+            .await?;
         if reply.ok() {
             Ok(())
         } else {
@@ -200,7 +303,12 @@ impl Api<'_> {
         }
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Reply, Failure> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Reply, Failure> {
         let login = secret(self.ctx.env, &self.config.login_email_secret)?;
         let token = secret(self.ctx.env, &self.config.api_token_secret)?;
         let call = Call {
@@ -215,7 +323,11 @@ impl Api<'_> {
         };
         let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
         if reply.status == 401 || reply.status == 403 {
-            return Err(Failure::permanent(format!("Re:amaze refused the credentials ({}): {}", reply.status, json_reason(&reply.body))));
+            return Err(Failure::permanent(format!(
+                "Re:amaze refused the credentials ({}): {}",
+                reply.status,
+                json_reason(&reply.body)
+            )));
         }
         Ok(reply)
     }
@@ -223,5 +335,8 @@ impl Api<'_> {
 
 fn slug_of(reply: &Reply) -> Option<String> {
     let v: Value = serde_json::from_str(&reply.body).ok()?;
-    v["slug"].as_str().or(v["conversation"]["slug"].as_str()).map(String::from)
+    v["slug"]
+        .as_str()
+        .or(v["conversation"]["slug"].as_str())
+        .map(String::from)
 }

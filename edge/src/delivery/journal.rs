@@ -22,7 +22,13 @@ pub struct Journal {
 
 impl Journal {
     /// The journal as `steps` (read with the rest of the attempt's context) left it.
-    pub fn new(db: D1Database, delivery_id: &str, lease_owner: &str, lease_seconds: u32, steps: Vec<store::StepRow>) -> Journal {
+    pub fn new(
+        db: D1Database,
+        delivery_id: &str,
+        lease_owner: &str,
+        lease_seconds: u32,
+        steps: Vec<store::StepRow>,
+    ) -> Journal {
         Journal {
             db,
             delivery_id: delivery_id.to_string(),
@@ -46,11 +52,23 @@ impl Journal {
     /// Marks `step` as about to call out. Renews this worker's lease first; a worker that lost its
     /// lease (it took too long and the sweeper handed the delivery on) stops here.
     pub async fn start(&mut self, step: &str) -> Result<(), Failure> {
-        let held = store::start_step(&self.db, &self.delivery_id, &self.lease_owner, self.lease_seconds, step).await.map_err(internal)?;
+        let held = store::start_step(
+            &self.db,
+            &self.delivery_id,
+            &self.lease_owner,
+            self.lease_seconds,
+            step,
+        )
+        .await
+        .map_err(internal)?;
         if !held {
             return Err(Failure::retryable("another worker took over this delivery"));
         }
-        let row = store::StepRow { step: step.to_string(), state: "started".into(), result: None };
+        let row = store::StepRow {
+            step: step.to_string(),
+            state: "started".into(),
+            result: None,
+        };
         self.steps.insert(step.to_string(), row);
         Ok(())
     }
@@ -58,14 +76,18 @@ impl Journal {
     /// The helpdesk answered `step`'s call with an error, so the call did not take effect: the
     /// step is no longer interrupted. For helpdesks where a lost answer cannot be looked up.
     pub async fn answered_with_error(&mut self, step: &str) -> Result<(), Failure> {
-        store::delete_started_step(&self.db, &self.delivery_id, step).await.map_err(internal)?;
+        store::delete_started_step(&self.db, &self.delivery_id, step)
+            .await
+            .map_err(internal)?;
         self.steps.remove(step);
         Ok(())
     }
 
     pub async fn finish<T: Serialize>(&mut self, step: &str, result: &T) -> Result<(), Failure> {
         let json = serde_json::to_string(result).map_err(|e| Failure::retryable(e.to_string()))?;
-        let row = store::finish_step(&self.db, &self.delivery_id, step, &json).await.map_err(internal)?;
+        let row = store::finish_step(&self.db, &self.delivery_id, step, &json)
+            .await
+            .map_err(internal)?;
         self.steps.insert(step.to_string(), row);
         Ok(())
     }

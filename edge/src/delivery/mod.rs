@@ -34,9 +34,23 @@ enum Next {
     RetryIn(u32),
 }
 
-pub async fn enqueue(env: &Env, delivery_id: &str, job: &str, delay_seconds: u32) -> Result<(), crate::error::Error> {
-    let message = QueueJob { delivery: delivery_id.to_string(), job: job.to_string() };
-    env.queue(QUEUE)?.send(MessageBuilder::new(message).delay_seconds(delay_seconds).build()).await?;
+pub async fn enqueue(
+    env: &Env,
+    delivery_id: &str,
+    job: &str,
+    delay_seconds: u32,
+) -> Result<(), crate::error::Error> {
+    let message = QueueJob {
+        delivery: delivery_id.to_string(),
+        job: job.to_string(),
+    };
+    env.queue(QUEUE)?
+        .send(
+            MessageBuilder::new(message)
+                .delay_seconds(delay_seconds)
+                .build(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -53,7 +67,10 @@ pub async fn consume(batch: MessageBatch<QueueJob>, env: &Env) {
     };
     if batch.queue().ends_with("-dlq") {
         for message in messages {
-            log::event("delivery_dead_lettered", serde_json::json!({"delivery": message.body().delivery}));
+            log::event(
+                "delivery_dead_lettered",
+                serde_json::json!({"delivery": message.body().delivery}),
+            );
             message.ack();
         }
         return;
@@ -66,7 +83,11 @@ pub async fn consume(batch: MessageBatch<QueueJob>, env: &Env) {
             let job = message.body();
             match attempt(env, &job.delivery, &job.job).await {
                 Next::Ack => message.ack(),
-                Next::RetryIn(seconds) => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build()),
+                Next::RetryIn(seconds) => message.retry_with_options(
+                    &QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(seconds)
+                        .build(),
+                ),
             }
         })
         .await;
@@ -90,21 +111,29 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
     };
     let owner = ids::new_id();
     let now = Date::now().as_millis() as f64;
-    let claim = match store::claim_delivery(&db, delivery_id, job, &owner, now, settings.lease_seconds).await {
-        Ok(Some(claim)) => claim,
-        // Finished, held by another worker, or this message was superseded: nothing to do.
-        Ok(None) => return Next::Ack,
-        Err(e) => {
-            log::error("delivery_claim", &format!("{delivery_id}: {e:?}"));
-            return Next::RetryIn(settings.retry_base_seconds);
-        }
-    };
+    let claim =
+        match store::claim_delivery(&db, delivery_id, job, &owner, now, settings.lease_seconds)
+            .await
+        {
+            Ok(Some(claim)) => claim,
+            // Finished, held by another worker, or this message was superseded: nothing to do.
+            Ok(None) => return Next::Ack,
+            Err(e) => {
+                log::error("delivery_claim", &format!("{delivery_id}: {e:?}"));
+                return Next::RetryIn(settings.retry_base_seconds);
+            }
+        };
     let attempt = claim.attempts as u32;
-    log::event("delivery_attempt", serde_json::json!({"delivery": delivery_id, "attempt": attempt}));
+    log::event(
+        "delivery_attempt",
+        serde_json::json!({"delivery": delivery_id, "attempt": attempt}),
+    );
 
     // Attempts that never reported back (the worker died) count too: past the limit, stop here.
     let result = if attempt > settings.max_attempts {
-        Err(Failure::retryable("the worker stopped before finishing the attempt"))
+        Err(Failure::retryable(
+            "the worker stopped before finishing the attempt",
+        ))
     } else {
         run(env, &db, &config, &claim, delivery_id, &owner).await
     };
@@ -115,16 +144,43 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
                 "delivery_delivered",
                 serde_json::json!({"delivery": delivery_id, "attempt": attempt, "helpdesk_ref": delivered.helpdesk_ref, "skipped_files": delivered.notes.len()}),
             );
-            store::settle_delivery(&db, delivery_id, &owner, store::Settled::Delivered { helpdesk_ref: &delivered.helpdesk_ref, notes: &notes }).await
+            store::settle_delivery(
+                &db,
+                delivery_id,
+                &owner,
+                store::Settled::Delivered {
+                    helpdesk_ref: &delivered.helpdesk_ref,
+                    notes: &notes,
+                },
+            )
+            .await
         }
         Err(Failure::Permanent { reason }) => {
-            log::event("delivery_failed", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason}));
-            store::settle_delivery(&db, delivery_id, &owner, store::Settled::Failed { error: reason }).await
+            log::event(
+                "delivery_failed",
+                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason}),
+            );
+            store::settle_delivery(
+                &db,
+                delivery_id,
+                &owner,
+                store::Settled::Failed { error: reason },
+            )
+            .await
         }
         Err(Failure::Retryable { reason, .. }) if attempt >= settings.max_attempts => {
             let error = format!("gave up after {attempt} attempts: {reason}");
-            log::event("delivery_failed", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": error}));
-            let settled = store::settle_delivery(&db, delivery_id, &owner, store::Settled::Failed { error: &error }).await;
+            log::event(
+                "delivery_failed",
+                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": error}),
+            );
+            let settled = store::settle_delivery(
+                &db,
+                delivery_id,
+                &owner,
+                store::Settled::Failed { error: &error },
+            )
+            .await;
             // Only the lease holder's verdict counts: a worker that lost its lease must not
             // dead-letter a delivery another worker may still finish.
             if matches!(settled, Ok(true)) {
@@ -135,13 +191,42 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
             settled
         }
         Err(Failure::Waiting { reason }) => {
-            log::event("delivery_waiting", serde_json::json!({"delivery": delivery_id, "reason": reason}));
-            requeue(env, &db, delivery_id, &owner, reason, settings.retry_base_seconds, settings, true).await
+            log::event(
+                "delivery_waiting",
+                serde_json::json!({"delivery": delivery_id, "reason": reason}),
+            );
+            requeue(
+                env,
+                &db,
+                delivery_id,
+                &owner,
+                reason,
+                settings.retry_base_seconds,
+                settings,
+                true,
+            )
+            .await
         }
-        Err(Failure::Retryable { reason, retry_after }) => {
+        Err(Failure::Retryable {
+            reason,
+            retry_after,
+        }) => {
             let delay = backoff_seconds(attempt, settings, *retry_after, random_unit());
-            log::event("delivery_retry", serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}));
-            requeue(env, &db, delivery_id, &owner, reason, delay, settings, false).await
+            log::event(
+                "delivery_retry",
+                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}),
+            );
+            requeue(
+                env,
+                &db,
+                delivery_id,
+                &owner,
+                reason,
+                delay,
+                settings,
+                false,
+            )
+            .await
         }
     };
     if let Err(e) = outcome {
@@ -161,25 +246,43 @@ async fn run(
     owner: &str,
 ) -> Result<connectors::Delivered, Failure> {
     let settings = &config.delivery;
-    let site = config
-        .sites
-        .get(&claim.site)
-        .cloned()
-        .ok_or_else(|| Failure::permanent(format!("site `{}` is no longer configured", claim.site)))?;
-    let context = store::delivery_context(db, claim, delivery_id).await.map_err(journal::internal)?;
-    let follow_up = if claim.follow_up > 0.0 { Some(continued(context.conversation_status.as_ref())?) } else { None };
+    let site = config.sites.get(&claim.site).cloned().ok_or_else(|| {
+        Failure::permanent(format!("site `{}` is no longer configured", claim.site))
+    })?;
+    let context = store::delivery_context(db, claim, delivery_id)
+        .await
+        .map_err(journal::internal)?;
+    let follow_up = if claim.follow_up > 0.0 {
+        Some(continued(context.conversation_status.as_ref())?)
+    } else {
+        None
+    };
     let job = Job {
         site_id: claim.site.clone(),
         site,
-        conversation: context.conversation.ok_or_else(|| Failure::permanent("conversation not found"))?,
-        message: context.message.ok_or_else(|| Failure::permanent("message not found"))?,
+        conversation: context
+            .conversation
+            .ok_or_else(|| Failure::permanent("conversation not found"))?,
+        message: context
+            .message
+            .ok_or_else(|| Failure::permanent("message not found"))?,
         files: context.files,
         follow_up,
     };
-    let journal_db = env.d1("DB").map_err(|e| Failure::retryable(e.to_string()))?;
-    let mut journal = Journal::new(journal_db, delivery_id, owner, settings.lease_seconds, context.steps);
+    let journal_db = env
+        .d1("DB")
+        .map_err(|e| Failure::retryable(e.to_string()))?;
+    let mut journal = Journal::new(
+        journal_db,
+        delivery_id,
+        owner,
+        settings.lease_seconds,
+        context.steps,
+    );
     let connector = connectors::for_site(&job.site);
-    connector.deliver(&job, &mut journal, &Context { env, settings }).await
+    connector
+        .deliver(&job, &mut journal, &Context { env, settings })
+        .await
 }
 
 /// Back to the queue under a new job token, `delay` seconds from now. The retry travels as a new
@@ -196,9 +299,21 @@ async fn requeue(
     settings: &porthole_shared::config::DeliverySettings,
     refund: bool,
 ) -> Result<bool, crate::error::Error> {
-    let lease_until = Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
+    let lease_until =
+        Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
     let next_job = ids::new_id();
-    let settled = store::settle_delivery(db, delivery_id, owner, store::Settled::Retry { error: reason, lease_until, job: &next_job, refund }).await;
+    let settled = store::settle_delivery(
+        db,
+        delivery_id,
+        owner,
+        store::Settled::Retry {
+            error: reason,
+            lease_until,
+            job: &next_job,
+            refund,
+        },
+    )
+    .await;
     if matches!(settled, Ok(true)) {
         if let Err(e) = enqueue(env, delivery_id, &next_job, delay).await {
             log::error("enqueue_failed", &format!("{delivery_id}: {e:?}"));
@@ -213,13 +328,23 @@ fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<Stri
     let conversation = conversation.ok_or_else(|| Failure::permanent("conversation not found"))?;
     match (conversation.status.as_str(), &conversation.helpdesk_ref) {
         ("delivered", Some(reference)) => Ok(reference.clone()),
-        ("failed", _) => Err(Failure::permanent(format!("the conversation {} itself could not be delivered", conversation.reference))),
-        _ => Err(Failure::Waiting { reason: "waiting for the conversation's first message to reach the helpdesk".into() }),
+        ("failed", _) => Err(Failure::permanent(format!(
+            "the conversation {} itself could not be delivered",
+            conversation.reference
+        ))),
+        _ => Err(Failure::Waiting {
+            reason: "waiting for the conversation's first message to reach the helpdesk".into(),
+        }),
     }
 }
 
 async fn dead_letter(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
-    env.queue(DEAD_LETTERS)?.send(QueueJob { delivery: delivery_id.to_string(), job: String::new() }).await?;
+    env.queue(DEAD_LETTERS)?
+        .send(QueueJob {
+            delivery: delivery_id.to_string(),
+            job: String::new(),
+        })
+        .await?;
     Ok(())
 }
 
@@ -237,12 +362,23 @@ pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
     let stale = store::stale_deliveries(&db, now, 500).await?;
     for d in &stale {
         let job = ids::new_id();
-        if store::rejob_stale(&db, &d.id, &job, now, now + settings.lease_seconds as f64 * 1000.0).await? {
+        if store::rejob_stale(
+            &db,
+            &d.id,
+            &job,
+            now,
+            now + settings.lease_seconds as f64 * 1000.0,
+        )
+        .await?
+        {
             enqueue(env, &d.id, &job, 0).await?;
         }
     }
     if !stale.is_empty() {
-        log::event("deliveries_swept", serde_json::json!({"requeued": stale.len()}));
+        log::event(
+            "deliveries_swept",
+            serde_json::json!({"requeued": stale.len()}),
+        );
     }
     Ok(stale.len())
 }

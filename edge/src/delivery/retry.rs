@@ -6,7 +6,10 @@ use porthole_shared::config::DeliverySettings;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
     /// Worth another attempt: network trouble, timeouts, 408, 429, 5xx.
-    Retryable { reason: String, retry_after: Option<u32> },
+    Retryable {
+        reason: String,
+        retry_after: Option<u32>,
+    },
     /// Will fail the same way until someone changes something: 4xx, missing credentials.
     Permanent { reason: String },
     /// Not a failure: the message waits for something on its way (its conversation reaching the
@@ -16,11 +19,16 @@ pub enum Failure {
 
 impl Failure {
     pub fn retryable(reason: impl Into<String>) -> Failure {
-        Failure::Retryable { reason: reason.into(), retry_after: None }
+        Failure::Retryable {
+            reason: reason.into(),
+            retry_after: None,
+        }
     }
 
     pub fn permanent(reason: impl Into<String>) -> Failure {
-        Failure::Permanent { reason: reason.into() }
+        Failure::Permanent {
+            reason: reason.into(),
+        }
     }
 }
 
@@ -28,22 +36,36 @@ impl Failure {
 pub fn classify(status: u16, retry_after: Option<u32>, reason: &str) -> Failure {
     let reason = format!("HTTP {status}: {reason}");
     match status {
-        408 | 425 | 429 | 500..=599 => Failure::Retryable { reason, retry_after },
+        408 | 425 | 429 | 500..=599 => Failure::Retryable {
+            reason,
+            retry_after,
+        },
         _ => Failure::Permanent { reason },
     }
 }
 
 /// `Retry-After` (or a vendor's equivalent) in seconds; HTTP dates are treated as absent.
 pub fn parse_retry_after(value: Option<&str>) -> Option<u32> {
-    value?.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(|s| s.ceil().min(43_200.0) as u32)
+    value?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| s.ceil().min(43_200.0) as u32)
 }
 
 /// Seconds to wait before attempt `attempt + 1`: exponential from the base, capped, with "equal
 /// jitter" (half fixed, half random) so that many deliveries failing together do not return
 /// together. A helpdesk's Retry-After is a floor: retrying earlier only burns an attempt.
-pub fn backoff_seconds(attempt: u32, settings: &DeliverySettings, retry_after: Option<u32>, random: f64) -> u32 {
+pub fn backoff_seconds(
+    attempt: u32,
+    settings: &DeliverySettings,
+    retry_after: Option<u32>,
+    random: f64,
+) -> u32 {
     let exponent = attempt.saturating_sub(1).min(20);
-    let full = (settings.retry_base_seconds as u64 * (1u64 << exponent)).min(settings.retry_max_seconds as u64) as f64;
+    let full = (settings.retry_base_seconds as u64 * (1u64 << exponent))
+        .min(settings.retry_max_seconds as u64) as f64;
     let jittered = (full / 2.0 + random.clamp(0.0, 1.0) * full / 2.0).ceil() as u32;
     jittered.max(retry_after.unwrap_or(0)).clamp(1, 43_200)
 }
@@ -53,25 +75,44 @@ mod tests {
     use super::*;
 
     fn settings() -> DeliverySettings {
-        DeliverySettings { retry_base_seconds: 10, retry_max_seconds: 300, ..DeliverySettings::default() }
+        DeliverySettings {
+            retry_base_seconds: 10,
+            retry_max_seconds: 300,
+            ..DeliverySettings::default()
+        }
     }
 
     #[test]
     fn classes() {
         for s in [408, 425, 429, 500, 502, 503, 504] {
-            assert!(matches!(classify(s, None, "x"), Failure::Retryable { .. }), "{s}");
+            assert!(
+                matches!(classify(s, None, "x"), Failure::Retryable { .. }),
+                "{s}"
+            );
         }
         for s in [400, 401, 403, 404, 409, 412, 413, 422] {
-            assert!(matches!(classify(s, None, "x"), Failure::Permanent { .. }), "{s}");
+            assert!(
+                matches!(classify(s, None, "x"), Failure::Permanent { .. }),
+                "{s}"
+            );
         }
-        assert_eq!(classify(429, Some(7), "slow down"), Failure::Retryable { reason: "HTTP 429: slow down".into(), retry_after: Some(7) });
+        assert_eq!(
+            classify(429, Some(7), "slow down"),
+            Failure::Retryable {
+                reason: "HTTP 429: slow down".into(),
+                retry_after: Some(7)
+            }
+        );
     }
 
     #[test]
     fn retry_after_values() {
         assert_eq!(parse_retry_after(Some("5")), Some(5));
         assert_eq!(parse_retry_after(Some(" 1.2 ")), Some(2));
-        assert_eq!(parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(
+            parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+            None
+        );
         assert_eq!(parse_retry_after(Some("-3")), None);
         assert_eq!(parse_retry_after(None), None);
     }
@@ -90,7 +131,11 @@ mod tests {
     fn retry_after_is_a_floor() {
         let s = settings();
         assert_eq!(backoff_seconds(1, &s, Some(60), 0.0), 60);
-        assert_eq!(backoff_seconds(1, &s, Some(600), 0.0), 600, "the helpdesk's word beats our cap");
+        assert_eq!(
+            backoff_seconds(1, &s, Some(600), 0.0),
+            600,
+            "the helpdesk's word beats our cap"
+        );
         assert_eq!(backoff_seconds(1, &s, Some(0), 0.0), 5);
     }
 }

@@ -2,7 +2,10 @@
 //! R2). These tests need it: run them through `cargo xtask test`.
 #![allow(dead_code)]
 
-use porthole_shared::{ConversationAccepted, ConversationStatus, DeliveryList, DeliveryStatus, ErrorBody, ErrorCode, InboxConversation, InboxPage, UploadResult};
+use porthole_shared::{
+    ConversationAccepted, ConversationStatus, DeliveryList, DeliveryStatus, ErrorBody, ErrorCode,
+    InboxConversation, InboxPage, UploadResult,
+};
 use serde_json::json;
 use serde_json::Value;
 use std::io::Read;
@@ -11,12 +14,14 @@ use std::time::{Duration, Instant};
 pub const SITE_ORIGIN: &str = "http://127.0.0.1:18790";
 
 pub fn edge() -> String {
-    std::env::var("PORTHOLE_EDGE")
-        .expect("PORTHOLE_EDGE is not set: these tests run against a live Worker; use `cargo xtask test`")
+    std::env::var("PORTHOLE_EDGE").expect(
+        "PORTHOLE_EDGE is not set: these tests run against a live Worker; use `cargo xtask test`",
+    )
 }
 
 pub fn operator_token() -> String {
-    std::env::var("PORTHOLE_OPERATOR_TOKEN").expect("PORTHOLE_OPERATOR_TOKEN is set by `cargo xtask test`")
+    std::env::var("PORTHOLE_OPERATOR_TOKEN")
+        .expect("PORTHOLE_OPERATOR_TOKEN is set by `cargo xtask test`")
 }
 
 #[derive(Debug)]
@@ -28,20 +33,33 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// Asserts the one error shape and the status its code maps to.
     pub fn error(&self, status: u16, code: ErrorCode) -> ErrorBody {
-        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
-        let body: ErrorBody = serde_json::from_slice(&self.body).expect("the error body has the shared shape");
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        let body: ErrorBody =
+            serde_json::from_slice(&self.body).expect("the error body has the shared shape");
         assert_eq!(body.error.code, code);
         assert!(!body.error.message.is_empty());
-        assert!(self.header("content-type").unwrap_or("").starts_with("application/json"));
+        assert!(self
+            .header("content-type")
+            .unwrap_or("")
+            .starts_with("application/json"));
         body
     }
 }
@@ -51,8 +69,16 @@ pub fn call(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u
 }
 
 /// Like [`call`], to a Worker at `base` (a test that runs its own).
-pub fn call_at(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+pub fn call_at(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Reply {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build();
     let mut req = agent.request(method, &format!("{base}{path}"));
     for (k, v) in headers {
         req = req.set(k, v);
@@ -73,8 +99,15 @@ pub fn call_at(base: &str, method: &str, path: &str, headers: &[(&str, &str)], b
         .filter_map(|n| response.header(&n).map(|v| (n.clone(), v.to_string())))
         .collect();
     let mut body = Vec::new();
-    response.into_reader().read_to_end(&mut body).expect("read body");
-    Reply { status, headers, body }
+    response
+        .into_reader()
+        .read_to_end(&mut body)
+        .expect("read body");
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub fn upload_to(site: &str, name: &str, content_type: &str, bytes: &[u8]) -> Reply {
@@ -82,14 +115,23 @@ pub fn upload_to(site: &str, name: &str, content_type: &str, bytes: &[u8]) -> Re
     call(
         "POST",
         &format!("/v1/sites/{site}/uploads"),
-        &[("Origin", SITE_ORIGIN), ("Content-Type", content_type), ("X-Filename", &encoded)],
+        &[
+            ("Origin", SITE_ORIGIN),
+            ("Content-Type", content_type),
+            ("X-Filename", &encoded),
+        ],
         Some(bytes),
     )
 }
 
 pub fn upload(name: &str, bytes: &[u8]) -> UploadResult {
     let reply = upload_to("demo", name, "application/octet-stream", bytes);
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     serde_json::from_slice(&reply.body).unwrap()
 }
 
@@ -97,29 +139,49 @@ pub fn submit(site: &str, body: &Value) -> Reply {
     call(
         "POST",
         &format!("/v1/sites/{site}/conversations"),
-        &[("Origin", SITE_ORIGIN), ("Content-Type", "application/json")],
+        &[
+            ("Origin", SITE_ORIGIN),
+            ("Content-Type", "application/json"),
+        ],
         Some(body.to_string().as_bytes()),
     )
 }
 
 pub fn inbox() -> Vec<InboxConversation> {
-    let reply = call("GET", "/v1/inbox/conversations?site=demo&limit=200", &[("Authorization", &format!("Bearer {}", operator_token()))], None);
+    let reply = call(
+        "GET",
+        "/v1/inbox/conversations?site=demo&limit=200",
+        &[("Authorization", &format!("Bearer {}", operator_token()))],
+        None,
+    );
     assert_eq!(reply.status, 200);
-    serde_json::from_slice::<InboxPage>(&reply.body).unwrap().conversations
+    serde_json::from_slice::<InboxPage>(&reply.body)
+        .unwrap()
+        .conversations
 }
 
 pub fn download(path: &str) -> Reply {
-    call("GET", path, &[("Authorization", &format!("Bearer {}", operator_token()))], None)
+    call(
+        "GET",
+        path,
+        &[("Authorization", &format!("Bearer {}", operator_token()))],
+        None,
+    )
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Deterministic, incompressible-looking bytes.
 pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..len)
         .map(|_| {
             x ^= x << 13;
@@ -132,7 +194,13 @@ pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
 
 fn utf8_percent(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -140,46 +208,90 @@ fn utf8_percent(s: &str) -> String {
 
 pub fn accept_at(site: &str, body: &serde_json::Value, key: Option<&str>) -> ConversationAccepted {
     let reply = submit_with_key(site, body, key);
-    assert_eq!(reply.status, 202, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     serde_json::from_slice(&reply.body).unwrap()
 }
 
 pub fn submit_with_key(site: &str, body: &serde_json::Value, key: Option<&str>) -> Reply {
-    let mut headers = vec![("Origin", SITE_ORIGIN), ("Content-Type", "application/json")];
+    let mut headers = vec![
+        ("Origin", SITE_ORIGIN),
+        ("Content-Type", "application/json"),
+    ];
     if let Some(k) = key {
         headers.push(("Idempotency-Key", k));
     }
-    call("POST", &format!("/v1/sites/{site}/conversations"), &headers, Some(body.to_string().as_bytes()))
+    call(
+        "POST",
+        &format!("/v1/sites/{site}/conversations"),
+        &headers,
+        Some(body.to_string().as_bytes()),
+    )
 }
 
 pub fn upload_for(site: &str, name: &str, data: &[u8]) -> String {
     let reply = upload_to(site, name, "application/octet-stream", data);
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
-    serde_json::from_slice::<porthole_shared::UploadResult>(&reply.body).unwrap().id
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    serde_json::from_slice::<porthole_shared::UploadResult>(&reply.body)
+        .unwrap()
+        .id
 }
 
 pub fn status(accepted: &ConversationAccepted) -> ConversationStatus {
-    let reply = call("GET", &accepted.status_url, &[("Authorization", &format!("Bearer {}", accepted.visitor_token))], None);
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    let reply = call(
+        "GET",
+        &accepted.status_url,
+        &[(
+            "Authorization",
+            &format!("Bearer {}", accepted.visitor_token),
+        )],
+        None,
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     serde_json::from_slice(&reply.body).unwrap()
 }
 
 pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting until {what}");
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting until {what}"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
 }
 
-pub fn wait_for_status(accepted: &ConversationAccepted, wanted: DeliveryStatus, limit: Duration) -> ConversationStatus {
+pub fn wait_for_status(
+    accepted: &ConversationAccepted,
+    wanted: DeliveryStatus,
+    limit: Duration,
+) -> ConversationStatus {
     let mut last = None;
-    wait_until(&format!("{} is {wanted:?}", accepted.reference), limit, || {
-        let s = status(accepted);
-        let done = s.status == wanted;
-        last = Some(s);
-        done
-    });
+    wait_until(
+        &format!("{} is {wanted:?}", accepted.reference),
+        limit,
+        || {
+            let s = status(accepted);
+            let done = s.status == wanted;
+            last = Some(s);
+            done
+        },
+    );
     last.unwrap()
 }
 
@@ -188,7 +300,12 @@ pub fn operator() -> String {
 }
 
 pub fn deliveries(status: &str) -> DeliveryList {
-    let reply = call("GET", &format!("/v1/admin/deliveries?status={status}&limit=500"), &[("Authorization", &operator())], None);
+    let reply = call(
+        "GET",
+        &format!("/v1/admin/deliveries?status={status}&limit=500"),
+        &[("Authorization", &operator())],
+        None,
+    );
     assert_eq!(reply.status, 200);
     serde_json::from_slice(&reply.body).unwrap()
 }
@@ -203,39 +320,85 @@ pub fn form(subject: &str, attachments: Vec<String>) -> serde_json::Value {
 }
 
 /// A visitor's later message in `accepted`'s conversation.
-pub fn follow_up(accepted: &ConversationAccepted, body: &serde_json::Value, key: Option<&str>) -> Reply {
+pub fn follow_up(
+    accepted: &ConversationAccepted,
+    body: &serde_json::Value,
+    key: Option<&str>,
+) -> Reply {
     let token = format!("Bearer {}", accepted.visitor_token);
-    let mut headers = vec![("Authorization", token.as_str()), ("Content-Type", "application/json"), ("Origin", SITE_ORIGIN)];
+    let mut headers = vec![
+        ("Authorization", token.as_str()),
+        ("Content-Type", "application/json"),
+        ("Origin", SITE_ORIGIN),
+    ];
     if let Some(k) = key {
         headers.push(("Idempotency-Key", k));
     }
-    call("POST", &format!("/v1/conversations/{}/messages", accepted.id), &headers, Some(body.to_string().as_bytes()))
+    call(
+        "POST",
+        &format!("/v1/conversations/{}/messages", accepted.id),
+        &headers,
+        Some(body.to_string().as_bytes()),
+    )
 }
 
 /// The operator's record of `accepted`'s first delivery.
-pub fn delivery_of(accepted: &ConversationAccepted, status: &str) -> porthole_shared::DeliveryRecord {
-    deliveries(status).deliveries.into_iter().find(|d| d.reference == accepted.reference).unwrap_or_else(|| panic!("{} is not {status}", accepted.reference))
+pub fn delivery_of(
+    accepted: &ConversationAccepted,
+    status: &str,
+) -> porthole_shared::DeliveryRecord {
+    deliveries(status)
+        .deliveries
+        .into_iter()
+        .find(|d| d.reference == accepted.reference)
+        .unwrap_or_else(|| panic!("{} is not {status}", accepted.reference))
 }
 
 /// `count` submissions to `site`, each with one file `mix.bin` of its own, waited for until every
 /// one is delivered (the caller sets the fake's fault rate around it). Returns each with its file.
-pub fn submit_and_deliver_many(site: &str, count: usize, seed: u64) -> Vec<(ConversationAccepted, Vec<u8>)> {
+pub fn submit_and_deliver_many(
+    site: &str,
+    count: usize,
+    seed: u64,
+) -> Vec<(ConversationAccepted, Vec<u8>)> {
     let accepted: Vec<(ConversationAccepted, Vec<u8>)> = (0..count)
         .map(|n| {
             let file = bytes(1000 + n, seed + n as u64);
-            (accept_at(site, &form(&format!("Mix {n}"), vec![upload_for(site, "mix.bin", &file)]), None), file)
+            (
+                accept_at(
+                    site,
+                    &form(
+                        &format!("Mix {n}"),
+                        vec![upload_for(site, "mix.bin", &file)],
+                    ),
+                    None,
+                ),
+                file,
+            )
         })
         .collect();
-    wait_until("every submission is delivered", Duration::from_secs(300), || {
-        accepted.iter().all(|(a, _)| status(a).status == DeliveryStatus::Delivered)
-    });
+    wait_until(
+        "every submission is delivered",
+        Duration::from_secs(300),
+        || {
+            accepted
+                .iter()
+                .all(|(a, _)| status(a).status == DeliveryStatus::Delivered)
+        },
+    );
     accepted
 }
 
 /// Waits until no delivery of `site` is waiting or under way, so that a test's forced faults meet
 /// its own calls and not those of an earlier test's deliveries.
 pub fn wait_idle(site: &str) {
-    wait_until(&format!("{site}'s deliveries are settled"), Duration::from_secs(120), || {
-        ["queued", "delivering"].iter().all(|status| deliveries(status).deliveries.iter().all(|d| d.site != site))
-    });
+    wait_until(
+        &format!("{site}'s deliveries are settled"),
+        Duration::from_secs(120),
+        || {
+            ["queued", "delivering"]
+                .iter()
+                .all(|status| deliveries(status).deliveries.iter().all(|d| d.site != site))
+        },
+    );
 }

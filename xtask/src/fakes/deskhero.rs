@@ -98,7 +98,10 @@ fn wrap(data: Value) -> Answer {
 }
 
 fn error(status: u16, message: &str) -> Answer {
-    Answer::json(status, json!({"success": false, "message": message, "data": null}))
+    Answer::json(
+        status,
+        json!({"success": false, "message": message, "data": null}),
+    )
 }
 
 impl Vendor for DeskHero {
@@ -112,8 +115,12 @@ impl Vendor for DeskHero {
             "POST" if r.path == a.create_ticket_path => self.create_ticket(r),
             "POST" if r.path == a.upload_path => self.upload(r),
             "GET" if Some(&r.path) == a.find_ticket_path.as_ref() => self.find(r),
-            "POST" if r.path.starts_with(&conversations) => self.add_entries(r, &r.path[conversations.len()..]),
-            "GET" if r.path.starts_with(&conversations) => self.entries(&r.path[conversations.len()..]),
+            "POST" if r.path.starts_with(&conversations) => {
+                self.add_entries(r, &r.path[conversations.len()..])
+            }
+            "GET" if r.path.starts_with(&conversations) => {
+                self.entries(&r.path[conversations.len()..])
+            }
             _ => error(404, "Not found"),
         }
     }
@@ -125,15 +132,36 @@ impl Vendor for DeskHero {
 
 impl DeskHero {
     pub fn start(port: u16, assumptions: Assumptions) -> FakeDeskHero {
-        Server::start("DeskHero", port, DeskHero { assumptions, state: Mutex::new(State { next: 500, ..State::default() }) })
+        Server::start(
+            "DeskHero",
+            port,
+            DeskHero {
+                assumptions,
+                state: Mutex::new(State {
+                    next: 500,
+                    ..State::default()
+                }),
+            },
+        )
     }
 
     pub fn tickets_with(&self, reference: &str) -> Vec<Ticket> {
-        self.state.lock().unwrap().tickets.iter().filter(|t| t.subject.contains(reference)).cloned().collect()
+        self.state
+            .lock()
+            .unwrap()
+            .tickets
+            .iter()
+            .filter(|t| t.subject.contains(reference))
+            .cloned()
+            .collect()
     }
 
     fn array(r: &Request) -> Result<Vec<Value>, Answer> {
-        if !r.header("Content-Type").unwrap_or("").starts_with("application/json") {
+        if !r
+            .header("Content-Type")
+            .unwrap_or("")
+            .starts_with("application/json")
+        {
             return Err(error(400, "Content-Type must be application/json"));
         }
         match serde_json::from_slice::<Value>(&r.body) {
@@ -144,7 +172,9 @@ impl DeskHero {
 
     fn create_ticket(&self, r: &Request) -> Answer {
         let (subject, requester) = if self.assumptions.other_shapes {
-            let Ok(v) = serde_json::from_slice::<Value>(&r.body) else { return error(400, "Malformed JSON") };
+            let Ok(v) = serde_json::from_slice::<Value>(&r.body) else {
+                return error(400, "Malformed JSON");
+            };
             (v["ticket"]["title"].clone(), v["ticket"]["contact"].clone())
         } else {
             match Self::array(r) {
@@ -152,26 +182,50 @@ impl DeskHero {
                 Err(a) => return a,
             }
         };
-        let Some(subject) = subject.as_str().filter(|s| !s.trim().is_empty()) else { return error(400, "subject is required") };
+        let Some(subject) = subject.as_str().filter(|s| !s.trim().is_empty()) else {
+            return error(400, "subject is required");
+        };
         if requester["email"].as_str().is_none_or(|e| !e.contains('@')) {
             return error(400, "requester.email must be an email address");
         }
         let mut s = self.state.lock().unwrap();
         s.next += 1;
-        let ticket = Ticket { id: s.next, received: Instant::now(), subject: subject.into(), requester, entries: Vec::new() };
-        let answer = if self.assumptions.other_shapes { json!({"ticket_id": ticket.id}) } else { json!([{"id": ticket.id, "subject": ticket.subject}]) };
+        let ticket = Ticket {
+            id: s.next,
+            received: Instant::now(),
+            subject: subject.into(),
+            requester,
+            entries: Vec::new(),
+        };
+        let answer = if self.assumptions.other_shapes {
+            json!({"ticket_id": ticket.id})
+        } else {
+            json!([{"id": ticket.id, "subject": ticket.subject}])
+        };
         s.tickets.push(ticket);
         wrap(answer)
     }
 
     fn upload(&self, r: &Request) -> Answer {
-        let Some(parts) = multipart(r.header("Content-Type").unwrap_or(""), &r.body) else { return error(400, "Expected multipart/form-data") };
-        let Some(part) = parts.into_iter().find(|p| p.name == self.assumptions.upload_field && p.filename.is_some()) else {
-            return error(400, &format!("No file in field `{}`", self.assumptions.upload_field));
+        let Some(parts) = multipart(r.header("Content-Type").unwrap_or(""), &r.body) else {
+            return error(400, "Expected multipart/form-data");
+        };
+        let Some(part) = parts
+            .into_iter()
+            .find(|p| p.name == self.assumptions.upload_field && p.filename.is_some())
+        else {
+            return error(
+                400,
+                &format!("No file in field `{}`", self.assumptions.upload_field),
+            );
         };
         let mut s = self.state.lock().unwrap();
         s.next += 1;
-        let attachment = Attachment { id: s.next, file_name: part.filename.unwrap_or_default(), bytes: part.data };
+        let attachment = Attachment {
+            id: s.next,
+            file_name: part.filename.unwrap_or_default(),
+            bytes: part.data,
+        };
         // Processed later: UNAVAILABLE (1) at first.
         let answer = if self.assumptions.other_shapes {
             json!({"file": {"id": attachment.id, "status": 1}})
@@ -188,7 +242,12 @@ impl DeskHero {
             return error(400, "q is required");
         }
         let s = self.state.lock().unwrap();
-        wrap(json!(s.tickets.iter().filter(|t| t.subject.contains(&q)).map(|t| json!({"id": t.id, "subject": t.subject})).collect::<Vec<_>>()))
+        wrap(json!(s
+            .tickets
+            .iter()
+            .filter(|t| t.subject.contains(&q))
+            .map(|t| json!({"id": t.id, "subject": t.subject}))
+            .collect::<Vec<_>>()))
     }
 
     fn add_entries(&self, r: &Request, ticket: &str) -> Answer {
@@ -206,34 +265,66 @@ impl DeskHero {
             if !(1..=6).contains(&kind) {
                 return error(400, "type must be a ticket_conversation_type");
             }
-            if kind == 1 && item["requester"]["email"].as_str().is_none_or(|e| !e.contains('@')) {
+            if kind == 1
+                && item["requester"]["email"]
+                    .as_str()
+                    .is_none_or(|e| !e.contains('@'))
+            {
                 return error(400, "an inbound reply needs its requester");
             }
-            let from = item["email_addresses"].as_array().into_iter().flatten().any(|a| a["direction"] == 1 && a["email"].as_str().is_some_and(|e| e.contains('@')));
+            let from = item["email_addresses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| {
+                    a["direction"] == 1 && a["email"].as_str().is_some_and(|e| e.contains('@'))
+                });
             if kind == 1 && !from {
                 return error(400, "an inbound reply needs a FROM email address");
             }
-            let Some(html) = item["sys_content_rich"]["html"].as_str().filter(|h| !h.trim().is_empty()) else {
+            let Some(html) = item["sys_content_rich"]["html"]
+                .as_str()
+                .filter(|h| !h.trim().is_empty())
+            else {
                 return error(400, "sys_content_rich.html is required");
             };
             let mut attachments = Vec::new();
             for a in item["sys_attachments"].as_array().into_iter().flatten() {
-                match s.attachments.iter().find(|x| Some(x.id) == a["id"].as_u64()) {
+                match s
+                    .attachments
+                    .iter()
+                    .find(|x| Some(x.id) == a["id"].as_u64())
+                {
                     Some(found) => attachments.push(found.clone()),
                     None => return error(400, &format!("Unknown attachment {}", a["id"])),
                 }
             }
             s.next += 1;
-            entries.push(Entry { id: s.next, received: Instant::now(), kind, requester: item["requester"].clone(), email_addresses: item["email_addresses"].clone(), html: html.into(), attachments });
+            entries.push(Entry {
+                id: s.next,
+                received: Instant::now(),
+                kind,
+                requester: item["requester"].clone(),
+                email_addresses: item["email_addresses"].clone(),
+                html: html.into(),
+                attachments,
+            });
         }
         let answer: Vec<Value> = entries.iter().map(entry_json).collect();
-        s.tickets.iter_mut().find(|t| t.id.to_string() == ticket).expect("checked").entries.extend(entries);
+        s.tickets
+            .iter_mut()
+            .find(|t| t.id.to_string() == ticket)
+            .expect("checked")
+            .entries
+            .extend(entries);
         wrap(json!(answer))
     }
 
     fn entries(&self, ticket: &str) -> Answer {
         let s = self.state.lock().unwrap();
-        let Some(t) = s.tickets.iter().find(|t| t.id.to_string() == ticket) else { return error(400, "Unknown ticket_id") };
+        let Some(t) = s.tickets.iter().find(|t| t.id.to_string() == ticket) else {
+            return error(400, "Unknown ticket_id");
+        };
         wrap(json!(t.entries.iter().map(entry_json).collect::<Vec<_>>()))
     }
 }

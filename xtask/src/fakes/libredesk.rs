@@ -65,11 +65,17 @@ pub struct Libredesk {
 pub type FakeLibredesk = Server<Libredesk>;
 
 fn success(data: Value) -> Answer {
-    Answer::json(200, json!({"status": "success", "message": null, "data": data}))
+    Answer::json(
+        200,
+        json!({"status": "success", "message": null, "data": data}),
+    )
 }
 
 fn failure(status: u16, message: &str, error_type: &str) -> Answer {
-    Answer::json(status, json!({"status": "error", "message": message, "data": null, "error_type": error_type}))
+    Answer::json(
+        status,
+        json!({"status": "error", "message": message, "data": null, "error_type": error_type}),
+    )
 }
 
 fn input(message: &str) -> Answer {
@@ -78,14 +84,19 @@ fn input(message: &str) -> Answer {
 
 impl Vendor for Libredesk {
     fn handle(&self, r: &Request) -> Answer {
-        let credentials = r
-            .basic_auth()
-            .or_else(|| r.header("Authorization")?.strip_prefix("token ")?.split_once(':').map(|(k, s)| (k.to_string(), s.to_string())));
+        let credentials = r.basic_auth().or_else(|| {
+            r.header("Authorization")?
+                .strip_prefix("token ")?
+                .split_once(':')
+                .map(|(k, s)| (k.to_string(), s.to_string()))
+        });
         match credentials {
             Some((key, secret)) if key == API_KEY && secret == API_SECRET => {}
             Some(_) => return failure(401, "Invalid Credential(s)", "GeneralException"),
             // No API key: the request falls through to session auth, which a POST fails on CSRF.
-            None if r.method == "GET" => return failure(401, "Invalid or expired session", "GeneralException"),
+            None if r.method == "GET" => {
+                return failure(401, "Invalid or expired session", "GeneralException")
+            }
             None => return failure(403, "CSRF token mismatch", "PermissionException"),
         }
         match (r.method.as_str(), r.segments().as_slice()) {
@@ -93,7 +104,9 @@ impl Vendor for Libredesk {
             ("POST", ["api", "v1", "conversations"]) => self.create(r),
             ("GET", ["api", "v1", "messages", "search"]) => self.search(r),
             ("GET", ["api", "v1", "conversations", uuid, "messages"]) => self.messages(uuid),
-            ("POST", ["api", "v1", "conversations", uuid, "messages"]) => self.send_message(r, uuid),
+            ("POST", ["api", "v1", "conversations", uuid, "messages"]) => {
+                self.send_message(r, uuid)
+            }
             _ => failure(404, "Not found", "NotFoundException"),
         }
     }
@@ -105,7 +118,16 @@ impl Vendor for Libredesk {
 
 impl Libredesk {
     pub fn start(port: u16) -> FakeLibredesk {
-        Server::start("Libredesk", port, Libredesk { state: Mutex::new(State { next: 50, ..State::default() }) })
+        Server::start(
+            "Libredesk",
+            port,
+            Libredesk {
+                state: Mutex::new(State {
+                    next: 50,
+                    ..State::default()
+                }),
+            },
+        )
     }
 
     pub fn conversations(&self) -> Vec<Conversation> {
@@ -114,11 +136,24 @@ impl Libredesk {
 
     /// The conversations whose first message carries `reference`.
     pub fn conversations_with(&self, reference: &str) -> Vec<Conversation> {
-        self.conversations().into_iter().filter(|c| c.messages.first().is_some_and(|m| text_content(&m.content).contains(reference))).collect()
+        self.conversations()
+            .into_iter()
+            .filter(|c| {
+                c.messages
+                    .first()
+                    .is_some_and(|m| text_content(&m.content).contains(reference))
+            })
+            .collect()
     }
 
     pub fn media(&self, id: u64) -> Option<Media> {
-        self.state.lock().unwrap().media.iter().find(|m| m.id == id).cloned()
+        self.state
+            .lock()
+            .unwrap()
+            .media
+            .iter()
+            .find(|m| m.id == id)
+            .cloned()
     }
 
     pub fn media_count(&self) -> usize {
@@ -134,7 +169,10 @@ impl Libredesk {
             return failure(500, "Error parsing request", "GeneralException");
         };
         // Only the first file of a request is used.
-        let Some(part) = parts.into_iter().find(|p| p.name == "files" && p.filename.is_some()) else {
+        let Some(part) = parts
+            .into_iter()
+            .find(|p| p.name == "files" && p.filename.is_some())
+        else {
             return input("File not found");
         };
         let (filename, content_type, bytes) = (part.filename, part.content_type, part.data);
@@ -142,7 +180,11 @@ impl Libredesk {
             return input("This file is 0 bytes, so it will not be attached.");
         }
         if bytes.len() > MAX_UPLOAD {
-            return failure(413, "File size too large, please upload a file less than 20MB ", "GeneralException");
+            return failure(
+                413,
+                "File size too large, please upload a file less than 20MB ",
+                "GeneralException",
+            );
         }
         let mut s = self.state.lock().unwrap();
         s.next += 1;
@@ -195,8 +237,16 @@ impl Libredesk {
         if body["inbox_id"].as_u64() != Some(INBOX_ID) {
             return input("Inbox not found");
         }
-        let wanted: Vec<u64> = body["attachments"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
-        let mut attributes = body["custom_attributes"].as_object().cloned().unwrap_or_default();
+        let wanted: Vec<u64> = body["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect();
+        let mut attributes = body["custom_attributes"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         attributes.retain(|k, _| ATTRIBUTES.contains(&k.as_str()));
 
         let mut s = self.state.lock().unwrap();
@@ -205,7 +255,12 @@ impl Libredesk {
         let reference_number = (s.next + 100).to_string();
         let media = link_media(&mut s.media, &wanted, &uuid);
         s.next += 1;
-        let message = Message { uuid: format!("msg-{}", s.next), sender_type: "contact".into(), content: text("content"), media };
+        let message = Message {
+            uuid: format!("msg-{}", s.next),
+            sender_type: "contact".into(),
+            content: text("content"),
+            media,
+        };
         let conversation = Conversation {
             uuid: uuid.clone(),
             reference_number: reference_number.clone(),
@@ -218,8 +273,10 @@ impl Libredesk {
             messages: vec![message],
         };
         s.conversations.push(conversation);
-        success(json!({"id": s.next, "uuid": uuid, "reference_number": reference_number, "inbox_id": INBOX_ID, "status": "Open",
-                       "subject": text("subject"), "custom_attributes": attributes, "contact": {"email": email, "first_name": text("first_name")}}))
+        success(
+            json!({"id": s.next, "uuid": uuid, "reference_number": reference_number, "inbox_id": INBOX_ID, "status": "Open",
+                       "subject": text("subject"), "custom_attributes": attributes, "contact": {"email": email, "first_name": text("first_name")}}),
+        )
     }
 
     fn search(&self, r: &Request) -> Answer {
@@ -241,14 +298,18 @@ impl Libredesk {
 
     fn messages(&self, uuid: &str) -> Answer {
         let s = self.state.lock().unwrap();
-        let Some(c) = s.conversations.iter().find(|c| c.uuid == uuid) else { return failure(404, "Conversation not found", "NotFoundException") };
+        let Some(c) = s.conversations.iter().find(|c| c.uuid == uuid) else {
+            return failure(404, "Conversation not found", "NotFoundException");
+        };
         let results: Vec<Value> = c
             .messages
             .iter()
             .rev()
             .map(|m| json!({"uuid": m.uuid, "sender_type": m.sender_type, "content": m.content, "text_content": text_content(&m.content), "private": false}))
             .collect();
-        success(json!({"results": results, "total": c.messages.len(), "per_page": 100, "total_pages": 1, "page": 1}))
+        success(
+            json!({"results": results, "total": c.messages.len(), "per_page": 100, "total_pages": 1, "page": 1}),
+        )
     }
 
     fn send_message(&self, r: &Request, uuid: &str) -> Answer {
@@ -263,16 +324,31 @@ impl Libredesk {
         if sender == "contact" && body["private"].as_bool() == Some(true) {
             return input("Bad request");
         }
-        let wanted: Vec<u64> = body["attachments"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+        let wanted: Vec<u64> = body["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect();
         let mut s = self.state.lock().unwrap();
         if !s.conversations.iter().any(|c| c.uuid == uuid) {
             return failure(404, "Conversation not found", "NotFoundException");
         }
         let media = link_media(&mut s.media, &wanted, uuid);
         s.next += 1;
-        let message = Message { uuid: format!("msg-{}", s.next), sender_type: sender.clone(), content: body["message"].as_str().unwrap_or("").into(), media };
+        let message = Message {
+            uuid: format!("msg-{}", s.next),
+            sender_type: sender.clone(),
+            content: body["message"].as_str().unwrap_or("").into(),
+            media,
+        };
         let answer = json!({"uuid": message.uuid, "sender_type": sender, "conversation_uuid": uuid, "content": message.content});
-        s.conversations.iter_mut().find(|c| c.uuid == uuid).expect("checked above").messages.push(message);
+        s.conversations
+            .iter_mut()
+            .find(|c| c.uuid == uuid)
+            .expect("checked above")
+            .messages
+            .push(message);
         success(answer)
     }
 }
@@ -280,7 +356,10 @@ impl Libredesk {
 /// Links unlinked media to the conversation; media already linked is silently skipped.
 fn link_media(media: &mut [Media], wanted: &[u64], conversation: &str) -> Vec<u64> {
     let mut linked = Vec::new();
-    for m in media.iter_mut().filter(|m| wanted.contains(&m.id) && m.linked.is_none()) {
+    for m in media
+        .iter_mut()
+        .filter(|m| wanted.contains(&m.id) && m.linked.is_none())
+    {
         m.linked = Some(conversation.to_string());
         linked.push(m.id);
     }
@@ -288,7 +367,9 @@ fn link_media(media: &mut [Media], wanted: &[u64], conversation: &str) -> Vec<u6
 }
 
 fn valid_email(email: &str) -> bool {
-    email.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace))
+    email.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+    })
 }
 
 /// The message's text as Libredesk indexes it: tags dropped, entities decoded.
@@ -303,5 +384,9 @@ pub fn text_content(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

@@ -26,7 +26,11 @@ pub struct Assumptions {
 
 impl Default for Assumptions {
     fn default() -> Self {
-        Assumptions { upload_path: "/api/v1/attachment".into(), upload_field: "file".into(), search_path: "/api/v1/request/search/byqual".into() }
+        Assumptions {
+            upload_path: "/api/v1/attachment".into(),
+            upload_field: "file".into(),
+            search_path: "/api/v1/request/search/byqual".into(),
+        }
     }
 }
 
@@ -77,7 +81,10 @@ pub struct Motadata {
 pub type FakeMotadata = Server<Motadata>;
 
 fn error(status: u16, message: &str) -> Answer {
-    Answer::json(status, json!({"errorCode": format!("E{status}"), "userMessage": message}))
+    Answer::json(
+        status,
+        json!({"errorCode": format!("E{status}"), "userMessage": message}),
+    )
 }
 
 impl Vendor for Motadata {
@@ -95,7 +102,9 @@ impl Vendor for Motadata {
             ("POST", ["api", "v1", "requester"]) => self.requester(r),
             ("POST", ["api", "v1", "request"]) => self.create(r),
             ("POST", ["api", "v1", "request", id, "conversation"]) => self.converse(r, id),
-            ("POST", ["api", "v1", "request", id, "conversation", "search", "byqual"]) => self.search_conversations(r, id),
+            ("POST", ["api", "v1", "request", id, "conversation", "search", "byqual"]) => {
+                self.search_conversations(r, id)
+            }
             _ => error(404, "Not found"),
         }
     }
@@ -107,7 +116,17 @@ impl Vendor for Motadata {
 
 impl Motadata {
     pub fn start(port: u16, assumptions: Assumptions) -> FakeMotadata {
-        Server::start("Motadata ServiceOps", port, Motadata { assumptions, state: Mutex::new(State { next: 40, ..State::default() }) })
+        Server::start(
+            "Motadata ServiceOps",
+            port,
+            Motadata {
+                assumptions,
+                state: Mutex::new(State {
+                    next: 40,
+                    ..State::default()
+                }),
+            },
+        )
     }
 
     pub fn requests(&self) -> Vec<ServiceRequest> {
@@ -116,11 +135,20 @@ impl Motadata {
 
     /// The requests whose subject carries this Porthole reference.
     pub fn requests_with(&self, reference: &str) -> Vec<ServiceRequest> {
-        self.requests().into_iter().filter(|r| r.subject.contains(reference)).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.subject.contains(reference))
+            .collect()
     }
 
     pub fn requester_count(&self, email: &str) -> usize {
-        self.state.lock().unwrap().requesters.iter().filter(|(_, e)| e == email).count()
+        self.state
+            .lock()
+            .unwrap()
+            .requesters
+            .iter()
+            .filter(|(_, e)| e == email)
+            .count()
     }
 
     pub fn token_grants(&self) -> usize {
@@ -139,7 +167,10 @@ impl Motadata {
         let header = r.header("Authorization").unwrap_or("");
         if let Some(raw) = header.strip_prefix("Apikey ") {
             // Sent URL-encoded: the raw header never holds the key's special characters.
-            let decoded = form_urlencoded(&format!("k={}", raw.replace('+', "%2B"))).pop().map(|(_, v)| v).unwrap_or_default();
+            let decoded = form_urlencoded(&format!("k={}", raw.replace('+', "%2B")))
+                .pop()
+                .map(|(_, v)| v)
+                .unwrap_or_default();
             return decoded == API_KEY && !raw.contains(['@', '+', '/', '=']);
         }
         let token = header.strip_prefix("Bearer ").unwrap_or("");
@@ -148,22 +179,42 @@ impl Motadata {
 
     fn grant(&self, r: &Request) -> Answer {
         if r.basic_auth() != Some((CLIENT_ID.into(), CLIENT_SECRET.into())) {
-            return Answer::json(401, json!({"error": "unauthorized", "error_description": "Bad client credentials"}));
+            return Answer::json(
+                401,
+                json!({"error": "unauthorized", "error_description": "Bad client credentials"}),
+            );
         }
         let form = form_urlencoded(&String::from_utf8_lossy(&r.body));
-        let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-        if get("grant_type") != Some("password") || get("username") != Some(USERNAME) || get("password") != Some(PASSWORD) {
-            return Answer::json(400, json!({"error": "invalid_grant", "error_description": "Bad credentials"}));
+        let get = |k: &str| {
+            form.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        if get("grant_type") != Some("password")
+            || get("username") != Some(USERNAME)
+            || get("password") != Some(PASSWORD)
+        {
+            return Answer::json(
+                400,
+                json!({"error": "invalid_grant", "error_description": "Bad credentials"}),
+            );
         }
         let mut s = self.state.lock().unwrap();
         s.token_grants += 1;
         let token = format!("jwt-{}", s.token_grants);
         s.tokens.push(token.clone());
-        Answer::json(200, json!({"access_token": token, "token_type": "bearer", "refresh_token": "r", "expires_in": 43199, "scope": "other-api-scope"}))
+        Answer::json(
+            200,
+            json!({"access_token": token, "token_type": "bearer", "refresh_token": "r", "expires_in": 43199, "scope": "other-api-scope"}),
+        )
     }
 
     fn json(r: &Request) -> Result<Value, Answer> {
-        if !r.header("Content-Type").unwrap_or("").starts_with("application/json") {
+        if !r
+            .header("Content-Type")
+            .unwrap_or("")
+            .starts_with("application/json")
+        {
             return Err(error(415, "Unsupported media type"));
         }
         serde_json::from_slice(&r.body).map_err(|_| error(400, "Malformed JSON"))
@@ -174,11 +225,17 @@ impl Motadata {
             Ok(b) => b,
             Err(a) => return a,
         };
-        let (Some(name), Some(email)) = (body["name"].as_str().filter(|n| !n.trim().is_empty()), body["email"].as_str().filter(|e| e.contains('@'))) else {
+        let (Some(name), Some(email)) = (
+            body["name"].as_str().filter(|n| !n.trim().is_empty()),
+            body["email"].as_str().filter(|e| e.contains('@')),
+        ) else {
             return error(400, "Name and a valid email are required");
         };
         let mut s = self.state.lock().unwrap();
-        if s.requesters.iter().any(|(_, e)| e.eq_ignore_ascii_case(email)) {
+        if s.requesters
+            .iter()
+            .any(|(_, e)| e.eq_ignore_ascii_case(email))
+        {
             return error(400, "Requester with this email already exists");
         }
         s.next += 1;
@@ -187,16 +244,28 @@ impl Motadata {
     }
 
     fn upload(&self, r: &Request) -> Answer {
-        let Some(parts) = multipart(r.header("Content-Type").unwrap_or(""), &r.body) else { return error(400, "Expected multipart/form-data") };
-        let Some(part) = parts.into_iter().find(|p| p.name == self.assumptions.upload_field && p.filename.is_some()) else {
-            return error(400, &format!("No file in field `{}`", self.assumptions.upload_field));
+        let Some(parts) = multipart(r.header("Content-Type").unwrap_or(""), &r.body) else {
+            return error(400, "Expected multipart/form-data");
+        };
+        let Some(part) = parts
+            .into_iter()
+            .find(|p| p.name == self.assumptions.upload_field && p.filename.is_some())
+        else {
+            return error(
+                400,
+                &format!("No file in field `{}`", self.assumptions.upload_field),
+            );
         };
         if part.data.is_empty() {
             return error(400, "Empty file");
         }
         let mut s = self.state.lock().unwrap();
         s.next += 1;
-        let file = File { ref_file_name: format!("e6d8bed7-bef8-49b3-b4b1-{:012}", s.next), real_name: part.filename.unwrap_or_default(), bytes: part.data };
+        let file = File {
+            ref_file_name: format!("e6d8bed7-bef8-49b3-b4b1-{:012}", s.next),
+            real_name: part.filename.unwrap_or_default(),
+            bytes: part.data,
+        };
         let answer = json!({"refFileName": file.ref_file_name, "realName": file.real_name});
         s.files.push(file);
         Answer::json(200, answer)
@@ -210,7 +279,11 @@ impl Motadata {
             .flatten()
             .map(|f| {
                 let name = f["refFileName"].as_str().unwrap_or("");
-                s.files.iter().find(|x| x.ref_file_name == name).cloned().ok_or_else(|| error(400, &format!("Unknown attachment {name}")))
+                s.files
+                    .iter()
+                    .find(|x| x.ref_file_name == name)
+                    .cloned()
+                    .ok_or_else(|| error(400, &format!("Unknown attachment {name}")))
             })
             .collect()
     }
@@ -229,7 +302,11 @@ impl Motadata {
         if subject.is_empty() {
             return error(400, "Subject is required");
         }
-        if !s.requesters.iter().any(|(_, e)| e.eq_ignore_ascii_case(&email)) {
+        if !s
+            .requesters
+            .iter()
+            .any(|(_, e)| e.eq_ignore_ascii_case(&email))
+        {
             return error(400, &format!("Requester {email} is not registered"));
         }
         let files = match Self::files(&s, &body) {
@@ -259,12 +336,22 @@ impl Motadata {
             Err(a) => return a,
         };
         let qual = &body["qualDetails"]["quals"][0];
-        if body["qualDetails"]["type"] != "FlatQualificationRest" || qual["leftOperand"]["key"] != "request.subject" || qual["operator"] != "contains" {
+        if body["qualDetails"]["type"] != "FlatQualificationRest"
+            || qual["leftOperand"]["key"] != "request.subject"
+            || qual["operator"] != "contains"
+        {
             return error(400, "Unsupported qualification");
         }
-        let text = qual["rightOperand"]["value"]["value"].as_str().unwrap_or("");
+        let text = qual["rightOperand"]["value"]["value"]
+            .as_str()
+            .unwrap_or("");
         let s = self.state.lock().unwrap();
-        let found: Vec<Value> = s.requests.iter().filter(|x| x.subject.contains(text)).map(request_json).collect();
+        let found: Vec<Value> = s
+            .requests
+            .iter()
+            .filter(|x| x.subject.contains(text))
+            .map(request_json)
+            .collect();
         Answer::json(200, json!({"objectList": found, "totalCount": found.len()}))
     }
 
@@ -274,7 +361,15 @@ impl Motadata {
             Err(a) => return a,
         };
         let kind = body["conversationType"].as_str().unwrap_or("");
-        if !["requestor_to_technician", "technician_to_requester", "Note", "collaborate", "forward"].contains(&kind) {
+        if ![
+            "requestor_to_technician",
+            "technician_to_requester",
+            "Note",
+            "collaborate",
+            "forward",
+        ]
+        .contains(&kind)
+        {
             return error(400, &format!("Unknown conversationType {kind}"));
         }
         if body["details"].as_str().is_none_or(|d| d.trim().is_empty()) {
@@ -293,7 +388,9 @@ impl Motadata {
             state: body["conversationState"].as_str().unwrap_or("draft").into(),
             files,
         };
-        let Some(request) = s.requests.iter_mut().find(|x| x.id.to_string() == id) else { return error(404, "Request not found") };
+        let Some(request) = s.requests.iter_mut().find(|x| x.id.to_string() == id) else {
+            return error(404, "Request not found");
+        };
         let answer = json!({"id": conversation.id, "conversationType": kind, "details": conversation.details, "conversationState": conversation.state});
         request.conversations.push(conversation);
         Answer::json(200, answer)
@@ -305,12 +402,18 @@ impl Motadata {
             Err(a) => return a,
         };
         let qual = &body["qualDetails"]["quals"][0];
-        let kind = qual["rightOperand"]["value"]["value"].as_str().unwrap_or("");
-        if qual["leftOperand"]["key"] != ".conversation.conversationType" || qual["operator"] != "equal" {
+        let kind = qual["rightOperand"]["value"]["value"]
+            .as_str()
+            .unwrap_or("");
+        if qual["leftOperand"]["key"] != ".conversation.conversationType"
+            || qual["operator"] != "equal"
+        {
             return error(400, "Unsupported qualification");
         }
         let s = self.state.lock().unwrap();
-        let Some(request) = s.requests.iter().find(|x| x.id.to_string() == id) else { return error(404, "Request not found") };
+        let Some(request) = s.requests.iter().find(|x| x.id.to_string() == id) else {
+            return error(404, "Request not found");
+        };
         let found: Vec<Value> = request
             .conversations
             .iter()

@@ -69,7 +69,9 @@ impl Vendor for Reamaze {
             Some((login, token)) if login == LOGIN_EMAIL && token == API_TOKEN => {}
             _ => return Answer::json(401, json!({"error": "Invalid login credentials"})),
         }
-        if r.header("Accept").is_none_or(|a| !a.contains("application/json")) {
+        if r.header("Accept")
+            .is_none_or(|a| !a.contains("application/json"))
+        {
             return Answer::json(406, json!({"error": "Send Accept: application/json"}));
         }
         match (r.method.as_str(), r.segments().as_slice()) {
@@ -88,7 +90,16 @@ impl Vendor for Reamaze {
 
 impl Reamaze {
     pub fn start(port: u16) -> FakeReamaze {
-        Server::start("Re:amaze", port, Reamaze { state: Mutex::new(State { next: 100, ..State::default() }) })
+        Server::start(
+            "Re:amaze",
+            port,
+            Reamaze {
+                state: Mutex::new(State {
+                    next: 100,
+                    ..State::default()
+                }),
+            },
+        )
     }
 
     pub fn conversations(&self) -> Vec<Conversation> {
@@ -96,7 +107,10 @@ impl Reamaze {
     }
 
     pub fn conversations_tagged(&self, tag: &str) -> Vec<Conversation> {
-        self.conversations().into_iter().filter(|c| c.tags.iter().any(|t| t == tag)).collect()
+        self.conversations()
+            .into_iter()
+            .filter(|c| c.tags.iter().any(|t| t == tag))
+            .collect()
     }
 
     pub fn keep_repeated_origins(&self, keep: bool) {
@@ -108,10 +122,18 @@ impl Reamaze {
     }
 
     fn body(r: &Request, root: &str) -> Result<Value, Answer> {
-        if !r.header("Content-Type").unwrap_or("").starts_with("application/json") {
-            return Err(Answer::json(415, json!({"error": "Content-Type must be application/json"})));
+        if !r
+            .header("Content-Type")
+            .unwrap_or("")
+            .starts_with("application/json")
+        {
+            return Err(Answer::json(
+                415,
+                json!({"error": "Content-Type must be application/json"}),
+            ));
         }
-        let v: Value = serde_json::from_slice(&r.body).map_err(|_| Answer::json(400, json!({"error": "Malformed JSON"})))?;
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|_| Answer::json(400, json!({"error": "Malformed JSON"})))?;
         if !v[root].is_object() {
             return Err(errors(422, root, "is required"));
         }
@@ -132,13 +154,24 @@ impl Reamaze {
         if let Some(problem) = user_problem(&c["user"]) {
             return errors(422, "user", problem);
         }
-        if c["message"]["body"].as_str().is_none_or(|b| b.trim().is_empty()) {
+        if c["message"]["body"]
+            .as_str()
+            .is_none_or(|b| b.trim().is_empty())
+        {
             return errors(422, "message.body", "can't be blank");
         }
-        if !c["tag_list"].is_null() && !c["tag_list"].as_array().is_some_and(|t| t.iter().all(Value::is_string)) {
+        if !c["tag_list"].is_null()
+            && !c["tag_list"]
+                .as_array()
+                .is_some_and(|t| t.iter().all(Value::is_string))
+        {
             return errors(422, "tag_list", "must be a list of strings");
         }
-        if !c["data"].is_null() && !c["data"].as_object().is_some_and(|d| d.values().all(Value::is_string)) {
+        if !c["data"].is_null()
+            && !c["data"]
+                .as_object()
+                .is_some_and(|d| d.values().all(Value::is_string))
+        {
             return errors(422, "data", "must map names to strings");
         }
         let message = match message_from(&c["message"], c["user"].clone()) {
@@ -147,13 +180,22 @@ impl Reamaze {
         };
         let mut s = self.state.lock().unwrap();
         s.next += 1;
-        let slug = format!("{}-{}", slugify(c["subject"].as_str().unwrap_or("conversation")), s.next);
+        let slug = format!(
+            "{}-{}",
+            slugify(c["subject"].as_str().unwrap_or("conversation")),
+            s.next
+        );
         let conversation = Conversation {
             slug: slug.clone(),
             received: Instant::now(),
             subject: c["subject"].as_str().unwrap_or("").into(),
             category: CHANNEL.into(),
-            tags: c["tag_list"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(String::from)).collect(),
+            tags: c["tag_list"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str().map(String::from))
+                .collect(),
             data: c["data"].clone(),
             user: c["user"].clone(),
             messages: vec![message],
@@ -170,18 +212,30 @@ impl Reamaze {
             .conversations
             .iter()
             .filter(|c| tag.as_ref().is_none_or(|t| c.tags.contains(t)))
-            .filter(|c| email.as_ref().is_none_or(|e| c.user["email"].as_str() == Some(e)))
+            .filter(|c| {
+                email
+                    .as_ref()
+                    .is_none_or(|e| c.user["email"].as_str() == Some(e))
+            })
             .map(conversation_json)
             .collect();
-        Answer::json(200, json!({"page_size": 30, "page_count": 1, "total_count": found.len(), "conversations": found}))
+        Answer::json(
+            200,
+            json!({"page_size": 30, "page_count": 1, "total_count": found.len(), "conversations": found}),
+        )
     }
 
     /// Newest first, 30 a page (one page is enough for a test).
     fn messages(&self, slug: &str) -> Answer {
         let s = self.state.lock().unwrap();
-        let Some(c) = s.conversations.iter().find(|c| c.slug == slug) else { return Answer::json(404, json!({"error": "Conversation not found"})) };
+        let Some(c) = s.conversations.iter().find(|c| c.slug == slug) else {
+            return Answer::json(404, json!({"error": "Conversation not found"}));
+        };
         let messages: Vec<Value> = c.messages.iter().rev().map(|m| json!({"body": m.body, "origin_id": m.origin_id, "user": m.user, "visibility": 0})).collect();
-        Answer::json(200, json!({"page_size": 30, "page_count": 1, "total_count": messages.len(), "messages": messages}))
+        Answer::json(
+            200,
+            json!({"page_size": 30, "page_count": 1, "total_count": messages.len(), "messages": messages}),
+        )
     }
 
     fn add_message(&self, r: &Request, slug: &str) -> Answer {
@@ -198,9 +252,13 @@ impl Reamaze {
         let origin_id = m["origin_id"].as_str().map(String::from);
         {
             let s = self.state.lock().unwrap();
-            let Some(c) = s.conversations.iter().find(|c| c.slug == slug) else { return Answer::json(404, json!({"error": "Conversation not found"})) };
+            let Some(c) = s.conversations.iter().find(|c| c.slug == slug) else {
+                return Answer::json(404, json!({"error": "Conversation not found"}));
+            };
             // Re:amaze drops a message whose origin id it has seen: the same answer, nothing added.
-            if let Some(seen) = c.messages.iter().find(|x| origin_id.is_some() && x.origin_id == origin_id && !s.keep_repeated_origins) {
+            if let Some(seen) = c.messages.iter().find(|x| {
+                origin_id.is_some() && x.origin_id == origin_id && !s.keep_repeated_origins
+            }) {
                 return Answer::json(200, json!({"body": seen.body, "origin_id": seen.origin_id}));
             }
         }
@@ -211,8 +269,14 @@ impl Reamaze {
         };
         let mut s = self.state.lock().unwrap();
         let keep = s.keep_repeated_origins;
-        let Some(c) = s.conversations.iter_mut().find(|c| c.slug == slug) else { return Answer::json(404, json!({"error": "Conversation not found"})) };
-        if c.messages.iter().any(|x| origin_id.is_some() && x.origin_id == origin_id) && !keep {
+        let Some(c) = s.conversations.iter_mut().find(|c| c.slug == slug) else {
+            return Answer::json(404, json!({"error": "Conversation not found"}));
+        };
+        if c.messages
+            .iter()
+            .any(|x| origin_id.is_some() && x.origin_id == origin_id)
+            && !keep
+        {
             return Answer::json(200, json!({"body": message.body, "origin_id": origin_id}));
         }
         let answer = json!({"body": message.body, "origin_id": origin_id, "created_at": "2026-11-22T00:00:00Z"});
@@ -237,12 +301,19 @@ fn message_from(m: &Value, user: Value) -> Result<Message, Answer> {
         Value::String(url) => Some(fetch(url)),
         _ => return Err(errors(422, "attachment", "must be one URL")),
     };
-    Ok(Message { body: m["body"].as_str().unwrap_or("").into(), user, origin_id: m["origin_id"].as_str().map(String::from), attachment })
+    Ok(Message {
+        body: m["body"].as_str().unwrap_or("").into(),
+        user,
+        origin_id: m["origin_id"].as_str().map(String::from),
+        attachment,
+    })
 }
 
 /// What Re:amaze does with an attachment URL: download it.
 fn fetch(url: &str) -> Fetched {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(20))
+        .build();
     let (status, response) = match agent.get(url).call() {
         Ok(r) => (r.status(), Some(r)),
         Err(ureq::Error::Status(status, _)) => (status, None),
@@ -251,15 +322,32 @@ fn fetch(url: &str) -> Fetched {
     let mut bytes = Vec::new();
     let mut file_name = None;
     if let Some(r) = response {
-        file_name = r.header("Content-Disposition").and_then(|d| d.split("filename=\"").nth(1)).and_then(|n| n.split('"').next()).map(String::from);
+        file_name = r
+            .header("Content-Disposition")
+            .and_then(|d| d.split("filename=\"").nth(1))
+            .and_then(|n| n.split('"').next())
+            .map(String::from);
         let _ = r.into_reader().read_to_end(&mut bytes);
     }
-    Fetched { url: url.to_string(), status, file_name, bytes }
+    Fetched {
+        url: url.to_string(),
+        status,
+        file_name,
+        bytes,
+    }
 }
 
 fn slugify(s: &str) -> String {
-    let slug: String = s.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    slug.split('-').filter(|p| !p.is_empty()).take(6).collect::<Vec<_>>().join("-")
+    let slug: String = s
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    slug.split('-')
+        .filter(|p| !p.is_empty())
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn conversation_json(c: &Conversation) -> Value {

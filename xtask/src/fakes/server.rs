@@ -34,7 +34,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn segments(&self) -> Vec<&str> {
@@ -43,14 +46,22 @@ impl Request {
 
     /// A query parameter, decoded.
     pub fn param(&self, name: &str) -> Option<String> {
-        form_urlencoded(&self.query).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        form_urlencoded(&self.query)
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// `Authorization: Basic` credentials, decoded.
     pub fn basic_auth(&self) -> Option<(String, String)> {
         use base64::Engine;
         let encoded = self.header("Authorization")?.strip_prefix("Basic ")?;
-        let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?).ok()?;
+        let decoded = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()?,
+        )
+        .ok()?;
         let (user, password) = decoded.split_once(':')?;
         Some((user.to_string(), password.to_string()))
     }
@@ -64,11 +75,19 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(status: u16, body: Value) -> Answer {
-        Answer { status, headers: vec![("Content-Type", "application/json".into())], body: body.to_string().into_bytes() }
+        Answer {
+            status,
+            headers: vec![("Content-Type", "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
     }
 
     pub fn empty(status: u16, headers: Vec<(&'static str, String)>) -> Answer {
-        Answer { status, headers, body: Vec::new() }
+        Answer {
+            status,
+            headers,
+            body: Vec::new(),
+        }
     }
 }
 
@@ -110,8 +129,16 @@ impl<V> std::ops::Deref for Server<V> {
 
 impl<V: Vendor> Server<V> {
     pub fn start(name: &str, port: u16, vendor: V) -> Server<V> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| panic!("fake {name} cannot listen on {port}: {e}"));
-        let server = Server { vendor: Arc::new(vendor), faults: Arc::new(Mutex::new(Faults { rng: 0x9E37_79B9_7F4A_7C15, ..Faults::default() })), port };
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .unwrap_or_else(|e| panic!("fake {name} cannot listen on {port}: {e}"));
+        let server = Server {
+            vendor: Arc::new(vendor),
+            faults: Arc::new(Mutex::new(Faults {
+                rng: 0x9E37_79B9_7F4A_7C15,
+                ..Faults::default()
+            })),
+            port,
+        };
         let (vendor, faults) = (server.vendor.clone(), server.faults.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -133,7 +160,11 @@ impl<V: Vendor> Server<V> {
 
     /// The next requests get these faults, in order.
     pub fn force(&self, faults: &[Fault]) {
-        self.faults.lock().unwrap().forced.extend(faults.iter().copied());
+        self.faults
+            .lock()
+            .unwrap()
+            .forced
+            .extend(faults.iter().copied());
     }
 
     /// Every answer from now on comes this many milliseconds after the work is done.
@@ -160,10 +191,14 @@ impl<V: Vendor> Server<V> {
 
 fn serve(vendor: &dyn Vendor, faults: &Mutex<Faults>, stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Some(request) = read_request(&stream) else { return };
+    let Some(request) = read_request(&stream) else {
+        return;
+    };
     let (fault, delay) = pick_fault(faults, &request);
     match fault {
-        Some(Fault::Status(status)) => return respond(stream, vendor.error(status, "Injected failure")),
+        Some(Fault::Status(status)) => {
+            return respond(stream, vendor.error(status, "Injected failure"))
+        }
         Some(Fault::RateLimited(seconds)) => {
             let mut a = vendor.error(429, "Rate limit exceeded");
             a.headers.push((vendor.retry_header(), seconds.to_string()));
@@ -191,7 +226,13 @@ fn pick_fault(faults: &Mutex<Faults>, request: &Request) -> (Option<Fault>, u64)
     let fault = match f.forced.pop_front() {
         Some(fault) => Some(fault),
         None if f.rate > 0.0 && next_unit(&mut f.rng) < f.rate => {
-            let kinds = [Fault::Status(500), Fault::Status(503), Fault::RateLimited(1), Fault::Slow(2_500), Fault::Drop];
+            let kinds = [
+                Fault::Status(500),
+                Fault::Status(503),
+                Fault::RateLimited(1),
+                Fault::Slow(2_500),
+                Fault::Drop,
+            ];
             Some(kinds[(next_unit(&mut f.rng) * kinds.len() as f64) as usize % kinds.len()])
         }
         None => None,
@@ -226,11 +267,24 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
         let (k, v) = h.split_once(':')?;
         headers.push((k.trim().to_string(), v.trim().to_string()));
     }
-    let length = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    let (path, query) = target.split_once('?').map(|(p, q)| (p.to_string(), q.to_string())).unwrap_or((target, String::new()));
-    Some(Request { method, path, query, headers, body })
+    let (path, query) = target
+        .split_once('?')
+        .map(|(p, q)| (p.to_string(), q.to_string()))
+        .unwrap_or((target, String::new()));
+    Some(Request {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    })
 }
 
 fn respond(mut stream: TcpStream, a: Answer) {
@@ -245,7 +299,11 @@ fn respond(mut stream: TcpStream, a: Answer) {
         429 => "Too Many Requests",
         _ => "Status",
     };
-    let mut out = format!("HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n", a.status, a.body.len());
+    let mut out = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        a.status,
+        a.body.len()
+    );
     for (k, v) in &a.headers {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -274,7 +332,9 @@ fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -300,7 +360,11 @@ pub struct Part {
 
 /// The parts of a `multipart/form-data` body.
 pub fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
-    let boundary = content_type.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"');
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
     let delimiter = format!("--{boundary}").into_bytes();
     let mut parts = Vec::new();
     let mut rest = body;
@@ -333,7 +397,12 @@ pub fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
                 part_type = Some(v.trim().to_string());
             }
         }
-        parts.push(Part { name: name?, filename, content_type: part_type, data });
+        parts.push(Part {
+            name: name?,
+            filename,
+            content_type: part_type,
+            data,
+        });
     }
 }
 
