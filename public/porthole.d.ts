@@ -18,7 +18,7 @@ export interface PortholeEvents {
   close: undefined;
   /** A message was accepted; `reference` is what the visitor sees and quotes. */
   submitted: { reference: string };
-  /** Something went wrong; `message` is what the visitor was told. */
+  /** Something went wrong; `message` is what the visitor was told (or why the widget could not load). */
   error: { message: string };
 }
 
@@ -31,6 +31,10 @@ export interface Porthole {
   (command: 'toggle'): void;
   /** Fills in the form's fields (now, or when it opens). */
   (command: 'prefill', values: PortholePrefill): void;
+  /** Shows the widget in another language (a BCP 47 tag: `fr`, `pt-BR`, `ar`); what the visitor
+   * typed stays. Catalogs: en, es, fr, de, pt-BR, ja, ar; others fall back to the same language
+   * or English. The tag's `data-locale` sets the first one, else the browser's language. */
+  (command: 'setLocale', locale: string): void;
   <E extends keyof PortholeEvents>(command: 'on', event: E, handler: (detail: PortholeEvents[E]) => void): void;
   <E extends keyof PortholeEvents>(command: 'off', event: E, handler: (detail: PortholeEvents[E]) => void): void;
   /** Removes the launcher, the panel and the form, with their listeners. */

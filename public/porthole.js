@@ -4,32 +4,49 @@
  * sign of intent (hover or focus on the launcher) and mounted on the first click or `open`.
  * The page drives it with `Porthole(command, …)`, queued until this script runs:
  *   window.Porthole = window.Porthole || function(){(Porthole.q = Porthole.q || []).push(arguments)};
- * Commands: boot, open, close, toggle, prefill {name,email,subject,message}, on/off (ready, open,
- * close, submitted, error), destroy. Types: porthole.d.ts. */
+ * Commands: boot, open, close, toggle, prefill {name,email,subject,message}, setLocale, on/off
+ * (ready, open, close, submitted, error), destroy. Types: porthole.d.ts.
+ * The site's settings and the catalog of the visitor's language (GET /v1/sites/SITE/config, a
+ * few KB, cached) are fetched once the page has loaded: they colour and label the launcher. */
 (() => {
   const w = window, d = document, script = d.currentScript;
   // A second copy of the tag, or a copy loaded twice, does nothing.
   if (w.__porthole || !script) return;
   w.__porthole = 1;
 
-  const site = script.dataset.site;
   const edge = new URL(script.src).origin;
-  const widget = edge + '/widget/porthole-widget';
+  // `locale` changes with setLocale.
+  let { site, position, locale = navigator.language } = script.dataset;
   // Only the launcher's styles: the panel's come with the widget (widget.css).
   const css =
-    `:host{all:initial!important;position:fixed!important;${script.dataset.position == 'left' ? 'left:20px!important;--ph-l:0;--ph-r:auto' : 'right:20px!important'};` +
-    'bottom:20px!important;z-index:2147483000!important}' +
-    '.launcher{all:initial;box-sizing:border-box;width:56px;height:56px;border-radius:50%;cursor:pointer;' +
-    'display:flex;align-items:center;justify-content:center;background:var(--ph-accent,#2f5bea);color:#fff;' +
-    'box-shadow:0 4px 14px rgba(0,0,0,.25)}.launcher:focus-visible{outline:3px solid #1b1f29;outline-offset:2px}' +
-    '[hidden]{display:none}';
+    ':host{all:initial!important;position:fixed!important;inset:auto 20px 20px auto!important;z-index:2147483000!important}' +
+    ':host([data-left]){inset:auto auto 20px 20px!important;--ph-l:0;--ph-r:auto}' +
+    '.launcher{all:initial;width:56px;height:56px;border-radius:50%;cursor:pointer;' +
+    'display:grid;place-items:center;background:var(--ph-accent,#2f5bea);color:var(--ph-on_accent,#fff);' +
+    'box-shadow:0 4px 14px #0004}.launcher:focus-visible{outline:3px solid #000;outline-offset:2px}';
 
   const handlers = {};
-  let prefill = null, ready, host, root, launcher, panel, content, loading, app;
+  let prefill = null, host, root, launcher, panel, loading, app, config;
 
-  const emit = (name, detail) => (handlers[name] || []).forEach((f) => {
-    try { f(detail); } catch (e) { console.error(e); }
-  });
+  // The settings, or null if the edge could not be asked (the next open asks again).
+  const settings = () => config ||= fetch(`${edge}/v1/sites/${site}/config?locale=${locale}`)
+    .then((r) => r.json()).then((c) => (style(c), c)).catch((e) => {
+      config = 0;
+      throw e;
+    });
+
+  // Side, colours through CSSOM (allowed under a strict style-src), label in the visitor's
+  // language. The panel's labels and direction are the widget's.
+  const side = (p) => host.toggleAttribute('data-left', (position || p) == 'left');
+  const style = (c) => {
+    if (!host) return;
+    side(c.position);
+    for (const k of ['accent', 'on_accent']) c[k] && host.style.setProperty('--ph-' + k, c[k]);
+    launcher.ariaLabel = c.strings.launcher;
+  };
+
+  // Each handler in its own task: one that throws cannot stop the others, nor the widget.
+  const emit = (name, detail) => (handlers[name] || []).forEach((f) => setTimeout(f, 0, detail));
 
   const boot = () => {
     if (host) return;
@@ -39,48 +56,42 @@
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
     root.adoptedStyleSheets = [sheet];
+    side();
     // Markup only, no script and no style attribute: fine under a strict CSP.
     root.innerHTML =
-      '<div class=panel role=dialog aria-label="Contact us" hidden><button class=close type=button aria-label=Close>\u00d7</button>' +
-      '<div class=content></div></div><button class=launcher type=button aria-label="Contact us" aria-expanded=false ' +
-      'aria-haspopup=dialog><svg width=26 height=26 viewBox="0 0 24 24" aria-hidden=true fill=none stroke=currentColor ' +
-      'stroke-width=2 stroke-linecap=round stroke-linejoin=round><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg></button>';
-    let close;
-    [close, launcher] = root.querySelectorAll('button');
-    panel = root.firstChild;
-    content = panel.lastChild;
+      '<div class=panel role=dialog hidden></div><button class=launcher aria-label="Contact us" aria-expanded=false ' +
+      'aria-haspopup=dialog><svg width=26 height=26 viewBox="0 0 24 24" fill=currentColor>' +
+      '<path d="M3 4h18v13H9l-6 4z"/></svg></button>';
+    [panel, launcher] = root.children;
     // Intent: start fetching (load is idempotent).
     launcher.onpointerenter = launcher.onfocus = load;
     launcher.onclick = toggle;
-    close.onclick = hide;
-    panel.onkeydown = (e) => e.key == 'Escape' && hide();
     const attach = () => {
       if (host != mine) return; // destroyed meanwhile
       d.body.append(host);
-      ready = 1;
       emit('ready');
+      settings().catch(() => {});
     };
     d.body ? attach() : d.addEventListener('DOMContentLoaded', attach);
   };
 
-  const load = () => loading || (loading = import(widget + '.js').then((m) => m.default({ module_or_path: widget + '_bg.wasm' }).then(() => m)));
+  // The glue finds its wasm beside itself (import.meta.url).
+  const load = () => loading || (loading = import(edge + '/widget/porthole-widget.js').then((m) => m.default().then(() => m)));
 
   const open = () => {
     const mine = host;
     if (!mine) return;
-    performance.mark('porthole:open');
-    load().then((m) => {
+    Promise.all([load(), settings()]).then(([m, c]) => {
       if (host != mine) return;
-      if (!app) m.mount(root, content, site, edge, prefill, emit), app = m;
+      if (!app) m.mount(root, panel, site, edge, c, prefill, emit, hide), app = m;
       if (!panel.hidden) return;
       panel.hidden = false;
       launcher.ariaExpanded = true;
-      content.querySelector('input,textarea')?.focus();
-      performance.mark('porthole:interactive');
+      panel.querySelector('input,textarea')?.focus();
       emit('open');
     }, (e) => {
-      loading = 0; // let a later click try again
-      console.error('Porthole', e);
+      // A later click tries again. (The browser's console already shows a refused or failed request.)
+      loading = 0;
       emit('error', { message: '' + e });
     });
   };
@@ -103,7 +114,12 @@
     destroy: () => {
       app?.unmount();
       host?.remove();
-      host = root = launcher = panel = content = app = ready = null;
+      host = root = launcher = panel = app = config = null;
+    },
+    setLocale: (l) => {
+      locale = l;
+      config = 0;
+      settings().then((c) => app?.configure(c), () => {});
     },
     prefill: (values) => {
       prefill = values;
@@ -111,9 +127,10 @@
     },
     on: (name, f) => {
       (handlers[name] ||= []).push(f);
-      if (name == 'ready' && ready) f();
+      // Ready once the launcher is on the page.
+      if (name == 'ready' && host?.isConnected) f();
     },
-    off: (name, f) => handlers[name] = (handlers[name] || []).filter((g) => g != f),
+    off: (name, f) => handlers[name] = handlers[name]?.filter((g) => g != f),
   };
 
   const queued = w.Porthole?.q || [];

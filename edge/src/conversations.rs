@@ -6,13 +6,17 @@ use crate::store::{
     self, ConversationRow, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
 };
 use crate::{delivery, http, ids, log, token};
-use porthole_shared::{validate_submission, ConversationAccepted, DeliveryStatus, Submission};
+use porthole_shared::form::validate_form;
+use porthole_shared::{ConversationAccepted, DeliveryStatus, Submission};
 use sha2::{Digest, Sha256};
 use worker::{Date, Env, Request, Response};
 
 /// Far above the largest valid submission (20,000 characters of message plus custom fields),
 /// and small enough that reading it whole is harmless.
 const MAX_BODY_BYTES: u64 = 512 * 1024;
+
+pub const HELD_BY_HONEYPOT: &str =
+    "held: the form's hidden anti-spam field was filled in, as bots do; retry to deliver it";
 
 /// Accepts a submission: `202` once the conversation, its message, its files and its delivery are
 /// in D1. Delivery into the helpdesk happens later, from the queue.
@@ -25,7 +29,14 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     // A repeated key is found by the insert below failing on the key's primary key, so that the
     // common case (a new key) costs no extra round trip. A replay would be refused here (its
     // files already belong to the first request's message), so a refusal looks for the key first.
-    let refused = match validate_submission(&submission, &site.config.limits()) {
+    let fields: Vec<_> = site
+        .config
+        .widget
+        .fields
+        .iter()
+        .map(|f| f.public("en"))
+        .collect();
+    let refused = match validate_form(&submission, &site.config.limits(), &fields) {
         Err(fields) => Some(Error::Validation(fields)),
         Ok(()) => check_attachments(
             &store::upload_claims(&db, &submission.attachments).await?,
@@ -71,6 +82,9 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         job: ids::new_id(),
         connector: site.config.connector.kind().to_string(),
         lease_until: now + site.delivery.lease_seconds as f64 * 1000.0,
+        // Answered like any other, so a bot learns nothing; an operator sees it among the
+        // failed deliveries and releases it with a retry if a person sent it after all.
+        held: (!submission.honeypot.is_empty()).then(|| HELD_BY_HONEYPOT.to_string()),
     };
     let idempotency = key.as_ref().map(|key| IdempotencyRow {
         site: site.id.clone(),
@@ -124,7 +138,12 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     );
     // Stored is accepted: if the queue cannot be reached now, the sweeper enqueues it once the
     // delivery's lease runs out.
-    if let Err(e) = delivery::enqueue(env, &delivery.id, &delivery.job, 0).await {
+    if delivery.held.is_some() {
+        log::event(
+            "conversation_held",
+            serde_json::json!({"site": site.id, "conversation": id, "delivery": delivery.id}),
+        );
+    } else if let Err(e) = delivery::enqueue(env, &delivery.id, &delivery.job, 0).await {
         log::error("enqueue_failed", &format!("{}: {e:?}", delivery.id));
     }
     http::json(

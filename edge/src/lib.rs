@@ -29,6 +29,7 @@ mod status;
 mod store;
 pub mod token;
 mod uploads;
+mod widget_config;
 
 use worker::{
     event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent,

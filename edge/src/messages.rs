@@ -58,6 +58,7 @@ pub async fn create(
         job: ids::new_id(),
         connector: site.connector.kind().to_string(),
         lease_until: now + config.delivery.lease_seconds as f64 * 1000.0,
+        held: None,
     };
     let idempotency = key.as_ref().map(|key| IdempotencyRow {
         site: site_id.clone(),

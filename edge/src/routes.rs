@@ -1,7 +1,10 @@
 //! Which handler a request goes to. Parsing is a plain function; handlers do the work.
 
 use crate::error::Error;
-use crate::{admin, conversations, cors, file_links, http, inbox, messages, site, status, uploads};
+use crate::{
+    admin, conversations, cors, file_links, http, inbox, messages, site, status, uploads,
+    widget_config,
+};
 use worker::{Env, Request, Response};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -12,6 +15,10 @@ pub enum Route {
         site: String,
     },
     Upload {
+        site: String,
+    },
+    /// The site's widget settings and catalog (`GET /v1/sites/{site}/config`).
+    WidgetConfig {
         site: String,
     },
     CreateConversation {
@@ -47,6 +54,12 @@ impl Route {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let (route, allowed): (Route, &[&str]) = match segments.as_slice() {
             ["health"] => (Route::Health, &["GET", "HEAD"]),
+            ["v1", "sites", site, "config"] if !site.is_empty() => (
+                Route::WidgetConfig {
+                    site: site.to_string(),
+                },
+                &["GET"],
+            ),
             ["v1", "sites", site, endpoint @ ("uploads" | "conversations")] if !site.is_empty() => {
                 let site = site.to_string();
                 match method {
@@ -87,7 +100,8 @@ impl Route {
         match self {
             Route::Preflight { site }
             | Route::Upload { site }
-            | Route::CreateConversation { site } => Some(site),
+            | Route::CreateConversation { site }
+            | Route::WidgetConfig { site } => Some(site),
             _ => None,
         }
     }
@@ -110,6 +124,7 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
     let result = match (&route, &site) {
         (Route::Health, _) => http::json(200, &serde_json::json!({"ok": true})),
         (Route::Preflight { .. }, Some(_)) => cors::preflight(),
+        (Route::WidgetConfig { .. }, Some(site)) => widget_config::get(&req, site),
         (Route::Upload { .. }, Some(site)) => uploads::create(&mut req, env, site).await,
         (Route::CreateConversation { .. }, Some(site)) => {
             conversations::create(&mut req, env, site).await
@@ -165,6 +180,16 @@ mod tests {
         );
         assert_eq!(
             Route::parse("GET", "/v1/sites/demo/conversations"),
+            Route::MethodNotAllowed
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/sites/demo/config"),
+            Route::WidgetConfig {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/config"),
             Route::MethodNotAllowed
         );
         assert_eq!(Route::parse("POST", "/v1/sites//uploads"), Route::NotFound);

@@ -73,6 +73,19 @@ pub struct NewDelivery {
     pub connector: String,
     /// Until then the queue owns it; past it, the sweeper re-enqueues it.
     pub lease_until: f64,
+    /// Why it is not to be delivered until an operator retries it (stored as a failure, so it
+    /// is listed and retried like one).
+    pub held: Option<String>,
+}
+
+impl NewDelivery {
+    fn status(&self) -> &'static str {
+        if self.held.is_some() {
+            "failed"
+        } else {
+            "queued"
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -192,7 +205,7 @@ pub fn create_conversation_statements(
     let mut statements = vec![db
         .prepare(
             "INSERT INTO conversations (id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued')",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .bind(&[
             s(&c.id),
@@ -205,6 +218,7 @@ pub fn create_conversation_statements(
             opt(c.page_url.as_deref()),
             opt(c.locale.as_deref()),
             n(c.created_at),
+            s(new.delivery.status()),
         ])?];
     statements.extend(message_statements(
         db,
@@ -251,10 +265,22 @@ fn message_statements(
     }
     statements.push(
         db.prepare(
-            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at, follow_up) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?8, ?9)",
+            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at, follow_up, last_error) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?8, ?9, ?11)",
         )
-        .bind(&[s(&d.id), s(&m.conversation_id), s(&m.id), s(site), s(&d.connector), s(&d.job), n(d.lease_until), n(m.created_at), n(if follow_up { 1.0 } else { 0.0 })])?,
+        .bind(&[
+            s(&d.id),
+            s(&m.conversation_id),
+            s(&m.id),
+            s(site),
+            s(&d.connector),
+            s(&d.job),
+            n(d.lease_until),
+            n(m.created_at),
+            n(if follow_up { 1.0 } else { 0.0 }),
+            s(d.status()),
+            opt(d.held.as_deref()),
+        ])?,
     );
     if let Some(k) = idempotency {
         statements.push(

@@ -54,6 +54,9 @@ pub struct SiteConfig {
     pub connector: ConnectorConfig,
     #[serde(default)]
     pub limits: LimitOverrides,
+    /// The widget's colour, position, custom fields and copy.
+    #[serde(default)]
+    pub widget: crate::form::WidgetSettings,
 }
 
 /// Where a site's conversations are delivered.
@@ -445,6 +448,17 @@ impl PortholeConfig {
                 }
                 _ => {}
             }
+            problems.extend(site.widget.problems(id));
+            for (locale, messages) in &site.widget.copy {
+                if !crate::locales::LOCALES.contains(&locale.as_str()) {
+                    problems.push(format!("site `{id}`: widget.copy.{locale}: Porthole has no `{locale}` catalog ({})", crate::locales::LOCALES.join(", ")));
+                }
+                for message in messages.keys() {
+                    if !crate::locales::has_message(message) {
+                        problems.push(format!("site `{id}`: widget.copy.{locale}.{message} is not a message of the catalog (shared/locales/en.ftl)"));
+                    }
+                }
+            }
             let limits = &site.limits;
             if limits.max_file_bytes == Some(0)
                 || limits.max_file_bytes > Some(crate::limits::MAX_SINGLE_REQUEST_BYTES)
@@ -510,6 +524,7 @@ mod tests {
             allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
             connector: ConnectorConfig::Inbox,
             limits: LimitOverrides::default(),
+            widget: Default::default(),
         }
     }
 

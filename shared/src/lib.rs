@@ -6,11 +6,14 @@
 
 pub mod config;
 pub mod errors;
+pub mod form;
 pub mod limits;
+pub mod locales;
 pub mod validate;
 pub mod wire;
 
 pub use errors::{ErrorBody, ErrorCode, ErrorDetail, FieldCode, FieldErrors};
+pub use form::{validate_custom_fields, FieldKind, PublicField, WidgetConfig};
 pub use limits::Limits;
 pub use validate::{validate_follow_up, validate_submission, validate_upload, UploadMeta};
 pub use wire::{

@@ -129,7 +129,7 @@ fn max_chars(s: &str, max: usize) -> Result<(), FieldCode> {
 }
 
 /// Names, subjects, file names: no line breaks or other control characters.
-fn single_line(s: &str, max: usize) -> Result<(), FieldCode> {
+pub(crate) fn single_line(s: &str, max: usize) -> Result<(), FieldCode> {
     max_chars(s, max)?;
     if s.chars().any(char::is_control) {
         return Err(FieldCode::InvalidValue);
@@ -138,7 +138,7 @@ fn single_line(s: &str, max: usize) -> Result<(), FieldCode> {
 }
 
 /// Message bodies: line breaks and tabs are content, other control characters are not.
-fn multi_line(s: &str, max: usize) -> Result<(), FieldCode> {
+pub(crate) fn multi_line(s: &str, max: usize) -> Result<(), FieldCode> {
     max_chars(s, max)?;
     if s.chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))

@@ -27,6 +27,10 @@ pub struct Submission {
     pub page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// A field hidden from people that form-filling bots fill in. A submission with it is kept,
+    /// but held for an operator instead of delivered.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub honeypot: String,
 }
 
 impl Submission {

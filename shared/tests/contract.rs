@@ -320,17 +320,21 @@ fn submission() -> impl Strategy<Value = Submission> {
             "[a-z]{2}(-[A-Z]{2})?".prop_map(String::from),
             text(6)
         ]),
+        prop_oneof![Just(String::new()), text(6)],
     )
         .prop_map(
-            |(name, email, subject, message, fields, attachments, page_url, locale)| Submission {
-                name,
-                email,
-                subject,
-                message,
-                fields,
-                attachments,
-                page_url,
-                locale,
+            |(name, email, subject, message, fields, attachments, page_url, locale, honeypot)| {
+                Submission {
+                    name,
+                    email,
+                    subject,
+                    message,
+                    fields,
+                    attachments,
+                    page_url,
+                    locale,
+                    honeypot,
+                }
             },
         )
 }

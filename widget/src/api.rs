@@ -18,10 +18,24 @@ pub struct Api {
 pub enum ApiError {
     /// No answer at all: offline, DNS, CORS refusal.
     Network,
-    /// The edge answered with its error body.
-    Refused { body: ErrorBody },
+    /// The edge answered with its error body; `retry_after` in seconds, with a 429.
+    Refused {
+        status: u16,
+        body: ErrorBody,
+        retry_after: Option<u32>,
+    },
     /// An answer that is not ours (a proxy's error page, say).
     Unexpected,
+}
+
+impl ApiError {
+    /// No answer, or the server's own failure: the same request may well succeed later.
+    pub fn worth_retrying(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Network | ApiError::Unexpected | ApiError::Refused { status: 500.., .. }
+        )
+    }
 }
 
 impl Api {
@@ -102,8 +116,18 @@ async fn send<T: DeserializeOwned>(
     if response.ok() {
         serde_wasm_bindgen::from_value(json).map_err(|_| ApiError::Unexpected)
     } else {
+        let retry_after = response
+            .headers()
+            .get("Retry-After")
+            .ok()
+            .flatten()
+            .and_then(|s| s.trim().parse().ok());
         match serde_wasm_bindgen::from_value::<ErrorBody>(json) {
-            Ok(body) => Err(ApiError::Refused { body }),
+            Ok(body) => Err(ApiError::Refused {
+                status: response.status(),
+                body,
+                retry_after,
+            }),
             Err(_) => Err(ApiError::Unexpected),
         }
     }

@@ -1,12 +1,15 @@
 //! The contact form: fields, files, submission, and the sent view.
 
 use crate::api::{Api, ApiError};
-use crate::text;
+use crate::text::{self, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use porthole_shared::form::{validate_form, CHECKED};
 use porthole_shared::{
-    validate_submission, validate_upload, FieldCode, FieldErrors, Limits, Submission, UploadMeta,
+    validate_upload, FieldCode, FieldErrors, FieldKind, Limits, PublicField, Submission,
+    UploadMeta, WidgetConfig,
 };
+use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use web_sys::{File, HtmlElement, HtmlInputElement};
 
@@ -26,6 +29,10 @@ enum Phase {
     Sending,
     Sent(String),
 }
+
+/// How many times a submission is sent again after no answer or a server error, the waits
+/// doubling from one second, before the visitor is asked to try again.
+const SEND_ATTEMPTS: u32 = 6;
 
 /// The form's text fields, which the page may fill in (`Porthole('prefill', …)`).
 #[derive(Clone, Copy)]
@@ -79,7 +86,9 @@ pub fn ContactForm(
     api: Api,
     root: HtmlElement,
     draft: Draft,
+    config: RwSignal<WidgetConfig>,
     emit: js_sys::Function,
+    close: js_sys::Function,
 ) -> impl IntoView {
     let Draft {
         name,
@@ -87,13 +96,31 @@ pub fn ContactForm(
         subject,
         message,
     } = draft;
+    let t = Text(config);
     let emit = StoredValue::new_local(emit);
     let files = RwSignal::new_local(Vec::<PickedFile>::new());
+    let custom = RwSignal::new(BTreeMap::<String, String>::new());
+    let honeypot = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let alert = RwSignal::new(None::<String>);
     let phase = RwSignal::new(Phase::Editing);
     let next_key = StoredValue::new(0u32);
-    let limits = StoredValue::new(Limits::default());
+    let limits = Memo::new(move |_| config.with(|c| c.limits.clone()));
+    // One key per submission as sent: a resend of the same text after a lost answer is then
+    // stored once by the edge; changed text is a new submission with a new key.
+    let sent_as = StoredValue::new(None::<(String, Submission)>);
+    // The dialog is named, and reads left or right, in the visitor's language.
+    Effect::new({
+        let dialog = root.clone();
+        move || {
+            config.with(|c| {
+                let _ =
+                    dialog.set_attribute("aria-label", c.strings.get("launcher").map_or("", |s| s));
+                dialog.set_dir(&c.dir);
+                dialog.set_lang(&c.locale);
+            })
+        }
+    });
     let root = StoredValue::new_local(root);
 
     let on_files = move |ev: leptos::ev::Event| {
@@ -108,7 +135,7 @@ pub fn ContactForm(
         for i in 0..list.length() {
             let Some(file) = list.get(i) else { continue };
             let error = limits
-                .with_value(|l| validate_upload(&file_meta(&file), l).err())
+                .with_untracked(|l| validate_upload(&file_meta(&file), l).err())
                 .and_then(|e| e.values().next().copied());
             let key = next_key.get_value() + 1;
             next_key.set_value(key);
@@ -140,23 +167,29 @@ pub fn ContactForm(
             email: email.get_untracked(),
             subject: subject.get_untracked(),
             message: message.get_untracked(),
+            fields: custom
+                .get_untracked()
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
             page_url: page_url(),
-            locale: locale(),
+            locale: Some(config.with_untracked(|c| c.locale.clone())),
+            honeypot: honeypot.get_untracked(),
             ..Submission::default()
         }
         .normalized();
-        let mut found = limits
-            .with_value(|l| validate_submission(&draft, l))
+        let mut found = config
+            .with_untracked(|c| validate_form(&draft, &c.limits, &c.fields))
             .err()
             .unwrap_or_default();
         if let Some(code) = picked.iter().find_map(|f| f.error) {
             found.insert("attachments".into(), code);
-        } else if picked.len() > limits.with_value(|l| l.files) {
+        } else if picked.len() > limits.with_untracked(|l| l.files) {
             found.insert("attachments".into(), FieldCode::TooMany);
         }
         if !found.is_empty() {
             errors.set(found);
-            alert.set(Some(text::FIX_FIELDS.into()));
+            alert.set(Some(t.get("fix-fields")));
             root.with_value(focus_first_invalid);
             return;
         }
@@ -181,7 +214,7 @@ pub fn ContactForm(
                         ids.push(stored.id);
                     }
                     Err(e) => {
-                        if let ApiError::Refused { body } = &e {
+                        if let ApiError::Refused { body, .. } = &e {
                             let code = body
                                 .error
                                 .fields
@@ -193,7 +226,7 @@ pub fn ContactForm(
                                 }
                             });
                         }
-                        let said = show_failure(e, errors, alert);
+                        let said = show_failure(t, e, errors, alert);
                         emit.with_value(|f| notify(f, "error", "message", &said));
                         phase.set(Phase::Editing);
                         return;
@@ -201,27 +234,46 @@ pub fn ContactForm(
                 }
             }
             phase.set(Phase::Sending);
-            match api
-                .create_conversation(
-                    &Submission {
-                        attachments: ids,
-                        ..draft
-                    },
-                    idempotency_key().as_deref(),
-                )
-                .await
-            {
+            let submission = Submission {
+                attachments: ids,
+                ..draft
+            };
+            let key = match sent_as.get_value() {
+                Some((key, before)) if before == submission => Some(key),
+                _ => idempotency_key(),
+            };
+            sent_as.set_value(key.clone().map(|k| (k, submission.clone())));
+            let mut attempt = 0;
+            let outcome = loop {
+                let result = api.create_conversation(&submission, key.as_deref()).await;
+                attempt += 1;
+                if !result.as_ref().is_err_and(ApiError::worth_retrying) || attempt >= SEND_ATTEMPTS
+                {
+                    break result;
+                }
+                if is_offline() {
+                    alert.set(Some(t.get("offline")));
+                    crate::wait::online().await;
+                } else {
+                    alert.set(Some(t.get("retrying")));
+                    crate::wait::millis(1000 << (attempt - 1).min(4)).await;
+                }
+            };
+            alert.set(None);
+            match outcome {
                 Ok(created) => {
-                    for field in [name, email, subject, message] {
+                    for field in [name, email, subject, message, honeypot] {
                         field.set(String::new());
                     }
+                    custom.set(BTreeMap::new());
                     files.set(Vec::new());
+                    sent_as.set_value(None);
                     emit.with_value(|f| notify(f, "submitted", "reference", &created.reference));
                     phase.set(Phase::Sent(created.reference));
                     root.with_value(|r| focus(r, ".ph-sent h3"));
                 }
                 Err(e) => {
-                    let said = show_failure(e, errors, alert);
+                    let said = show_failure(t, e, errors, alert);
                     emit.with_value(|f| notify(f, "error", "message", &said));
                     phase.set(Phase::Editing);
                     root.with_value(focus_first_invalid);
@@ -235,18 +287,35 @@ pub fn ContactForm(
         _ => None,
     };
 
+    let label = move |id: &'static str| Signal::derive(move || t.get(id));
+    let optional = Signal::derive(move || t.fill("optional", &[("label", &t.get("subject"))]));
+    let error_of =
+        move |key: String| move || errors.with(|e| e.get(&key).map(|c| t.field_error(*c)));
+
     view! {
+        <button type="button" class="close" aria-label=move || t.get("close") on:click=move |_| {
+            let _ = close.call0(&wasm_bindgen::JsValue::NULL);
+        }>"×"</button>
         <div class="ph-body">
-            <h2 class="ph-title" id="ph-title">{text::TITLE}</h2>
+            <h2 class="ph-title" id="ph-title">{move || t.get("title")}</h2>
             <p class="ph-alert" role="alert">{move || alert.get()}</p>
             <form class="ph-form" novalidate=true on:submit=on_submit hidden=move || sent_reference().is_some()>
-                <p class="ph-intro">{text::INTRO}</p>
-                <Field id="ph-name" key="name" label=text::NAME value=name errors=errors autocomplete="name" required=true/>
-                <Field id="ph-email" key="email" label=text::EMAIL value=email errors=errors input_type="email" autocomplete="email" required=true/>
-                <Field id="ph-subject" key="subject" label=text::SUBJECT value=subject errors=errors/>
-                <Field id="ph-message" key="message" label=text::MESSAGE value=message errors=errors multiline=true required=true/>
+                <p class="ph-intro">{move || t.get("intro")}</p>
+                <Field id="ph-name" key="name" label=label("name") value=name errors=errors t=t autocomplete="name" required=true/>
+                <Field id="ph-email" key="email" label=label("email") value=email errors=errors t=t input_type="email" autocomplete="email" required=true/>
+                <Field id="ph-subject" key="subject" label=optional value=subject errors=errors t=t/>
+                <Field id="ph-message" key="message" label=label("message") value=message errors=errors t=t multiline=true required=true/>
+                <For each=move || config.with(|c| c.fields.clone()) key=|f| f.key.clone() let:field>
+                    <CustomField field=field values=custom errors=errors t=t/>
+                </For>
+                // For bots: off screen, out of the tab order and hidden from assistive technology.
+                <div class="ph-hp" aria-hidden="true">
+                    <label for="ph-website">"Website"</label>
+                    <input id="ph-website" name="website" type="text" tabindex="-1" autocomplete="off"
+                        prop:value=move || honeypot.get() on:input=move |ev| honeypot.set(event_target_value(&ev))/>
+                </div>
                 <div class="ph-field">
-                    <label for="ph-files">{text::FILES}</label>
+                    <label for="ph-files">{move || t.get("files")}</label>
                     <input id="ph-files" type="file" multiple=true on:change=on_files
                         aria-describedby="ph-files-error"
                         aria-invalid=move || errors.with(|e| e.contains_key("attachments")).to_string()/>
@@ -255,31 +324,30 @@ pub fn ContactForm(
                             <li class="ph-file" class:ph-file-bad=f.error.is_some()>
                                 <span class="ph-file-name">{f.file.name()}</span>
                                 <span class="ph-file-size">{text::file_size(f.file.size() as u64)}</span>
-                                {f.error.map(|code| view! { <span class="ph-error">{text::field_error(code)}</span> })}
+                                {f.error.map(|code| view! { <span class="ph-error">{move || t.field_error(code)}</span> })}
                                 <button type="button" class="ph-remove" disabled=busy
-                                    aria-label=format!("{} {}", text::REMOVE_FILE, f.file.name())
+                                    aria-label={let n = f.file.name(); move || t.fill("remove-file", &[("name", &n)])}
                                     on:click=move |_| files.update(|list| list.retain(|e| e.key != f.key))>
-                                    {text::REMOVE_FILE}
+                                    {move || t.get("remove")}
                                 </button>
                             </li>
                         </For>
                     </ul>
-                    <p id="ph-files-error" class="ph-error">
-                        {move || errors.with(|e| e.get("attachments").map(|c| text::field_error(*c)))}
-                    </p>
+                    <p id="ph-files-error" class="ph-error">{error_of("attachments".into())}</p>
                 </div>
                 <button type="submit" class="ph-send" disabled=busy>
-                    {move || match phase.get() {
-                        Phase::Uploading => text::UPLOADING,
-                        Phase::Sending => text::SENDING,
-                        _ => text::SEND,
-                    }}
+                    {move || t.get(match phase.get() {
+                        Phase::Uploading => "uploading",
+                        Phase::Sending => "sending",
+                        _ => "send",
+                    })}
                 </button>
             </form>
             <div class="ph-sent" hidden=move || sent_reference().is_none()>
-                <h3 tabindex="-1">{text::SENT_TITLE}</h3>
-                <p>{text::SENT_BODY} " " <strong class="ph-reference">{sent_reference}</strong></p>
-                <button type="button" class="ph-send" on:click=move |_| phase.set(Phase::Editing)>{text::NEW_MESSAGE}</button>
+                <h3 tabindex="-1">{move || t.get("sent-title")}</h3>
+                <p>{move || t.get("sent-body")}</p>
+                <p>{move || t.get("sent-reference")} " " <strong class="ph-reference">{sent_reference}</strong></p>
+                <button type="button" class="ph-send" on:click=move |_| phase.set(Phase::Editing)>{move || t.get("new-message")}</button>
             </div>
         </div>
     }
@@ -289,9 +357,10 @@ pub fn ContactForm(
 fn Field(
     id: &'static str,
     key: &'static str,
-    label: &'static str,
+    label: Signal<String>,
     value: RwSignal<String>,
     errors: RwSignal<FieldErrors>,
+    t: Text,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] multiline: bool,
@@ -301,11 +370,7 @@ fn Field(
     let invalid = move || errors.with(|e| e.contains_key(key)).to_string();
     let on_input = move |ev: leptos::ev::Event| {
         value.set(event_target_value(&ev));
-        if errors.with_untracked(|e| e.contains_key(key)) {
-            errors.update(|e| {
-                e.remove(key);
-            });
-        }
+        clear_error(errors, key);
     };
     let control = if multiline {
         view! {
@@ -324,8 +389,91 @@ fn Field(
         <div class="ph-field">
             <label for=id>{label}</label>
             {control}
-            <p id=error_id class="ph-error">{move || errors.with(|e| e.get(key).map(|c| text::field_error(*c)))}</p>
+            <p id=error_id class="ph-error">{move || errors.with(|e| e.get(key).map(|c| t.field_error(*c)))}</p>
         </div>
+    }
+}
+
+/// One of the site's own fields, its value kept under its key in `values`.
+#[component]
+fn CustomField(
+    field: PublicField,
+    values: RwSignal<BTreeMap<String, String>>,
+    errors: RwSignal<FieldErrors>,
+    t: Text,
+) -> impl IntoView {
+    let PublicField {
+        key,
+        label,
+        kind,
+        required,
+        options,
+    } = field;
+    let id = format!("ph-f-{key}");
+    let error_key = format!("fields.{key}");
+    let error_id = format!("{id}-error");
+    let label = if required {
+        label
+    } else {
+        t.fill("optional", &[("label", &label)])
+    };
+    let value = {
+        let key = key.clone();
+        move || values.with(|v| v.get(&key).cloned().unwrap_or_default())
+    };
+    let set = {
+        let (key, error_key) = (key.clone(), error_key.clone());
+        move |text: String| {
+            values.update(|v| {
+                v.insert(key.clone(), text);
+            });
+            clear_error(errors, &error_key);
+        }
+    };
+    let invalid = {
+        let error_key = error_key.clone();
+        move || errors.with(|e| e.contains_key(&error_key)).to_string()
+    };
+    let control = match kind {
+        FieldKind::Text => view! {
+            <input id=id.clone() type="text" required=required aria-invalid=invalid aria-describedby=error_id.clone()
+                prop:value=value on:input=move |ev| set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        FieldKind::Textarea => view! {
+            <textarea id=id.clone() rows="3" required=required aria-invalid=invalid aria-describedby=error_id.clone()
+                prop:value=value on:input=move |ev| set(event_target_value(&ev))></textarea>
+        }
+        .into_any(),
+        FieldKind::Select => view! {
+            <select id=id.clone() required=required aria-invalid=invalid aria-describedby=error_id.clone()
+                prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+                <option value="">{move || t.get("choose")}</option>
+                {options.into_iter().map(|o| { let v = o.clone(); view! { <option value=v>{o}</option> } }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        FieldKind::Checkbox => view! {
+            <input id=id.clone() type="checkbox" required=required aria-invalid=invalid aria-describedby=error_id.clone()
+                prop:checked=move || value() == CHECKED
+                on:change=move |ev| set(if event_target_checked(&ev) { CHECKED.into() } else { String::new() })/>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="ph-field" class:ph-check=kind == FieldKind::Checkbox>
+            <label for=id>{label}</label>
+            {control}
+            <p id=error_id class="ph-error">{move || errors.with(|e| e.get(&error_key).map(|c| t.field_error(*c)))}</p>
+        </div>
+    }
+}
+
+fn clear_error(errors: RwSignal<FieldErrors>, key: &str) {
+    if errors.with_untracked(|e| e.contains_key(key)) {
+        errors.update(|e| {
+            e.remove(key);
+        });
     }
 }
 
@@ -344,17 +492,26 @@ fn file_meta(file: &File) -> UploadMeta {
 
 /// Shows what went wrong, and returns what the visitor was told.
 fn show_failure(
+    t: Text,
     e: ApiError,
     errors: RwSignal<FieldErrors>,
     alert: RwSignal<Option<String>>,
 ) -> String {
     let message = match e {
-        ApiError::Network => text::NETWORK.to_string(),
-        ApiError::Unexpected => text::SERVER.to_string(),
-        ApiError::Refused { body } => match body.error.fields {
+        ApiError::Network => t.get("network"),
+        ApiError::Unexpected | ApiError::Refused { status: 500.., .. } => t.get("server"),
+        ApiError::Refused {
+            status: 429,
+            retry_after,
+            ..
+        } => t.fill(
+            "rate-limited",
+            &[("time", &clock_in(retry_after.unwrap_or(60)))],
+        ),
+        ApiError::Refused { body, .. } => match body.error.fields {
             Some(fields) => {
                 errors.set(fields);
-                text::FIX_FIELDS.to_string()
+                t.get("fix-fields")
             }
             None => body.error.message,
         },
@@ -363,23 +520,24 @@ fn show_failure(
     message
 }
 
+/// The visitor's clock time `seconds` from now, as their browser writes it (`14:05`).
+fn clock_in(seconds: u32) -> String {
+    let at = js_sys::Date::new(&(js_sys::Date::now() + seconds as f64 * 1000.0).into());
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    at.to_locale_time_string_with_options("default", &options)
+        .into()
+}
+
+fn is_offline() -> bool {
+    web_sys::window().is_some_and(|w| !w.navigator().on_line())
+}
+
 /// The page the visitor wrote from, without its query or fragment (they may hold tokens).
 fn page_url() -> Option<String> {
     let location = web_sys::window()?.location();
     let url = format!("{}{}", location.origin().ok()?, location.pathname().ok()?);
     (url.starts_with("http") && url.len() <= Limits::default().page_url_chars).then_some(url)
-}
-
-fn locale() -> Option<String> {
-    let tag = web_sys::window()?.navigator().language()?;
-    let probe = Submission {
-        locale: Some(tag.clone()),
-        ..Submission::default()
-    };
-    let fine = validate_submission(&probe, &Limits::default())
-        .err()
-        .is_none_or(|e| !e.contains_key("locale"));
-    fine.then_some(tag)
 }
 
 /// 128 random bits for the Idempotency-Key. `getRandomValues`, unlike `randomUUID`, also exists on

@@ -1,47 +1,83 @@
 //! The Porthole widget: a contact form rendered with Leptos into the shadow root that the loader
 //! (`public/porthole.js`) created. The loader imports this module on the visitor's first intent
-//! and calls [`mount`]; the page's `Porthole('prefill', …)` reaches [`prefill`], and
-//! `Porthole('destroy')` [`unmount`].
+//! and calls [`mount`] with the site's settings; the page's `Porthole('prefill', …)` reaches
+//! [`prefill`], `Porthole('setLocale', …)` [`configure`], and `Porthole('destroy')` [`unmount`].
 
 mod api;
 mod form;
 mod text;
+mod trap;
+mod wait;
 
+use leptos::prelude::{RwSignal, Set};
+use porthole_shared::WidgetConfig;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot};
 
 const CSS: &str = include_str!("widget.css");
 
-thread_local! {
-    /// The mounted form, while it is mounted: dropping the handle removes it and its listeners.
-    static MOUNTED: RefCell<Option<(leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>, form::Draft)>> = const { RefCell::new(None) };
+struct Mounted {
+    /// Dropping it removes the form and its listeners.
+    _view: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+    draft: form::Draft,
+    config: RwSignal<WidgetConfig>,
+    _trap: trap::FocusTrap,
 }
 
-/// Renders the form into `panel`, inside `root`, talking to the edge at `edge` for `site`.
-/// `prefill` is `null` or `{name, email, subject, message}`; `emit(event, detail)` tells the page
-/// what happened (`submitted` with `{reference}`, `error` with `{message}`).
+thread_local! {
+    static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
+}
+
+/// Renders the form into the dialog `panel`, inside `root`, talking to the edge at `edge` for
+/// `site`. `config` is the answer of `GET /v1/sites/{site}/config`; `prefill` is `null` or
+/// `{name, email, subject, message}`; `emit(event, detail)` tells the page what happened
+/// (`submitted` with `{reference}`, `error` with `{message}`); `close()` closes the dialog.
+#[allow(clippy::too_many_arguments)]
 #[wasm_bindgen]
 pub fn mount(
     root: ShadowRoot,
     panel: HtmlElement,
     site: String,
     edge: String,
+    config: JsValue,
     prefill: JsValue,
     emit: js_sys::Function,
+    close: js_sys::Function,
 ) -> Result<(), JsValue> {
     use leptos::prelude::IntoAny;
     unmount();
+    let config: WidgetConfig = serde_wasm_bindgen::from_value(config)?;
     adopt_stylesheet(&root)?;
     let api = api::Api::new(edge, site);
     let draft = form::Draft::new();
     draft.fill(&prefill);
+    let config = RwSignal::new(config);
+    let trap = trap::FocusTrap::new(panel.clone().into(), root.clone(), close.clone())?;
     let focus_root = panel.clone();
-    let handle = leptos::mount::mount_to(panel, move || {
-        leptos::view! { <form::ContactForm api=api root=focus_root draft=draft emit=emit/> }
-            .into_any()
+    let view = leptos::mount::mount_to(panel, move || {
+        leptos::view! { <form::ContactForm api=api root=focus_root draft=draft config=config emit=emit close=close/> }.into_any()
     });
-    MOUNTED.with(|m| *m.borrow_mut() = Some((handle, draft)));
+    MOUNTED.with(|m| {
+        *m.borrow_mut() = Some(Mounted {
+            _view: view,
+            draft,
+            config,
+            _trap: trap,
+        })
+    });
+    Ok(())
+}
+
+/// Another language (or newer settings): every string is redrawn, nothing typed is lost.
+#[wasm_bindgen]
+pub fn configure(config: JsValue) -> Result<(), JsValue> {
+    let config: WidgetConfig = serde_wasm_bindgen::from_value(config)?;
+    MOUNTED.with(|m| {
+        if let Some(mounted) = m.borrow().as_ref() {
+            mounted.config.set(config);
+        }
+    });
     Ok(())
 }
 
@@ -49,8 +85,8 @@ pub fn mount(
 #[wasm_bindgen]
 pub fn prefill(values: JsValue) {
     MOUNTED.with(|m| {
-        if let Some((_, draft)) = m.borrow().as_ref() {
-            draft.fill(&values);
+        if let Some(mounted) = m.borrow().as_ref() {
+            mounted.draft.fill(&values);
         }
     });
 }

@@ -1,46 +1,46 @@
-//! Every string the visitor reads. One module so that a message catalog can replace it whole.
+//! Every string the visitor reads comes from the catalog the edge sent for the visitor's language
+//! (`shared/locales/*.ftl`, with the site's own copy), read through [`Text`].
 
-use porthole_shared::FieldCode;
+use leptos::prelude::*;
+use porthole_shared::{FieldCode, WidgetConfig};
 
-pub const TITLE: &str = "Contact us";
-pub const INTRO: &str = "Send us a message and we will reply by email.";
-pub const NAME: &str = "Name";
-pub const EMAIL: &str = "Email";
-pub const SUBJECT: &str = "Subject (optional)";
-pub const MESSAGE: &str = "Message";
-pub const FILES: &str = "Attach files";
-pub const REMOVE_FILE: &str = "Remove";
-pub const SEND: &str = "Send message";
-pub const SENDING: &str = "Sending…";
-pub const UPLOADING: &str = "Uploading files…";
-pub const SENT_TITLE: &str = "Message sent";
-pub const SENT_BODY: &str = "Thank you. We will reply by email. Your reference is";
-pub const NEW_MESSAGE: &str = "Send another message";
-pub const FIX_FIELDS: &str = "Please check the highlighted fields.";
-pub const NETWORK: &str = "We could not reach the server. Check your connection and try again.";
-pub const SERVER: &str = "Something went wrong on our side. Please try again in a moment.";
+/// The catalog, reactive: a `setLocale` redraws every string.
+#[derive(Clone, Copy)]
+pub struct Text(pub RwSignal<WidgetConfig>);
 
-pub fn field_error(code: FieldCode) -> &'static str {
-    match code {
-        FieldCode::Required => "This field is required.",
-        FieldCode::TooLong => "This is too long.",
-        FieldCode::TooMany => "There are too many of these.",
-        FieldCode::TooLarge => "This file is larger than allowed.",
-        FieldCode::Empty => "This file is empty.",
-        FieldCode::InvalidEmail => "Enter an email address like name@example.com.",
-        FieldCode::InvalidUrl => "This address is not valid.",
-        FieldCode::InvalidValue | FieldCode::InvalidName => {
-            "This contains characters that are not allowed."
-        }
-        FieldCode::TypeNotAllowed => "This type of file is not accepted.",
-        FieldCode::Duplicate => "This file is attached twice.",
-        FieldCode::Unknown => "A file could not be found. Please attach it again.",
+impl Text {
+    pub fn get(self, id: &str) -> String {
+        self.0
+            .with(|c| c.strings.get(id).cloned().unwrap_or_default())
+    }
+
+    /// The message with its `{name}` placeholders filled in.
+    pub fn fill(self, id: &str, values: &[(&str, &str)]) -> String {
+        values.iter().fold(self.get(id), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
+    }
+
+    pub fn field_error(self, code: FieldCode) -> String {
+        self.get(match code {
+            FieldCode::Required => "error-required",
+            FieldCode::TooLong => "error-too-long",
+            FieldCode::TooMany => "error-too-many",
+            FieldCode::TooLarge => "error-too-large",
+            FieldCode::Empty => "error-empty",
+            FieldCode::InvalidEmail => "error-invalid-email",
+            FieldCode::InvalidUrl => "error-invalid-url",
+            FieldCode::InvalidValue | FieldCode::InvalidName => "error-invalid-value",
+            FieldCode::TypeNotAllowed => "error-type-not-allowed",
+            FieldCode::Duplicate => "error-duplicate",
+            FieldCode::Unknown => "error-unknown",
+        })
     }
 }
 
 pub fn file_size(bytes: u64) -> String {
     match bytes {
-        // Tenths in integers: formatting an f64 would add 10 KB of float printing to the wasm.
+        // Tenths in integers: formatting an f64 would pull float printing into the wasm.
         b if b >= 1024 * 1024 => {
             let tenths = (b * 10).div_ceil(1024 * 1024);
             format!("{}.{} MB", tenths / 10, tenths % 10)

@@ -102,18 +102,21 @@ test('Escape closes the panel and gives focus back to the launcher', async () =>
   await context.close();
 });
 
-test('a file over the site\'s limit is refused by the edge, and the visitor sees why next to it', async () => {
+test('a file over the site\'s limit (from its settings) is refused before any upload, and the visitor sees why next to it', async () => {
   const { context, page } = await openPage();
+  const uploads = [];
+  page.on('request', (r) => { if (r.url().includes('/uploads')) uploads.push(r.url()); });
   await page.goto(`${host.origin}/hostile.html?site=tiny`);
   await page.getByRole('button', { name: 'Contact us' }).click();
   await page.getByLabel('Name').fill('Grace');
   await page.getByLabel('Email').fill('grace@example.org');
   await page.getByLabel('Message').fill('See attached.');
-  await page.getByLabel('Attach files').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: randomBytes(4096) });
+  await page.getByLabel('Attach files').setInputFiles({ name: 'big.txt', mimeType: 'text/plain', buffer: randomBytes(4096) });
   await page.getByRole('button', { name: 'Send message' }).click();
   await page.getByText('This file is larger than allowed.').first().waitFor();
   await page.getByRole('alert').getByText('Please check the highlighted fields.').waitFor();
   assert.equal(await page.locator('.ph-reference').textContent(), '');
+  assert.deepEqual(uploads, [], 'no byte of it was sent');
   await context.close();
 });
 

@@ -1,0 +1,45 @@
+# Porthole widget, Arabic (العربية، الفصحى الحديثة).
+# Translated from en.ftl: same ids and { $variables }.
+
+launcher = اتصل بنا
+close = إغلاق
+title = اتصل بنا
+intro = أرسل إلينا رسالة وسنرد عليك عبر البريد الإلكتروني.
+name = الاسم
+email = البريد الإلكتروني
+subject = الموضوع
+message = الرسالة
+optional = { $label } (اختياري)
+choose = اختر…
+files = إرفاق ملفات
+files-hint = يمكنك أيضًا إفلات الملفات هنا أو لصق صورة.
+remove-file = إزالة { $name }
+remove = إزالة
+cancel-upload = إلغاء
+retry-upload = إعادة المحاولة
+upload-progress = تم رفع { $percent }%
+send = إرسال الرسالة
+sending = جارٍ الإرسال…
+uploading = جارٍ رفع الملفات…
+retrying = تعذّر الوصول إلى الخادم. جارٍ إعادة المحاولة…
+offline = أنت غير متصل بالإنترنت. سيتم إرسال رسالتك فور عودة الاتصال.
+rate-limited = تم إرسال عدد كبير جدًا من الرسائل من هنا. يُرجى المحاولة مرة أخرى بعد الساعة { $time }.
+sent-title = تم إرسال الرسالة
+sent-body = شكرًا لك. سنرد عليك عبر البريد الإلكتروني.
+sent-reference = الرقم المرجعي:
+new-message = إرسال رسالة أخرى
+fix-fields = يُرجى مراجعة الحقول المميزة.
+network = تعذّر الوصول إلى الخادم. تحقق من اتصالك وحاول مرة أخرى.
+server = حدث خطأ من جانبنا. يُرجى المحاولة مرة أخرى بعد قليل.
+identified = تم تسجيل الدخول باسم { $email }
+error-required = هذا الحقل مطلوب.
+error-too-long = هذه القيمة طويلة جدًا.
+error-too-many = العدد كبير جدًا.
+error-too-large = حجم هذا الملف أكبر من المسموح به.
+error-empty = هذا الملف فارغ.
+error-invalid-email = أدخل عنوان بريد إلكتروني مثل name@example.com.
+error-invalid-url = عنوان الويب هذا غير صالح.
+error-invalid-value = تحتوي هذه القيمة على أحرف غير مسموح بها.
+error-type-not-allowed = هذا النوع من الملفات غير مقبول.
+error-duplicate = تم إرفاق هذا الملف مرتين.
+error-unknown = تعذّر العثور على أحد الملفات. يُرجى إرفاقه مرة أخرى.

@@ -1,0 +1,45 @@
+# Porthole widget, German (Deutsch).
+# Translated from en.ftl: same ids and { $variables }.
+
+launcher = Kontakt
+close = Schließen
+title = Kontaktieren Sie uns
+intro = Senden Sie uns eine Nachricht, wir antworten Ihnen per E-Mail.
+name = Name
+email = E-Mail
+subject = Betreff
+message = Nachricht
+optional = { $label } (optional)
+choose = Bitte wählen…
+files = Dateien anhängen
+files-hint = Sie können Dateien auch hierher ziehen oder ein Bild einfügen.
+remove-file = { $name } entfernen
+remove = Entfernen
+cancel-upload = Abbrechen
+retry-upload = Erneut versuchen
+upload-progress = { $percent } % hochgeladen
+send = Nachricht senden
+sending = Wird gesendet…
+uploading = Dateien werden hochgeladen…
+retrying = Der Server war nicht erreichbar. Neuer Versuch…
+offline = Sie sind offline. Ihre Nachricht wird gesendet, sobald die Verbindung wiederhergestellt ist.
+rate-limited = Von hier wurden zu viele Nachrichten gesendet. Bitte versuchen Sie es nach { $time } erneut.
+sent-title = Nachricht gesendet
+sent-body = Vielen Dank. Wir antworten Ihnen per E-Mail.
+sent-reference = Ihre Referenznummer:
+new-message = Weitere Nachricht senden
+fix-fields = Bitte überprüfen Sie die markierten Felder.
+network = Der Server war nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.
+server = Bei uns ist ein Fehler aufgetreten. Bitte versuchen Sie es gleich noch einmal.
+identified = Angemeldet als { $email }
+error-required = Dies ist ein Pflichtfeld.
+error-too-long = Die Eingabe ist zu lang.
+error-too-many = Das sind zu viele Einträge.
+error-too-large = Diese Datei ist größer als erlaubt.
+error-empty = Diese Datei ist leer.
+error-invalid-email = Geben Sie eine E-Mail-Adresse wie name@example.com ein.
+error-invalid-url = Diese Webadresse ist ungültig.
+error-invalid-value = Die Eingabe enthält unzulässige Zeichen.
+error-type-not-allowed = Dieser Dateityp wird nicht akzeptiert.
+error-duplicate = Diese Datei ist doppelt angehängt.
+error-unknown = Eine Datei wurde nicht gefunden. Bitte hängen Sie sie erneut an.

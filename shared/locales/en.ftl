@@ -1,0 +1,45 @@
+# Porthole widget, English (the reference catalog: every other locale has exactly these ids,
+# with the same { $variables }). Only plain messages with variables; no selectors.
+
+launcher = Contact us
+close = Close
+title = Contact us
+intro = Send us a message and we will reply by email.
+name = Name
+email = Email
+subject = Subject
+message = Message
+optional = { $label } (optional)
+choose = Choose…
+files = Attach files
+files-hint = You can also drop files here or paste an image.
+remove-file = Remove { $name }
+remove = Remove
+cancel-upload = Cancel
+retry-upload = Try again
+upload-progress = { $percent }% uploaded
+send = Send message
+sending = Sending…
+uploading = Uploading files…
+retrying = We could not reach the server. Trying again…
+offline = You are offline. Your message will be sent as soon as the connection is back.
+rate-limited = Too many messages were sent from here. Please try again after { $time }.
+sent-title = Message sent
+sent-body = Thank you. We will reply by email.
+sent-reference = Your reference:
+new-message = Send another message
+fix-fields = Please check the highlighted fields.
+network = We could not reach the server. Check your connection and try again.
+server = Something went wrong on our side. Please try again in a moment.
+identified = Signed in as { $email }
+error-required = This field is required.
+error-too-long = This is too long.
+error-too-many = There are too many of these.
+error-too-large = This file is larger than allowed.
+error-empty = This file is empty.
+error-invalid-email = Enter an email address like name@example.com.
+error-invalid-url = This address is not valid.
+error-invalid-value = This contains characters that are not allowed.
+error-type-not-allowed = This type of file is not accepted.
+error-duplicate = This file is attached twice.
+error-unknown = A file could not be found. Please attach it again.

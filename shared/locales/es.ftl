@@ -1,0 +1,45 @@
+# Porthole widget, Spanish (español).
+# Translated from en.ftl: same ids and { $variables }.
+
+launcher = Contáctanos
+close = Cerrar
+title = Contáctanos
+intro = Envíanos un mensaje y te responderemos por correo electrónico.
+name = Nombre
+email = Correo electrónico
+subject = Asunto
+message = Mensaje
+optional = { $label } (opcional)
+choose = Selecciona…
+files = Adjuntar archivos
+files-hint = También puedes soltar archivos aquí o pegar una imagen.
+remove-file = Quitar { $name }
+remove = Quitar
+cancel-upload = Cancelar
+retry-upload = Reintentar
+upload-progress = { $percent } % subido
+send = Enviar mensaje
+sending = Enviando…
+uploading = Subiendo archivos…
+retrying = No pudimos conectar con el servidor. Reintentando…
+offline = No tienes conexión. Tu mensaje se enviará en cuanto se restablezca la conexión.
+rate-limited = Se han enviado demasiados mensajes desde aquí. Vuelve a intentarlo después de las { $time }.
+sent-title = Mensaje enviado
+sent-body = Gracias. Te responderemos por correo electrónico.
+sent-reference = Tu número de referencia:
+new-message = Enviar otro mensaje
+fix-fields = Revisa los campos resaltados.
+network = No pudimos conectar con el servidor. Comprueba tu conexión y vuelve a intentarlo.
+server = Algo salió mal por nuestra parte. Vuelve a intentarlo en unos momentos.
+identified = Sesión iniciada como { $email }
+error-required = Este campo es obligatorio.
+error-too-long = Supera la longitud máxima.
+error-too-many = Hay demasiados elementos.
+error-too-large = Este archivo supera el tamaño permitido.
+error-empty = Este archivo está vacío.
+error-invalid-email = Escribe una dirección de correo electrónico como name@example.com.
+error-invalid-url = Esta dirección web no es válida.
+error-invalid-value = Contiene caracteres no permitidos.
+error-type-not-allowed = No se admite este tipo de archivo.
+error-duplicate = Este archivo está adjunto dos veces.
+error-unknown = No se encontró un archivo. Vuelve a adjuntarlo.

@@ -1,0 +1,45 @@
+# Porthole widget, French (français).
+# Translated from en.ftl: same ids and { $variables }.
+
+launcher = Nous contacter
+close = Fermer
+title = Nous contacter
+intro = Envoyez-nous un message et nous vous répondrons par e-mail.
+name = Nom
+email = E-mail
+subject = Objet
+message = Message
+optional = { $label } (facultatif)
+choose = Choisir…
+files = Joindre des fichiers
+files-hint = Vous pouvez aussi déposer des fichiers ici ou coller une image.
+remove-file = Retirer { $name }
+remove = Retirer
+cancel-upload = Annuler
+retry-upload = Réessayer
+upload-progress = { $percent } % envoyé
+send = Envoyer le message
+sending = Envoi en cours…
+uploading = Envoi des fichiers…
+retrying = Impossible de joindre le serveur. Nouvelle tentative…
+offline = Vous êtes hors ligne. Votre message sera envoyé dès que la connexion sera rétablie.
+rate-limited = Trop de messages ont été envoyés depuis cet emplacement. Veuillez réessayer après { $time }.
+sent-title = Message envoyé
+sent-body = Merci. Nous vous répondrons par e-mail.
+sent-reference = Votre référence :
+new-message = Envoyer un autre message
+fix-fields = Veuillez vérifier les champs en surbrillance.
+network = Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.
+server = Un problème est survenu de notre côté. Veuillez réessayer dans un instant.
+identified = Connecté en tant que { $email }
+error-required = Ce champ est obligatoire.
+error-too-long = Ce texte est trop long.
+error-too-many = Il y a trop d’éléments.
+error-too-large = Ce fichier dépasse la taille autorisée.
+error-empty = Ce fichier est vide.
+error-invalid-email = Saisissez une adresse e-mail comme name@example.com.
+error-invalid-url = Cette adresse web n’est pas valide.
+error-invalid-value = Ce champ contient des caractères non autorisés.
+error-type-not-allowed = Ce type de fichier n’est pas accepté.
+error-duplicate = Ce fichier est joint deux fois.
+error-unknown = Un fichier est introuvable. Veuillez le joindre à nouveau.

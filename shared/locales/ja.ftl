@@ -1,0 +1,45 @@
+# Porthole widget, Japanese (日本語).
+# Translated from en.ftl: same ids and { $variables }.
+
+launcher = お問い合わせ
+close = 閉じる
+title = お問い合わせ
+intro = メッセージをお送りください。メールでご返信いたします。
+name = お名前
+email = メールアドレス
+subject = 件名
+message = メッセージ
+optional = { $label }（任意）
+choose = 選択…
+files = ファイルを添付
+files-hint = ここにファイルをドロップするか、画像を貼り付けることもできます。
+remove-file = { $name } を削除
+remove = 削除
+cancel-upload = キャンセル
+retry-upload = 再試行
+upload-progress = { $percent }% アップロード済み
+send = メッセージを送信
+sending = 送信中…
+uploading = ファイルをアップロード中…
+retrying = サーバーに接続できませんでした。再試行しています…
+offline = オフラインです。接続が回復しだい、メッセージを送信します。
+rate-limited = この環境からの送信が多すぎます。{ $time }以降にもう一度お試しください。
+sent-title = メッセージを送信しました
+sent-body = ありがとうございます。メールでご返信いたします。
+sent-reference = 受付番号：
+new-message = 別のメッセージを送信
+fix-fields = 強調表示された項目をご確認ください。
+network = サーバーに接続できませんでした。接続を確認して、もう一度お試しください。
+server = システムで問題が発生しました。しばらくしてからもう一度お試しください。
+identified = { $email } としてログイン中
+error-required = この項目は必須です。
+error-too-long = 長すぎます。
+error-too-many = 数が多すぎます。
+error-too-large = このファイルは上限サイズを超えています。
+error-empty = このファイルは空です。
+error-invalid-email = name@example.com のような形式でメールアドレスを入力してください。
+error-invalid-url = このURLは無効です。
+error-invalid-value = 使用できない文字が含まれています。
+error-type-not-allowed = この種類のファイルは添付できません。
+error-duplicate = このファイルは重複して添付されています。
+error-unknown = ファイルが見つかりませんでした。もう一度添付してください。

@@ -1,0 +1,45 @@
+# Porthole widget, Brazilian Portuguese (português do Brasil).
+# Translated from en.ftl: same ids and { $variables }.
+
+launcher = Fale conosco
+close = Fechar
+title = Fale conosco
+intro = Envie uma mensagem e responderemos por e-mail.
+name = Nome
+email = E-mail
+subject = Assunto
+message = Mensagem
+optional = { $label } (opcional)
+choose = Selecione…
+files = Anexar arquivos
+files-hint = Você também pode soltar arquivos aqui ou colar uma imagem.
+remove-file = Remover { $name }
+remove = Remover
+cancel-upload = Cancelar
+retry-upload = Tentar novamente
+upload-progress = { $percent }% enviado
+send = Enviar mensagem
+sending = Enviando…
+uploading = Enviando arquivos…
+retrying = Não foi possível conectar ao servidor. Tentando novamente…
+offline = Você está off-line. Sua mensagem será enviada assim que a conexão voltar.
+rate-limited = Muitas mensagens foram enviadas daqui. Tente novamente depois das { $time }.
+sent-title = Mensagem enviada
+sent-body = Obrigado. Responderemos por e-mail.
+sent-reference = Seu número de protocolo:
+new-message = Enviar outra mensagem
+fix-fields = Verifique os campos destacados.
+network = Não foi possível conectar ao servidor. Verifique sua conexão e tente novamente.
+server = Algo deu errado do nosso lado. Tente novamente em instantes.
+identified = Conectado como { $email }
+error-required = Este campo é obrigatório.
+error-too-long = Excede o tamanho máximo.
+error-too-many = Há itens demais.
+error-too-large = Este arquivo é maior do que o permitido.
+error-empty = Este arquivo está vazio.
+error-invalid-email = Informe um endereço de e-mail como name@example.com.
+error-invalid-url = Este endereço web não é válido.
+error-invalid-value = Contém caracteres não permitidos.
+error-type-not-allowed = Este tipo de arquivo não é aceito.
+error-duplicate = Este arquivo foi anexado duas vezes.
+error-unknown = Um arquivo não foi encontrado. Anexe-o novamente.

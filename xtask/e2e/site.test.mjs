@@ -1,0 +1,207 @@
+// What the site's configuration and the visitor's language change, as a visitor sees it: the
+// site's colour, side, copy and own fields; the form in Arabic (right to left) and switched to
+// French; a bot's hidden-field submission held for the operator; the dialog's keyboard focus;
+// a message sent while offline; and an axe-core scan with no violation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
+import { EDGE, OPERATOR_TOKEN, startHost, launch } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+let host, browser;
+before(async () => { host = await startHost(); browser = await launch(); });
+after(async () => { await browser?.close(); await host?.close(); });
+
+async function openWidget(site, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${host.origin}/plain.html?site=${site}`);
+  return { context, page, errors };
+}
+
+const inShadow = (page, fn, arg) => page.evaluate(([source, a]) => {
+  const root = document.querySelector('porthole-widget').shadowRoot;
+  return new Function('root', 'arg', source)(root, a);
+}, [fn, arg]);
+
+async function conversations(site) {
+  const res = await fetch(`${EDGE}/v1/inbox/conversations?site=${site}&limit=200`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
+  assert.equal(res.status, 200);
+  return (await res.json()).conversations;
+}
+
+test("the site's colour, side, copy and own fields, checked like the edge checks them", async () => {
+  const { context, page, errors } = await openWidget('themed');
+  const launcher = page.getByRole('button', { name: 'Contact us' });
+  await launcher.waitFor();
+  // The colour arrives with the settings, before any click.
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('porthole-widget').shadowRoot.querySelector('.launcher')).backgroundColor == 'rgb(11, 110, 79)');
+  const box = await launcher.boundingBox();
+  assert.ok(box.x < 100, `launcher on the left, at x=${box.x}`);
+
+  await launcher.click();
+  await page.getByRole('heading', { name: 'Talk to Acme' }).waitFor();
+  const order = page.getByLabel('Order number');
+  const topic = page.getByLabel('Topic (optional)');
+  const terms = page.getByLabel('I agree to the privacy policy');
+  assert.deepEqual(await topic.locator('option').allTextContents(), ['Choose…', 'Billing', 'Bug report']);
+
+  await page.getByLabel('Name').fill('Grace Hopper');
+  await page.getByLabel('Email').fill('grace@example.org');
+  await page.getByLabel('Message').fill('Where is my order?');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Please check the highlighted fields.').waitFor();
+  assert.equal(await order.getAttribute('aria-invalid'), 'true');
+  assert.equal(await terms.getAttribute('aria-invalid'), 'true');
+  assert.equal(await topic.getAttribute('aria-invalid'), 'false');
+  // The first field in error has the focus.
+  assert.equal(await inShadow(page, 'return root.activeElement.id'), 'ph-f-order');
+
+  const marker = `A-${Date.now()}`;
+  await order.fill(marker);
+  await topic.selectOption('Bug report');
+  await terms.check();
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Message sent').waitFor();
+  const stored = (await conversations('themed')).find((c) => c.fields.order == marker);
+  assert.ok(stored, 'the conversation is in the inbox');
+  assert.deepEqual(stored.fields, { order: marker, topic: 'Bug report', terms: 'yes' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the edge refuses what the site does not ask for, with a field error', async () => {
+  const res = await fetch(`${EDGE}/v1/sites/themed/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: host.origin },
+    body: JSON.stringify({ name: 'A', email: 'a@example.org', message: 'hi', fields: { order: '1', topic: 'Sales', extra: 'x' } }),
+  });
+  assert.equal(res.status, 422);
+  const { error } = await res.json();
+  assert.deepEqual(error.fields, { 'fields.extra': 'invalid_value', 'fields.terms': 'required', 'fields.topic': 'invalid_value' });
+});
+
+test('an Arabic visitor gets the form right to left; setLocale switches it without losing the text', async () => {
+  const { context, page, errors } = await openWidget('themed', { locale: 'ar-EG' });
+  const launcher = page.getByRole('button', { name: 'اتصل بنا' });
+  await launcher.waitFor();
+  await launcher.click();
+  const name = page.getByLabel('الاسم');
+  await name.waitFor();
+  await name.fill('ليلى');
+  assert.deepEqual(await inShadow(page, 'const p = root.querySelector(".panel"); return [p.dir, p.lang, getComputedStyle(p).direction]'), ['rtl', 'ar', 'rtl']);
+  // The close button sits at the start of reading: the panel's left edge.
+  const [panelBox, closeBox] = await inShadow(page, 'return [".panel", ".close"].map((s) => { const r = root.querySelector(s).getBoundingClientRect(); return [r.left, r.right]; })');
+  assert.ok(closeBox[0] - panelBox[0] < 60, `close button on the left in RTL: ${closeBox} in ${panelBox}`);
+  await mkdir(new URL('../../target/screenshots/', import.meta.url), { recursive: true });
+  await page.screenshot({ path: new URL('../../target/screenshots/rtl-ar.png', import.meta.url).pathname });
+
+  await page.evaluate(() => Porthole('setLocale', 'fr'));
+  await page.getByLabel('Nom').waitFor();
+  assert.equal(await page.getByLabel('Nom').inputValue(), 'ليلى');
+  assert.equal(await inShadow(page, 'return root.querySelector(".panel").dir'), 'ltr');
+  await page.getByRole('button', { name: 'Fermer' }).waitFor();
+  // The site's own field has no French label: it reads in the site's default language.
+  await page.getByLabel('Order number').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a bot's submission through the hidden field is kept, held for the operator, and delivered on retry", async () => {
+  const { context, page } = await openWidget('demo');
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByLabel('Name').waitFor();
+  // People never see the field: it is off screen and out of the tab order.
+  const hidden = await inShadow(page, 'const i = root.querySelector("#ph-website"); const r = i.getBoundingClientRect(); return [i.tabIndex, r.right < 0 || r.width <= 1]');
+  assert.deepEqual(hidden, [-1, true]);
+  const subject = `held ${Date.now()}`;
+  await page.getByLabel('Name').fill('Spam Bot');
+  await page.getByLabel('Email').fill('bot@example.org');
+  await page.getByLabel('Subject (optional)').fill(subject);
+  await page.getByLabel('Message').fill('Buy now');
+  await inShadow(page, 'const i = root.querySelector("#ph-website"); i.value = "https://spam.example"; i.dispatchEvent(new Event("input"))');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  // The bot is told nothing different.
+  await page.getByText('Message sent').waitFor();
+  await context.close();
+
+  const auth = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+  const conversation = (await conversations('demo')).find((c) => c.subject == subject);
+  assert.ok(conversation, 'kept');
+  const failed = await (await fetch(`${EDGE}/v1/admin/deliveries?status=failed&limit=500`, { headers: auth })).json();
+  const held = failed.deliveries.find((d) => d.conversation_id == conversation.id);
+  assert.ok(held, 'held among the failed deliveries');
+  assert.match(held.last_error, /hidden anti-spam field/);
+  assert.equal(held.attempts, 0, 'never sent anywhere');
+  const retry = await fetch(`${EDGE}/v1/admin/deliveries/${held.id}/retry`, { method: 'POST', headers: auth });
+  assert.equal(retry.status, 202);
+  for (let i = 0; i < 100; i++) {
+    const c = (await conversations('demo')).find((x) => x.id == conversation.id);
+    if (c.status == 'delivered') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail('the released conversation was not delivered');
+});
+
+test('keyboard: Tab stays inside the open dialog, Escape closes it and focus returns to the launcher', async () => {
+  const { context, page } = await openWidget('demo');
+  const launcher = page.getByRole('button', { name: 'Contact us' });
+  await launcher.focus();
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Name').waitFor();
+  await page.waitForFunction(() => document.querySelector('porthole-widget').shadowRoot.activeElement?.id == 'ph-name');
+  // Typed, key by key (nothing in the dialog swallows keys).
+  await page.keyboard.type('Ada Lovelace');
+  assert.equal(await page.getByLabel('Name').inputValue(), 'Ada Lovelace');
+  const focused = () => inShadow(page, 'const a = root.activeElement; return a.id || a.className');
+  const seen = new Set();
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Tab');
+    seen.add(await focused());
+  }
+  assert.ok(seen.has('close') && seen.has('ph-send') && seen.has('ph-name'), `Tab cycles the dialog: ${[...seen]}`);
+  assert.ok(!seen.has('launcher') && !seen.has('ph-website'), `never leaves it, never the honeypot: ${[...seen]}`);
+  await inShadow(page, 'root.querySelector(".close").focus()');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'ph-send');
+  await page.keyboard.press('Escape');
+  assert.equal(await inShadow(page, 'return root.querySelector(".panel").hidden'), true);
+  assert.equal(await focused(), 'launcher');
+  await context.close();
+});
+
+test('offline: the visitor is told, and the message goes once the connection is back', async () => {
+  const { context, page } = await openWidget('demo');
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByLabel('Name').waitFor();
+  const subject = `offline ${Date.now()}`;
+  await page.getByLabel('Name').fill('Ada');
+  await page.getByLabel('Email').fill('ada@example.org');
+  await page.getByLabel('Subject (optional)').fill(subject);
+  await page.getByLabel('Message').fill('Sent from a train');
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('You are offline. Your message will be sent as soon as the connection is back.').waitFor();
+  await context.setOffline(false);
+  await page.getByText('Message sent').waitFor();
+  const sent = (await conversations('demo')).filter((c) => c.subject == subject);
+  assert.equal(sent.length, 1, 'stored once');
+  await context.close();
+});
+
+test('axe-core finds no accessibility violation in the open form, with errors showing', async () => {
+  const { context, page } = await openWidget('themed');
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByLabel('Name').waitFor();
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Please check the highlighted fields.').waitFor();
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(() => axe.run(document.querySelector('porthole-widget'), { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(found, []);
+  assert.ok(result.passes.length > 10, 'axe looked at the form');
+  await context.close();
+});
