@@ -11,7 +11,7 @@ use porthole_shared::{
 };
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
-use web_sys::{File, HtmlElement, HtmlInputElement};
+use web_sys::{File, FileList, HtmlElement, HtmlInputElement};
 
 #[derive(Clone)]
 struct PickedFile {
@@ -123,14 +123,8 @@ pub fn ContactForm(
     });
     let root = StoredValue::new_local(root);
 
-    let on_files = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(list) = input.files() else { return };
+    // Files from the picker, a drop or a paste, each checked against the site's limits at once.
+    let add_files = move |list: FileList| {
         let mut added = Vec::new();
         for i in 0..list.length() {
             let Some(file) = list.get(i) else { continue };
@@ -150,8 +144,35 @@ pub fn ContactForm(
         errors.update(|e| {
             e.remove("attachments");
         });
+    };
+    let on_files = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        if let Some(list) = input.files() {
+            add_files(list);
+        }
         // Lets the visitor pick the same file again after removing it.
         input.set_value("");
+    };
+    let dropped = move |data: Option<web_sys::DataTransfer>| {
+        data.and_then(|d| d.files()).filter(|f| f.length() > 0)
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        if let Some(list) = dropped(ev.data_transfer()) {
+            ev.prevent_default();
+            add_files(list);
+        }
+    };
+    // A pasted screenshot becomes an attachment; pasted text stays text.
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        if let Some(list) = dropped(ev.clipboard_data()) {
+            ev.prevent_default();
+            add_files(list);
+        }
     };
 
     let busy = move || matches!(phase.get(), Phase::Uploading | Phase::Sending);
@@ -299,7 +320,8 @@ pub fn ContactForm(
         <div class="ph-body">
             <h2 class="ph-title" id="ph-title">{move || t.get("title")}</h2>
             <p class="ph-alert" role="alert">{move || alert.get()}</p>
-            <form class="ph-form" novalidate=true on:submit=on_submit hidden=move || sent_reference().is_some()>
+            <form class="ph-form" novalidate=true on:submit=on_submit on:paste=on_paste
+                on:dragover=|ev| ev.prevent_default() on:drop=on_drop hidden=move || sent_reference().is_some()>
                 <p class="ph-intro">{move || t.get("intro")}</p>
                 <Field id="ph-name" key="name" label=label("name") value=name errors=errors t=t autocomplete="name" required=true/>
                 <Field id="ph-email" key="email" label=label("email") value=email errors=errors t=t input_type="email" autocomplete="email" required=true/>
@@ -316,6 +338,7 @@ pub fn ContactForm(
                 </div>
                 <div class="ph-field">
                     <label for="ph-files">{move || t.get("files")}</label>
+                    <p class="ph-hint">{move || t.get("files-hint")}</p>
                     <input id="ph-files" type="file" multiple=true on:change=on_files
                         aria-describedby="ph-files-error"
                         aria-invalid=move || errors.with(|e| e.contains_key("attachments")).to_string()/>

@@ -205,3 +205,30 @@ test('axe-core finds no accessibility violation in the open form, with errors sh
   assert.ok(result.passes.length > 10, 'axe looked at the form');
   await context.close();
 });
+
+test('files dropped on the form and an image pasted into the message are attached and sent', async () => {
+  const { context, page } = await openWidget('demo');
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByLabel('Name').waitFor();
+  const subject = `dropped ${Date.now()}`;
+  await page.getByLabel('Name').fill('Ada');
+  await page.getByLabel('Email').fill('ada@example.org');
+  await page.getByLabel('Subject (optional)').fill(subject);
+  await page.getByLabel('Message').fill('See the log and the screenshot.');
+  await inShadow(page, `
+    const drop = new DataTransfer();
+    drop.items.add(new File(['line 1\\nline 2\\n'], 'log.txt', { type: 'text/plain' }));
+    root.querySelector('form').dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));
+    const clip = new DataTransfer();
+    clip.items.add(new File([new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10])], 'image.png', { type: 'image/png' }));
+    root.querySelector('#ph-message').dispatchEvent(new ClipboardEvent('paste', { clipboardData: clip, bubbles: true, cancelable: true }));
+  `);
+  assert.deepEqual(await page.locator('.ph-file-name').allTextContents(), ['log.txt', 'image.png']);
+  // Pasting a file does not also paste text into the message.
+  assert.equal(await page.getByLabel('Message').inputValue(), 'See the log and the screenshot.');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Message sent').waitFor();
+  const stored = (await conversations('demo')).find((c) => c.subject == subject);
+  assert.deepEqual(stored.messages[0].attachments.map((a) => [a.name, a.size]), [['log.txt', 14], ['image.png', 8]]);
+  await context.close();
+});
