@@ -1,11 +1,11 @@
-//! Calls to the edge, with `fetch`.
+//! Calls to the edge, with `fetch` (uploads: `upload.rs`).
 
-use porthole_shared::{ConversationAccepted, ErrorBody, Submission, UploadResult};
+use porthole_shared::{ConversationAccepted, ErrorBody, Submission};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{File, Headers, Request, RequestInit, Response};
+use web_sys::{Headers, Request, RequestInit, Response};
 
 #[derive(Clone)]
 pub struct Api {
@@ -55,20 +55,13 @@ impl Api {
         )
     }
 
-    /// The file goes as the raw body: the browser streams it from disk with its length.
-    pub async fn upload(&self, file: &File) -> Result<UploadResult, ApiError> {
-        let headers = Headers::new().map_err(|_| ApiError::Network)?;
-        let content_type = if file.type_().is_empty() {
-            "application/octet-stream".to_string()
-        } else {
-            file.type_()
-        };
-        let _ = headers.set("Content-Type", &content_type);
-        let _ = headers.set(
-            "X-Filename",
-            &String::from(js_sys::encode_uri_component(&file.name())),
-        );
-        send(&self.url("uploads"), &headers, file.as_ref()).await
+    pub fn site(&self) -> &str {
+        &self.site
+    }
+
+    /// Where a file is uploaded (as the raw body: the browser streams it from disk).
+    pub fn upload_url(&self) -> String {
+        self.url("uploads")
     }
 
     /// `idempotency_key` is the same for every retry of one submission: the edge then stores it once.
@@ -113,22 +106,26 @@ async fn send<T: DeserializeOwned>(
             .map_err(|_| ApiError::Unexpected)?,
         Err(_) => return Err(ApiError::Unexpected),
     };
-    if response.ok() {
-        serde_wasm_bindgen::from_value(json).map_err(|_| ApiError::Unexpected)
-    } else {
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .ok()
-            .flatten()
-            .and_then(|s| s.trim().parse().ok());
-        match serde_wasm_bindgen::from_value::<ErrorBody>(json) {
-            Ok(body) => Err(ApiError::Refused {
-                status: response.status(),
-                body,
-                retry_after,
-            }),
-            Err(_) => Err(ApiError::Unexpected),
-        }
+    let retry_after = response.headers().get("Retry-After").ok().flatten();
+    answer(response.status(), json, retry_after)
+}
+
+/// The edge's answer: its body on success, else its error body with the status (and a 429's
+/// `Retry-After` in seconds).
+pub fn answer<T: DeserializeOwned>(
+    status: u16,
+    json: JsValue,
+    retry_after: Option<String>,
+) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        return serde_wasm_bindgen::from_value(json).map_err(|_| ApiError::Unexpected);
+    }
+    match serde_wasm_bindgen::from_value::<ErrorBody>(json) {
+        Ok(body) => Err(ApiError::Refused {
+            status,
+            body,
+            retry_after: retry_after.and_then(|s| s.trim().parse().ok()),
+        }),
+        Err(_) => Err(ApiError::Unexpected),
     }
 }

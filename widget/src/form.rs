@@ -1,7 +1,9 @@
 //! The contact form: fields, files, submission, and the sent view.
 
 use crate::api::{Api, ApiError};
+use crate::saved;
 use crate::text::{self, Text};
+use crate::upload::Upload;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use porthole_shared::form::{validate_form, CHECKED};
@@ -13,13 +15,28 @@ use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use web_sys::{File, FileList, HtmlElement, HtmlInputElement};
 
+/// Where one attached file stands. Files upload as soon as they are picked.
+#[derive(Clone, PartialEq)]
+enum FileState {
+    /// Against the site's limits (before any byte was sent) or refused by the edge.
+    Refused(FieldCode),
+    /// Percent sent.
+    Uploading(u32),
+    /// No answer, or the server failed: sending it again may work.
+    Failed,
+    /// Stored by the edge under this id.
+    Stored(String),
+}
+
 #[derive(Clone)]
 struct PickedFile {
     key: u32,
-    file: File,
-    /// Set once the edge stored it, so that a retry never sends the same bytes twice.
-    uploaded: Option<String>,
-    error: Option<FieldCode>,
+    name: String,
+    size: u64,
+    /// `None` for a file restored from a saved draft: stored, with nothing left to send.
+    file: Option<File>,
+    state: RwSignal<FileState>,
+    upload: StoredValue<Option<Upload>, LocalStorage>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -123,7 +140,124 @@ pub fn ContactForm(
     });
     let root = StoredValue::new_local(root);
 
-    // Files from the picker, a drop or a paste, each checked against the site's limits at once.
+    // The draft survives a reload, once the visitor has typed or attached something.
+    let site = StoredValue::new(api.site().to_string());
+    let touched = StoredValue::new(false);
+    if let Some(saved) = site.with_value(|s| saved::load(s)) {
+        touched.set_value(true);
+        for (k, v) in saved.text {
+            match k.as_str() {
+                "name" => name.set(v),
+                "email" => email.set(v),
+                "subject" => subject.set(v),
+                "message" => message.set(v),
+                other => {
+                    if let Some(field) = other.strip_prefix("fields.") {
+                        custom.update(|m| {
+                            m.insert(field.to_string(), v);
+                        });
+                    }
+                }
+            }
+        }
+        let restored = saved
+            .files
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| PickedFile {
+                key: i as u32 + 1,
+                name: f.name,
+                size: f.size,
+                file: None,
+                state: RwSignal::new(FileState::Stored(f.id)),
+                upload: StoredValue::new_local(None),
+            });
+        files.set(restored.collect());
+        next_key.set_value(files.with_untracked(Vec::len) as u32);
+    }
+    Effect::new(move || {
+        let mut text: Vec<(String, String)> = [
+            ("name", name),
+            ("email", email),
+            ("subject", subject),
+            ("message", message),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.get()))
+        .collect();
+        text.extend(
+            custom
+                .get()
+                .into_iter()
+                .map(|(k, v)| (format!("fields.{k}"), v)),
+        );
+        let stored = files.with(|list| {
+            list.iter()
+                .filter_map(|f| match f.state.get() {
+                    FileState::Stored(id) => Some(saved::SavedFile {
+                        id,
+                        name: f.name.clone(),
+                        size: f.size,
+                    }),
+                    _ => None,
+                })
+                .collect()
+        });
+        if touched.get_value() {
+            site.with_value(|s| {
+                saved::save(
+                    s,
+                    &saved::SavedDraft {
+                        text,
+                        files: stored,
+                    },
+                )
+            });
+        }
+    });
+
+    let upload_url = StoredValue::new(api.upload_url());
+    let start_upload = move |f: &PickedFile| {
+        let state = f.state;
+        state.set(FileState::Uploading(0));
+        let progress = move |percent| {
+            if matches!(state.get_untracked(), FileState::Uploading(_)) {
+                state.set(FileState::Uploading(percent));
+            }
+        };
+        let Some(Ok(upload)) = f
+            .file
+            .as_ref()
+            .map(|file| Upload::start(&upload_url.get_value(), file, progress))
+        else {
+            state.set(FileState::Failed);
+            return;
+        };
+        f.upload.set_value(Some(upload.clone()));
+        spawn_local(async move {
+            match upload.result().await {
+                Ok(stored) => state.set(FileState::Stored(stored.id)),
+                // Cancelled: the file is gone from the list.
+                Err(None) => {}
+                Err(Some(ApiError::Refused { body, .. })) => {
+                    let code = body.error.fields.and_then(|m| m.values().next().copied());
+                    state.set(code.map_or(FileState::Failed, FileState::Refused));
+                }
+                Err(Some(_)) => state.set(FileState::Failed),
+            }
+        });
+    };
+    let remove_file = move |key: u32| {
+        files.update(|list| {
+            if let Some(i) = list.iter().position(|f| f.key == key) {
+                let gone = list.remove(i);
+                gone.upload.with_value(|u| u.as_ref().map(Upload::cancel));
+            }
+        })
+    };
+
+    // Files from the picker, a drop or a paste, each checked against the site's limits at once
+    // and sent straight away if they pass.
     let add_files = move |list: FileList| {
         let mut added = Vec::new();
         for i in 0..list.length() {
@@ -133,13 +267,20 @@ pub fn ContactForm(
                 .and_then(|e| e.values().next().copied());
             let key = next_key.get_value() + 1;
             next_key.set_value(key);
-            added.push(PickedFile {
+            let picked = PickedFile {
                 key,
-                file,
-                uploaded: None,
-                error,
-            });
+                name: file.name(),
+                size: file.size() as u64,
+                file: Some(file),
+                state: RwSignal::new(error.map_or(FileState::Uploading(0), FileState::Refused)),
+                upload: StoredValue::new_local(None),
+            };
+            if error.is_none() {
+                start_upload(&picked);
+            }
+            added.push(picked);
         }
+        touched.set_value(true);
         files.update(|list| list.extend(added));
         errors.update(|e| {
             e.remove("attachments");
@@ -203,7 +344,11 @@ pub fn ContactForm(
             .with_untracked(|c| validate_form(&draft, &c.limits, &c.fields))
             .err()
             .unwrap_or_default();
-        if let Some(code) = picked.iter().find_map(|f| f.error) {
+        let refused = picked.iter().find_map(|f| match f.state.get_untracked() {
+            FileState::Refused(code) => Some(code),
+            _ => None,
+        });
+        if let Some(code) = refused {
             found.insert("attachments".into(), code);
         } else if picked.len() > limits.with_untracked(|l| l.files) {
             found.insert("attachments".into(), FieldCode::TooMany);
@@ -219,35 +364,36 @@ pub fn ContactForm(
         let api = api.clone();
         spawn_local(async move {
             phase.set(Phase::Uploading);
+            // Files that found no server get another go; then every upload must have ended.
+            for f in picked
+                .iter()
+                .filter(|f| f.state.get_untracked() == FileState::Failed)
+            {
+                start_upload(f);
+            }
+            while picked
+                .iter()
+                .any(|f| matches!(f.state.get_untracked(), FileState::Uploading(_)))
+            {
+                crate::wait::millis(100).await;
+            }
             let mut ids = Vec::new();
-            for f in picked {
-                if let Some(id) = f.uploaded {
-                    ids.push(id);
-                    continue;
-                }
-                match api.upload(&f.file).await {
-                    Ok(stored) => {
-                        files.update(|list| {
-                            if let Some(entry) = list.iter_mut().find(|e| e.key == f.key) {
-                                entry.uploaded = Some(stored.id.clone());
+            for f in &picked {
+                match f.state.get_untracked() {
+                    FileState::Stored(id) => ids.push(id),
+                    // Removed meanwhile: not sent.
+                    _ if !files.with_untracked(|l| l.iter().any(|e| e.key == f.key)) => {}
+                    state => {
+                        let said = match state {
+                            FileState::Refused(code) => {
+                                errors.update(|e| {
+                                    e.insert("attachments".into(), code);
+                                });
+                                t.get("fix-fields")
                             }
-                        });
-                        ids.push(stored.id);
-                    }
-                    Err(e) => {
-                        if let ApiError::Refused { body, .. } = &e {
-                            let code = body
-                                .error
-                                .fields
-                                .as_ref()
-                                .and_then(|m| m.values().next().copied());
-                            files.update(|list| {
-                                if let Some(entry) = list.iter_mut().find(|e| e.key == f.key) {
-                                    entry.error = code;
-                                }
-                            });
-                        }
-                        let said = show_failure(t, e, errors, alert);
+                            _ => t.get("network"),
+                        };
+                        alert.set(Some(said.clone()));
                         emit.with_value(|f| notify(f, "error", "message", &said));
                         phase.set(Phase::Editing);
                         return;
@@ -289,6 +435,8 @@ pub fn ContactForm(
                     custom.set(BTreeMap::new());
                     files.set(Vec::new());
                     sent_as.set_value(None);
+                    touched.set_value(false);
+                    site.with_value(|s| saved::clear(s));
                     emit.with_value(|f| notify(f, "submitted", "reference", &created.reference));
                     phase.set(Phase::Sent(created.reference));
                     root.with_value(|r| focus(r, ".ph-sent h3"));
@@ -321,6 +469,7 @@ pub fn ContactForm(
             <h2 class="ph-title" id="ph-title">{move || t.get("title")}</h2>
             <p class="ph-alert" role="alert">{move || alert.get()}</p>
             <form class="ph-form" novalidate=true on:submit=on_submit on:paste=on_paste
+                on:input=move |_| touched.set_value(true)
                 on:dragover=|ev| ev.prevent_default() on:drop=on_drop hidden=move || sent_reference().is_some()>
                 <p class="ph-intro">{move || t.get("intro")}</p>
                 <Field id="ph-name" key="name" label=label("name") value=name errors=errors t=t autocomplete="name" required=true/>
@@ -343,17 +492,8 @@ pub fn ContactForm(
                         aria-describedby="ph-files-error"
                         aria-invalid=move || errors.with(|e| e.contains_key("attachments")).to_string()/>
                     <ul class="ph-files">
-                        <For each=move || files.get() key=|f| (f.key, f.error, f.uploaded.is_some()) let:f>
-                            <li class="ph-file" class:ph-file-bad=f.error.is_some()>
-                                <span class="ph-file-name">{f.file.name()}</span>
-                                <span class="ph-file-size">{text::file_size(f.file.size() as u64)}</span>
-                                {f.error.map(|code| view! { <span class="ph-error">{move || t.field_error(code)}</span> })}
-                                <button type="button" class="ph-remove" disabled=busy
-                                    aria-label={let n = f.file.name(); move || t.fill("remove-file", &[("name", &n)])}
-                                    on:click=move |_| files.update(|list| list.retain(|e| e.key != f.key))>
-                                    {move || t.get("remove")}
-                                </button>
-                            </li>
+                        <For each=move || files.get() key=|f| f.key let:f>
+                            <FileRow f=f t=t busy=Signal::derive(busy) retry=start_upload remove=remove_file/>
                         </For>
                     </ul>
                     <p id="ph-files-error" class="ph-error">{error_of("attachments".into())}</p>
@@ -373,6 +513,57 @@ pub fn ContactForm(
                 <button type="button" class="ph-send" on:click=move |_| phase.set(Phase::Editing)>{move || t.get("new-message")}</button>
             </div>
         </div>
+    }
+}
+
+/// One attached file: its name and size, its upload's progress or why it failed, and what can
+/// be done about it. The row's elements stay put while the state changes (a button under the
+/// visitor's finger never moves).
+#[component]
+fn FileRow(
+    f: PickedFile,
+    t: Text,
+    busy: Signal<bool>,
+    retry: impl Fn(&PickedFile) + Copy + 'static,
+    remove: impl Fn(u32) + Copy + 'static,
+) -> impl IntoView {
+    let state = f.state;
+    let name = f.name.clone();
+    let percent = move || match state.get() {
+        FileState::Uploading(p) => Some(p),
+        _ => None,
+    };
+    let status = move || match state.get() {
+        FileState::Uploading(p) => t.fill("upload-progress", &[("percent", &p.to_string())]),
+        FileState::Refused(code) => t.field_error(code),
+        FileState::Failed => t.get("network"),
+        FileState::Stored(_) => String::new(),
+    };
+    let bad = move || matches!(state.get(), FileState::Refused(_) | FileState::Failed);
+    let key = f.key;
+    let label = move |id: &'static str| {
+        let name = name.clone();
+        move || format!("{} {}", t.get(id), name)
+    };
+    view! {
+        <li class="ph-file" class:ph-file-bad=bad>
+            <span class="ph-file-name">{f.name.clone()}</span>
+            <span class="ph-file-size">{text::file_size(f.size)}</span>
+            <progress max="100" value=move || percent().unwrap_or(100) hidden=move || percent().is_none()></progress>
+            <span class="ph-file-status" class:ph-error=bad>{status}</span>
+            <button type="button" class="ph-remove" hidden=move || percent().is_none()
+                aria-label=label("cancel-upload") on:click=move |_| remove(key)>
+                {move || t.get("cancel-upload")}
+            </button>
+            <button type="button" class="ph-remove" hidden=move || state.get() != FileState::Failed disabled=busy
+                aria-label=label("retry-upload") on:click={let f = f.clone(); move |_| retry(&f)}>
+                {move || t.get("retry-upload")}
+            </button>
+            <button type="button" class="ph-remove" hidden=move || percent().is_some() disabled=busy
+                aria-label=label("remove") on:click=move |_| remove(key)>
+                {move || t.get("remove")}
+            </button>
+        </li>
     }
 }
 

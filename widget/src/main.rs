@@ -5,8 +5,10 @@
 
 mod api;
 mod form;
+mod saved;
 mod text;
 mod trap;
+mod upload;
 mod wait;
 
 use leptos::prelude::{RwSignal, Set};
