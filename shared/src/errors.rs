@@ -63,6 +63,45 @@ pub enum FieldCode {
     Unknown,
 }
 
+impl FieldCode {
+    pub const ALL: [FieldCode; 12] = [
+        FieldCode::Required,
+        FieldCode::TooLong,
+        FieldCode::TooMany,
+        FieldCode::TooLarge,
+        FieldCode::Empty,
+        FieldCode::InvalidEmail,
+        FieldCode::InvalidUrl,
+        FieldCode::InvalidValue,
+        FieldCode::InvalidName,
+        FieldCode::TypeNotAllowed,
+        FieldCode::Duplicate,
+        FieldCode::Unknown,
+    ];
+
+    /// The code as it is on the wire (the same as serde's), for readers without serde.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldCode::Required => "required",
+            FieldCode::TooLong => "too_long",
+            FieldCode::TooMany => "too_many",
+            FieldCode::TooLarge => "too_large",
+            FieldCode::Empty => "empty",
+            FieldCode::InvalidEmail => "invalid_email",
+            FieldCode::InvalidUrl => "invalid_url",
+            FieldCode::InvalidValue => "invalid_value",
+            FieldCode::InvalidName => "invalid_name",
+            FieldCode::TypeNotAllowed => "type_not_allowed",
+            FieldCode::Duplicate => "duplicate",
+            FieldCode::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FieldCode> {
+        FieldCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// Field name → why it was refused. Custom fields are keyed `fields.<key>`.
 pub type FieldErrors = BTreeMap<String, FieldCode>;
 
@@ -99,5 +138,21 @@ impl ErrorBody {
                 fields: Some(fields),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widget reads codes without serde: its names must be serde's.
+    #[test]
+    fn field_code_names_are_the_wire_names() {
+        for code in FieldCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(FieldCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(FieldCode::parse("nope"), None);
     }
 }

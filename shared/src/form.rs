@@ -19,6 +19,21 @@ pub enum FieldKind {
     Checkbox,
 }
 
+impl FieldKind {
+    /// The kind as it is on the wire (serde's name), for readers without serde.
+    pub fn parse(s: &str) -> Option<FieldKind> {
+        [
+            ("text", FieldKind::Text),
+            ("textarea", FieldKind::Textarea),
+            ("select", FieldKind::Select),
+            ("checkbox", FieldKind::Checkbox),
+        ]
+        .into_iter()
+        .find(|(name, _)| *name == s)
+        .map(|(_, kind)| kind)
+    }
+}
+
 /// `[[sites.<id>.widget.fields]]` in porthole.toml.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -351,6 +366,19 @@ mod tests {
             ..WidgetSettings::default()
         };
         assert_eq!(light.on_accent().as_deref(), Some("#10152a"));
+    }
+
+    #[test]
+    fn field_kind_names_are_the_wire_names() {
+        for kind in [
+            FieldKind::Text,
+            FieldKind::Textarea,
+            FieldKind::Select,
+            FieldKind::Checkbox,
+        ] {
+            let name = serde_json::to_value(kind).unwrap();
+            assert_eq!(FieldKind::parse(name.as_str().unwrap()), Some(kind));
+        }
     }
 
     #[test]

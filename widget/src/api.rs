@@ -1,8 +1,7 @@
 //! Calls to the edge, with `fetch` (uploads: `upload.rs`).
 
-use porthole_shared::{ConversationAccepted, ErrorBody, Submission};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use crate::js;
+use porthole_shared::{FieldErrors, Submission};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -21,7 +20,8 @@ pub enum ApiError {
     /// The edge answered with its error body; `retry_after` in seconds, with a 429.
     Refused {
         status: u16,
-        body: ErrorBody,
+        message: String,
+        fields: Option<FieldErrors>,
         retry_after: Option<u32>,
     },
     /// An answer that is not ours (a proxy's error page, say).
@@ -64,31 +64,25 @@ impl Api {
         self.url("uploads")
     }
 
-    /// `idempotency_key` is the same for every retry of one submission: the edge then stores it once.
+    /// `idempotency_key` is the same for every retry of one submission: the edge then stores it
+    /// once. Answers the conversation's reference.
     pub async fn create_conversation(
         &self,
         submission: &Submission,
         idempotency_key: Option<&str>,
-    ) -> Result<ConversationAccepted, ApiError> {
+    ) -> Result<String, ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::Network)?;
         let _ = headers.set("Content-Type", "application/json");
         if let Some(key) = idempotency_key {
             let _ = headers.set("Idempotency-Key", key);
         }
-        // JSON made by the browser: serde_json would cost the widget tens of kilobytes.
-        let value = submission
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|_| ApiError::Network)?;
-        let body = js_sys::JSON::stringify(&value).map_err(|_| ApiError::Network)?;
-        send(&self.url("conversations"), &headers, &body).await
+        let body = js::submission(submission).ok_or(ApiError::Network)?;
+        let answer = send(&self.url("conversations"), &headers, &body.into()).await?;
+        js::string(&answer, "reference").ok_or(ApiError::Unexpected)
     }
 }
 
-async fn send<T: DeserializeOwned>(
-    url: &str,
-    headers: &Headers,
-    body: &JsValue,
-) -> Result<T, ApiError> {
+async fn send(url: &str, headers: &Headers, body: &JsValue) -> Result<JsValue, ApiError> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(headers);
@@ -110,22 +104,21 @@ async fn send<T: DeserializeOwned>(
     answer(response.status(), json, retry_after)
 }
 
-/// The edge's answer: its body on success, else its error body with the status (and a 429's
+/// The edge's answer: its body on success, else its error with the status (and a 429's
 /// `Retry-After` in seconds).
-pub fn answer<T: DeserializeOwned>(
+pub fn answer(
     status: u16,
     json: JsValue,
     retry_after: Option<String>,
-) -> Result<T, ApiError> {
+) -> Result<JsValue, ApiError> {
     if (200..300).contains(&status) {
-        return serde_wasm_bindgen::from_value(json).map_err(|_| ApiError::Unexpected);
+        return Ok(json);
     }
-    match serde_wasm_bindgen::from_value::<ErrorBody>(json) {
-        Ok(body) => Err(ApiError::Refused {
-            status,
-            body,
-            retry_after: retry_after.and_then(|s| s.trim().parse().ok()),
-        }),
-        Err(_) => Err(ApiError::Unexpected),
-    }
+    let (message, fields) = js::error_body(&json).ok_or(ApiError::Unexpected)?;
+    Err(ApiError::Refused {
+        status,
+        message,
+        fields,
+        retry_after: retry_after.and_then(|s| s.trim().parse().ok()),
+    })
 }

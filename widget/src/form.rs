@@ -236,11 +236,11 @@ pub fn ContactForm(
         f.upload.set_value(Some(upload.clone()));
         spawn_local(async move {
             match upload.result().await {
-                Ok(stored) => state.set(FileState::Stored(stored.id)),
+                Ok(id) => state.set(FileState::Stored(id)),
                 // Cancelled: the file is gone from the list.
                 Err(None) => {}
-                Err(Some(ApiError::Refused { body, .. })) => {
-                    let code = body.error.fields.and_then(|m| m.values().next().copied());
+                Err(Some(ApiError::Refused { fields, .. })) => {
+                    let code = fields.and_then(|m| m.values().next().copied());
                     state.set(code.map_or(FileState::Failed, FileState::Refused));
                 }
                 Err(Some(_)) => state.set(FileState::Failed),
@@ -329,11 +329,12 @@ pub fn ContactForm(
             email: email.get_untracked(),
             subject: subject.get_untracked(),
             message: message.get_untracked(),
-            fields: custom
-                .get_untracked()
-                .into_iter()
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
+            fields: crate::js::map(
+                custom
+                    .get_untracked()
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty()),
+            ),
             page_url: page_url(),
             locale: Some(config.with_untracked(|c| c.locale.clone())),
             honeypot: honeypot.get_untracked(),
@@ -428,7 +429,7 @@ pub fn ContactForm(
             };
             alert.set(None);
             match outcome {
-                Ok(created) => {
+                Ok(reference) => {
                     for field in [name, email, subject, message, honeypot] {
                         field.set(String::new());
                     }
@@ -437,8 +438,8 @@ pub fn ContactForm(
                     sent_as.set_value(None);
                     touched.set_value(false);
                     site.with_value(|s| saved::clear(s));
-                    emit.with_value(|f| notify(f, "submitted", "reference", &created.reference));
-                    phase.set(Phase::Sent(created.reference));
+                    emit.with_value(|f| notify(f, "submitted", "reference", &reference));
+                    phase.set(Phase::Sent(reference));
                     root.with_value(|r| focus(r, ".ph-sent h3"));
                 }
                 Err(e) => {
@@ -456,7 +457,7 @@ pub fn ContactForm(
         _ => None,
     };
 
-    let label = move |id: &'static str| Signal::derive(move || t.get(id));
+    let label = move |id: &'static str| t.signal(id);
     let optional = Signal::derive(move || t.fill("optional", &[("label", &t.get("subject"))]));
     let error_of =
         move |key: String| move || errors.with(|e| e.get(&key).map(|c| t.field_error(*c)));
@@ -466,12 +467,12 @@ pub fn ContactForm(
             let _ = close.call0(&wasm_bindgen::JsValue::NULL);
         }>"×"</button>
         <div class="ph-body">
-            <h2 class="ph-title" id="ph-title">{move || t.get("title")}</h2>
+            <h2 class="ph-title" id="ph-title">{t.signal("title")}</h2>
             <p class="ph-alert" role="alert">{move || alert.get()}</p>
             <form class="ph-form" novalidate=true on:submit=on_submit on:paste=on_paste
                 on:input=move |_| touched.set_value(true)
                 on:dragover=|ev| ev.prevent_default() on:drop=on_drop hidden=move || sent_reference().is_some()>
-                <p class="ph-intro">{move || t.get("intro")}</p>
+                <p class="ph-intro">{t.signal("intro")}</p>
                 <Field id="ph-name" key="name" label=label("name") value=name errors=errors t=t autocomplete="name" required=true/>
                 <Field id="ph-email" key="email" label=label("email") value=email errors=errors t=t input_type="email" autocomplete="email" required=true/>
                 <Field id="ph-subject" key="subject" label=optional value=subject errors=errors t=t/>
@@ -486,8 +487,8 @@ pub fn ContactForm(
                         prop:value=move || honeypot.get() on:input=move |ev| honeypot.set(event_target_value(&ev))/>
                 </div>
                 <div class="ph-field">
-                    <label for="ph-files">{move || t.get("files")}</label>
-                    <p class="ph-hint">{move || t.get("files-hint")}</p>
+                    <label for="ph-files">{t.signal("files")}</label>
+                    <p class="ph-hint">{t.signal("files-hint")}</p>
                     <input id="ph-files" type="file" multiple=true on:change=on_files
                         aria-describedby="ph-files-error"
                         aria-invalid=move || errors.with(|e| e.contains_key("attachments")).to_string()/>
@@ -507,10 +508,10 @@ pub fn ContactForm(
                 </button>
             </form>
             <div class="ph-sent" hidden=move || sent_reference().is_none()>
-                <h3 tabindex="-1">{move || t.get("sent-title")}</h3>
-                <p>{move || t.get("sent-body")}</p>
-                <p>{move || t.get("sent-reference")} " " <strong class="ph-reference">{sent_reference}</strong></p>
-                <button type="button" class="ph-send" on:click=move |_| phase.set(Phase::Editing)>{move || t.get("new-message")}</button>
+                <h3 tabindex="-1">{t.signal("sent-title")}</h3>
+                <p>{t.signal("sent-body")}</p>
+                <p>{t.signal("sent-reference")} " " <strong class="ph-reference">{sent_reference}</strong></p>
+                <button type="button" class="ph-send" on:click=move |_| phase.set(Phase::Editing)>{t.signal("new-message")}</button>
             </div>
         </div>
     }
@@ -553,15 +554,15 @@ fn FileRow(
             <span class="ph-file-status" class:ph-error=bad>{status}</span>
             <button type="button" class="ph-remove" hidden=move || percent().is_none()
                 aria-label=label("cancel-upload") on:click=move |_| remove(key)>
-                {move || t.get("cancel-upload")}
+                {t.signal("cancel-upload")}
             </button>
             <button type="button" class="ph-remove" hidden=move || state.get() != FileState::Failed disabled=busy
                 aria-label=label("retry-upload") on:click={let f = f.clone(); move |_| retry(&f)}>
-                {move || t.get("retry-upload")}
+                {t.signal("retry-upload")}
             </button>
             <button type="button" class="ph-remove" hidden=move || percent().is_some() disabled=busy
                 aria-label=label("remove") on:click=move |_| remove(key)>
-                {move || t.get("remove")}
+                {t.signal("remove")}
             </button>
         </li>
     }
@@ -662,7 +663,7 @@ fn CustomField(
         FieldKind::Select => view! {
             <select id=id.clone() required=required aria-invalid=invalid aria-describedby=error_id.clone()
                 prop:value=value on:change=move |ev| set(event_target_value(&ev))>
-                <option value="">{move || t.get("choose")}</option>
+                <option value="">{t.signal("choose")}</option>
                 {options.into_iter().map(|o| { let v = o.clone(); view! { <option value=v>{o}</option> } }).collect_view()}
             </select>
         }
@@ -722,12 +723,14 @@ fn show_failure(
             "rate-limited",
             &[("time", &clock_in(retry_after.unwrap_or(60)))],
         ),
-        ApiError::Refused { body, .. } => match body.error.fields {
+        ApiError::Refused {
+            message, fields, ..
+        } => match fields {
             Some(fields) => {
                 errors.set(fields);
                 t.get("fix-fields")
             }
-            None => body.error.message,
+            None => message,
         },
     };
     alert.set(Some(message.clone()));

@@ -5,6 +5,7 @@
 
 mod api;
 mod form;
+mod js;
 mod saved;
 mod text;
 mod trap;
@@ -49,7 +50,7 @@ pub fn mount(
 ) -> Result<(), JsValue> {
     use leptos::prelude::IntoAny;
     unmount();
-    let config: WidgetConfig = serde_wasm_bindgen::from_value(config)?;
+    let config: WidgetConfig = js::widget_config(&config).ok_or("Porthole: unreadable settings")?;
     adopt_stylesheet(&root)?;
     let api = api::Api::new(edge, site);
     let draft = form::Draft::new();
@@ -74,7 +75,7 @@ pub fn mount(
 /// Another language (or newer settings): every string is redrawn, nothing typed is lost.
 #[wasm_bindgen]
 pub fn configure(config: JsValue) -> Result<(), JsValue> {
-    let config: WidgetConfig = serde_wasm_bindgen::from_value(config)?;
+    let config: WidgetConfig = js::widget_config(&config).ok_or("Porthole: unreadable settings")?;
     MOUNTED.with(|m| {
         if let Some(mounted) = m.borrow().as_ref() {
             mounted.config.set(config);

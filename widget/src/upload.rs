@@ -2,7 +2,6 @@
 //! and cancelling a request midway.
 
 use crate::api::{answer, ApiError};
-use porthole_shared::UploadResult;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -67,8 +66,8 @@ impl Upload {
         }
     }
 
-    /// The stored file, or why not. `Err(None)` when cancelled.
-    pub async fn result(&self) -> Result<UploadResult, Option<ApiError>> {
+    /// The stored file's id, or why not. `Err(None)` when cancelled.
+    pub async fn result(&self) -> Result<String, Option<ApiError>> {
         let inner = &self.0;
         let _ = JsFuture::from(inner.done.clone()).await;
         if inner.cancelled.get() {
@@ -81,7 +80,8 @@ impl Upload {
         let text = inner.xhr.response_text().ok().flatten().unwrap_or_default();
         let retry_after = inner.xhr.get_response_header("Retry-After").ok().flatten();
         let json = js_sys::JSON::parse(&text).map_err(|_| Some(ApiError::Unexpected))?;
-        answer(status, json, retry_after).map_err(Some)
+        let stored = answer(status, json, retry_after).map_err(Some)?;
+        crate::js::string(&stored, "id").ok_or(Some(ApiError::Unexpected))
     }
 }
 
