@@ -9,6 +9,12 @@ export interface PortholePrefill {
   message?: string;
 }
 
+export interface PortholeIdentity {
+  email: string;
+  name?: string;
+  signature: string;
+}
+
 export interface PortholeEvents {
   /** The launcher is on the page. Handlers added later are called at once. */
   ready: undefined;
@@ -31,6 +37,10 @@ export interface Porthole {
   (command: 'toggle'): void;
   /** Fills in the form's fields (now, or when it opens). */
   (command: 'prefill', values: PortholePrefill): void;
+  /** The visitor is signed in on your site: the form asks for neither email nor (if given) name,
+   * and the conversation is marked verified. `signature` is the lowercase hex HMAC-SHA256 of the
+   * email (trimmed, lowercased), made by your server with the site's identity key (README). */
+  (command: 'identify', values: PortholeIdentity): void;
   /** Shows the widget in another language (a BCP 47 tag: `fr`, `pt-BR`, `ar`); what the visitor
    * typed stays. Catalogs: en, es, fr, de, pt-BR, ja, ar; others fall back to the same language
    * or English. The tag's `data-locale` sets the first one, else the browser's language. */

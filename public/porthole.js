@@ -4,7 +4,8 @@
  * sign of intent (hover or focus on the launcher) and mounted on the first click or `open`.
  * The page drives it with `Porthole(command, …)`, queued until this script runs:
  *   window.Porthole = window.Porthole || function(){(Porthole.q = Porthole.q || []).push(arguments)};
- * Commands: boot, open, close, toggle, prefill {name,email,subject,message}, setLocale, on/off
+ * Commands: boot, open, close, toggle, prefill {name,email,subject,message}, identify
+ * {email,name,signature}, setLocale, on/off
  * (ready, open, close, submitted, error), destroy. Types: porthole.d.ts.
  * The site's settings and the catalog of the visitor's language (GET /v1/sites/SITE/config, a
  * few KB, cached) are fetched once the page has loaded: they colour and label the launcher. */
@@ -26,7 +27,7 @@
     'box-shadow:0 4px 14px #0004}.launcher:focus-visible{outline:3px solid #000;outline-offset:2px}';
 
   const handlers = {};
-  let prefill = null, host, root, launcher, panel, loading, app, config;
+  let prefill = null, identity, host, root, launcher, panel, loading, app, config;
 
   // The settings, or null if the edge could not be asked (the next open asks again).
   const settings = () => config ||= fetch(`${edge}/v1/sites/${site}/config?locale=${locale}`)
@@ -83,7 +84,7 @@
     if (!mine) return;
     Promise.all([load(), settings()]).then(([m, c]) => {
       if (host != mine) return;
-      if (!app) m.mount(root, panel, site, edge, c, prefill, emit, hide), app = m;
+      if (!app) m.mount(root, panel, site, edge, c, prefill, emit, hide), app = m, identity && m.identify(identity);
       if (!panel.hidden) return;
       panel.hidden = false;
       launcher.ariaExpanded = true;
@@ -120,6 +121,10 @@
       locale = l;
       config = 0;
       settings().then((c) => app?.configure(c), () => {});
+    },
+    identify: (values) => {
+      identity = values;
+      app?.identify(values);
     },
     prefill: (values) => {
       prefill = values;

@@ -5,7 +5,7 @@ use crate::site::Site;
 use crate::store::{
     self, ConversationRow, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
 };
-use crate::{delivery, http, ids, log, token};
+use crate::{delivery, http, identity, ids, log, token};
 use porthole_shared::form::validate_form;
 use porthole_shared::{ConversationAccepted, DeliveryStatus, Submission};
 use sha2::{Digest, Sha256};
@@ -36,8 +36,13 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         .iter()
         .map(|f| f.public("en"))
         .collect();
+    let identity = submission
+        .identity
+        .as_ref()
+        .map(|signature| identity::verify(env, &site.config, &submission.email, signature));
     let refused = match validate_form(&submission, &site.config.limits(), &fields) {
         Err(fields) => Some(Error::Validation(fields)),
+        Ok(()) if identity.as_ref().is_some_and(Result::is_err) => identity.and_then(Result::err),
         Ok(()) => check_attachments(
             &store::upload_claims(&db, &submission.attachments).await?,
             &submission.attachments,
@@ -67,6 +72,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
             .map_err(|e| Error::Internal(e.to_string()))?,
         page_url: submission.page_url.clone(),
         locale: submission.locale.clone(),
+        verified: u8::from(submission.identity.is_some()),
         created_at: now,
     };
     let message = MessageRow {

@@ -84,6 +84,7 @@ pub fn assemble(
                     page_url: c.page_url,
                     locale: c.locale,
                     created_at: c.created_at as i64,
+                    verified: c.verified == 1,
                 },
             )
             .collect(),
@@ -166,6 +167,7 @@ mod tests {
                 page_url: None,
                 locale: None,
                 created_at: 1.0,
+                verified: 0,
             },
         };
         let m = |id: &str, conv: &str| MessageRow {

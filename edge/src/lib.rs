@@ -18,6 +18,7 @@ pub mod error;
 mod escape;
 mod file_links;
 mod http;
+mod identity;
 pub mod ids;
 mod inbox;
 mod log;

@@ -54,6 +54,7 @@ mod tests {
                 allowed_origins: vec!["https://acme.example".into()],
                 connector: ConnectorConfig::Inbox,
                 limits: LimitOverrides::default(),
+                identity_secret: None,
                 widget: Default::default(),
             },
         );

@@ -37,6 +37,9 @@ pub struct ConversationRow {
     pub page_url: Option<String>,
     pub locale: Option<String>,
     pub created_at: f64,
+    /// 1 when the site vouched for the email (`Porthole('identify')` with a valid signature).
+    #[serde(default)]
+    pub verified: u8,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,8 +207,8 @@ pub fn create_conversation_statements(
     let c = new.conversation;
     let mut statements = vec![db
         .prepare(
-            "INSERT INTO conversations (id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO conversations (id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status, verified) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .bind(&[
             s(&c.id),
@@ -219,6 +222,7 @@ pub fn create_conversation_statements(
             opt(c.locale.as_deref()),
             n(c.created_at),
             s(new.delivery.status()),
+            n(c.verified as f64),
         ])?];
     statements.extend(message_statements(
         db,
@@ -441,7 +445,7 @@ pub async fn delivery_context(
 ) -> Result<DeliveryContext, Error> {
     let results = db
         .batch(vec![
-            db.prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at FROM conversations WHERE id = ?1")
+            db.prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, verified FROM conversations WHERE id = ?1")
                 .bind(&[s(&claim.conversation_id)])?,
             db.prepare("SELECT id, conversation_id, author, body, created_at FROM messages WHERE id = ?1").bind(&[s(&claim.message_id)])?,
             db.prepare(
@@ -769,7 +773,7 @@ pub async fn conversations(
     site: Option<&str>,
     limit: u32,
 ) -> Result<Vec<InboxConversationRow>, Error> {
-    let columns = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, status, helpdesk_ref";
+    let columns = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, verified, status, helpdesk_ref";
     let statement = match site {
         Some(site) => db
             .prepare(format!("SELECT {columns} FROM conversations WHERE site = ?1 ORDER BY created_at DESC, id LIMIT ?2"))

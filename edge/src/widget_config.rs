@@ -137,6 +137,7 @@ mod tests {
                 max_files: Some(2),
                 ..LimitOverrides::default()
             },
+            identity_secret: None,
             widget: WidgetSettings {
                 accent: Some("#0b6e4f".into()),
                 position: None,

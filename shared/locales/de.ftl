@@ -32,6 +32,7 @@ fix-fields = Bitte überprüfen Sie die markierten Felder.
 network = Der Server war nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.
 server = Bei uns ist ein Fehler aufgetreten. Bitte versuchen Sie es gleich noch einmal.
 identified = Angemeldet als { $email }
+identity-refused = Wir konnten Ihre Anmeldung nicht bestätigen. Prüfen Sie Ihre E-Mail-Adresse und senden Sie erneut.
 error-required = Dies ist ein Pflichtfeld.
 error-too-long = Die Eingabe ist zu lang.
 error-too-many = Das sind zu viele Einträge.

@@ -32,6 +32,7 @@ fix-fields = Please check the highlighted fields.
 network = We could not reach the server. Check your connection and try again.
 server = Something went wrong on our side. Please try again in a moment.
 identified = Signed in as { $email }
+identity-refused = We could not confirm your sign-in. Check your email address and send again.
 error-required = This field is required.
 error-too-long = This is too long.
 error-too-many = There are too many of these.

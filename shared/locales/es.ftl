@@ -32,6 +32,7 @@ fix-fields = Revisa los campos resaltados.
 network = No pudimos conectar con el servidor. Comprueba tu conexión y vuelve a intentarlo.
 server = Algo salió mal por nuestra parte. Vuelve a intentarlo en unos momentos.
 identified = Sesión iniciada como { $email }
+identity-refused = No pudimos confirmar tu inicio de sesión. Revisa tu dirección de correo y vuelve a enviar.
 error-required = Este campo es obligatorio.
 error-too-long = Supera la longitud máxima.
 error-too-many = Hay demasiados elementos.

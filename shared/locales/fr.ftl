@@ -32,6 +32,7 @@ fix-fields = Veuillez vérifier les champs en surbrillance.
 network = Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.
 server = Un problème est survenu de notre côté. Veuillez réessayer dans un instant.
 identified = Connecté en tant que { $email }
+identity-refused = Nous n’avons pas pu confirmer votre connexion. Vérifiez votre adresse e-mail et renvoyez le message.
 error-required = Ce champ est obligatoire.
 error-too-long = Ce texte est trop long.
 error-too-many = Il y a trop d’éléments.

@@ -32,6 +32,7 @@ fix-fields = 強調表示された項目をご確認ください。
 network = サーバーに接続できませんでした。接続を確認して、もう一度お試しください。
 server = システムで問題が発生しました。しばらくしてからもう一度お試しください。
 identified = { $email } としてログイン中
+identity-refused = サインイン情報を確認できませんでした。メールアドレスを確認して、もう一度送信してください。
 error-required = この項目は必須です。
 error-too-long = 長すぎます。
 error-too-many = 数が多すぎます。

@@ -32,6 +32,7 @@ fix-fields = Verifique os campos destacados.
 network = Não foi possível conectar ao servidor. Verifique sua conexão e tente novamente.
 server = Algo deu errado do nosso lado. Tente novamente em instantes.
 identified = Conectado como { $email }
+identity-refused = Não foi possível confirmar seu login. Verifique seu endereço de e-mail e envie novamente.
 error-required = Este campo é obrigatório.
 error-too-long = Excede o tamanho máximo.
 error-too-many = Há itens demais.

@@ -54,6 +54,10 @@ pub struct SiteConfig {
     pub connector: ConnectorConfig,
     #[serde(default)]
     pub limits: LimitOverrides,
+    /// The name of the secret (wrangler secret or .dev.vars) holding the key the site's server
+    /// signs visitors' emails with for `Porthole('identify')`. Without it, identities are refused.
+    #[serde(default)]
+    pub identity_secret: Option<String>,
     /// The widget's colour, position, custom fields and copy.
     #[serde(default)]
     pub widget: crate::form::WidgetSettings,
@@ -524,6 +528,7 @@ mod tests {
             allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
             connector: ConnectorConfig::Inbox,
             limits: LimitOverrides::default(),
+            identity_secret: None,
             widget: Default::default(),
         }
     }

@@ -31,6 +31,10 @@ pub struct Submission {
     /// but held for an operator instead of delivered.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub honeypot: String,
+    /// The site's signature of `email` (lowercase hex HMAC-SHA256 with the site's identity key),
+    /// from `Porthole('identify')`: the edge then marks the email as verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
 }
 
 impl Submission {
@@ -225,6 +229,9 @@ pub struct InboxConversation {
     pub page_url: Option<String>,
     pub locale: Option<String>,
     pub created_at: i64,
+    /// The site vouched for the email (`Porthole('identify')`).
+    #[serde(default)]
+    pub verified: bool,
     pub status: DeliveryStatus,
     pub helpdesk_reference: Option<String>,
     pub messages: Vec<InboxMessage>,

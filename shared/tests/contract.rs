@@ -334,6 +334,7 @@ fn submission() -> impl Strategy<Value = Submission> {
                     page_url,
                     locale,
                     honeypot,
+                    identity: None,
                 }
             },
         )

@@ -58,6 +58,10 @@ pub struct Draft {
     email: RwSignal<String>,
     subject: RwSignal<String>,
     message: RwSignal<String>,
+    /// The site's signature of `email`, once the page called `identify`.
+    identity: RwSignal<Option<String>>,
+    /// The page gave the name with it: the form does not ask for it either.
+    named: RwSignal<bool>,
 }
 
 impl Draft {
@@ -67,7 +71,27 @@ impl Draft {
             email: RwSignal::new(String::new()),
             subject: RwSignal::new(String::new()),
             message: RwSignal::new(String::new()),
+            identity: RwSignal::new(None),
+            named: RwSignal::new(false),
         }
+    }
+
+    /// `{email, name?, signature}` from the page: the visitor is signed in on the site, which
+    /// vouches for the email. The form then asks for neither.
+    pub fn identify(&self, values: &wasm_bindgen::JsValue) {
+        let (Some(email), Some(signature)) = (
+            crate::js::string(values, "email"),
+            crate::js::string(values, "signature"),
+        ) else {
+            return;
+        };
+        let name = crate::js::string(values, "name").filter(|n| !n.trim().is_empty());
+        self.named.set(name.is_some());
+        if let Some(name) = name {
+            self.name.set(name);
+        }
+        self.email.set(email);
+        self.identity.set(Some(signature));
     }
 
     /// Takes the string properties of `values` that it has a field for; anything else is ignored.
@@ -112,6 +136,8 @@ pub fn ContactForm(
         email,
         subject,
         message,
+        identity,
+        named,
     } = draft;
     let t = Text(config);
     let emit = StoredValue::new_local(emit);
@@ -338,6 +364,7 @@ pub fn ContactForm(
             page_url: page_url(),
             locale: Some(config.with_untracked(|c| c.locale.clone())),
             honeypot: honeypot.get_untracked(),
+            identity: identity.get_untracked(),
             ..Submission::default()
         }
         .normalized();
@@ -430,7 +457,16 @@ pub fn ContactForm(
             alert.set(None);
             match outcome {
                 Ok(reference) => {
-                    for field in [name, email, subject, message, honeypot] {
+                    // A signed-in visitor stays who they are for the next message.
+                    let keep = if identity.with_untracked(Option::is_some) {
+                        2
+                    } else {
+                        0
+                    };
+                    for field in [name, email, subject, message, honeypot]
+                        .into_iter()
+                        .skip(keep)
+                    {
                         field.set(String::new());
                     }
                     custom.set(BTreeMap::new());
@@ -441,6 +477,19 @@ pub fn ContactForm(
                     emit.with_value(|f| notify(f, "submitted", "reference", &reference));
                     phase.set(Phase::Sent(reference));
                     root.with_value(|r| focus(r, ".ph-sent h3"));
+                }
+                // The site's signature did not match: the visitor sees the name and email
+                // fields again and can send without it.
+                Err(ApiError::Refused {
+                    fields: Some(f), ..
+                }) if f.contains_key("identity") => {
+                    identity.set(None);
+                    named.set(false);
+                    let said = t.get("identity-refused");
+                    alert.set(Some(said.clone()));
+                    emit.with_value(|f| notify(f, "error", "message", &said));
+                    phase.set(Phase::Editing);
+                    root.with_value(|r| focus(r, "#ph-email"));
                 }
                 Err(e) => {
                     let said = show_failure(t, e, errors, alert);
@@ -473,8 +522,15 @@ pub fn ContactForm(
                 on:input=move |_| touched.set_value(true)
                 on:dragover=|ev| ev.prevent_default() on:drop=on_drop hidden=move || sent_reference().is_some()>
                 <p class="ph-intro">{t.signal("intro")}</p>
-                <Field id="ph-name" key="name" label=label("name") value=name errors=errors t=t autocomplete="name" required=true/>
-                <Field id="ph-email" key="email" label=label("email") value=email errors=errors t=t input_type="email" autocomplete="email" required=true/>
+                <p class="ph-intro" hidden=move || identity.with(Option::is_none)>
+                    {move || t.fill("identified", &[("email", &email.get())])}
+                </p>
+                <div class="ph-form" hidden=move || identity.with(Option::is_some) && named.get()>
+                    <Field id="ph-name" key="name" label=label("name") value=name errors=errors t=t autocomplete="name" required=true/>
+                </div>
+                <div class="ph-form" hidden=move || identity.with(Option::is_some)>
+                    <Field id="ph-email" key="email" label=label("email") value=email errors=errors t=t input_type="email" autocomplete="email" required=true/>
+                </div>
                 <Field id="ph-subject" key="subject" label=optional value=subject errors=errors t=t/>
                 <Field id="ph-message" key="message" label=label("message") value=message errors=errors t=t multiline=true required=true/>
                 <For each=move || config.with(|c| c.fields.clone()) key=|f| f.key.clone() let:field>

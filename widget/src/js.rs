@@ -135,6 +135,9 @@ pub fn submission(s: &Submission) -> Option<String> {
             set(&o, key, &v.into());
         }
     }
+    if let Some(signature) = &s.identity {
+        set(&o, "identity", &signature.into());
+    }
     if !s.honeypot.is_empty() {
         set(&o, "honeypot", &s.honeypot.as_str().into());
     }

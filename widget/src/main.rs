@@ -94,6 +94,16 @@ pub fn prefill(values: JsValue) {
     });
 }
 
+/// `{email, name?, signature}`: the site vouches for the visitor's email (see README).
+#[wasm_bindgen]
+pub fn identify(values: JsValue) {
+    MOUNTED.with(|m| {
+        if let Some(mounted) = m.borrow().as_ref() {
+            mounted.draft.identify(&values);
+        }
+    });
+}
+
 /// Removes the form, its listeners and its reactive state.
 #[wasm_bindgen]
 pub fn unmount() {

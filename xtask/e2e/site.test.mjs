@@ -232,3 +232,39 @@ test('files dropped on the form and an image pasted into the message are attache
   assert.deepEqual(stored.messages[0].attachments.map((a) => [a.name, a.size]), [['log.txt', 14], ['image.png', 8]]);
   await context.close();
 });
+
+test("identify: a signed-in visitor is not asked for name or email, and the conversation is marked verified; a forged signature is not", async () => {
+  const { createHmac } = await import('node:crypto');
+  const sign = (email) => createHmac('sha256', 'test-identity-key-for-the-themed-site').update(email).digest('hex');
+  const { context, page } = await openWidget('themed');
+  const subject = `identified ${Date.now()}`;
+  // Before the loader has run, as a site's own page would do it.
+  await page.evaluate((signature) => Porthole('identify', { email: 'grace@example.org', name: 'Grace Hopper', signature }), sign('grace@example.org'));
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByText('Signed in as grace@example.org').waitFor();
+  assert.equal(await page.getByLabel('Email').isVisible(), false);
+  await page.getByLabel('Message').fill(subject);
+  await page.getByLabel('Order number').fill('A-1');
+  await page.getByLabel('I agree to the privacy policy').check();
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Message sent').waitFor();
+  const stored = (await conversations('themed')).find((c) => c.messages[0].body == subject);
+  assert.deepEqual([stored.name, stored.email, stored.verified], ['Grace Hopper', 'grace@example.org', true]);
+  await page.getByRole('button', { name: 'Send another message' }).click();
+
+  // A page that claims another address with that signature: refused, and the visitor may go on unverified.
+  await page.evaluate((signature) => Porthole('identify', { email: 'eve@example.org', signature }), sign('grace@example.org'));
+  // No name given this time: the form asks for it.
+  await page.getByLabel('Name').fill('Eve');
+  await page.getByLabel('Message').fill(`${subject} forged`);
+  await page.getByLabel('Order number').fill('A-2');
+  await page.getByLabel('I agree to the privacy policy').check();
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('We could not confirm your sign-in. Check your email address and send again.').waitFor();
+  assert.equal(await page.getByLabel('Email').inputValue(), 'eve@example.org');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Message sent').waitFor();
+  const unverified = (await conversations('themed')).find((c) => c.messages[0].body == `${subject} forged`);
+  assert.equal(unverified.verified, false);
+  await context.close();
+});

@@ -107,6 +107,11 @@ pub fn worker_vars() -> Vec<(String, String)> {
         ("MOTADATA_USERNAME", motadata::USERNAME),
         ("MOTADATA_PASSWORD", motadata::PASSWORD),
         ("DESKHERO_API_TOKEN", deskhero::TOKEN),
+        // The `themed` site's key for Porthole('identify'); the browser tests sign with it.
+        (
+            "THEMED_IDENTITY_KEY",
+            "test-identity-key-for-the-themed-site",
+        ),
         ("PORTHOLE_UPLOAD_TTL_SECONDS", UPLOAD_TTL_SECONDS),
         ("PORTHOLE_FILE_LINK_TTL_SECONDS", FILE_LINK_TTL_SECONDS),
     ]

@@ -106,6 +106,12 @@ pub fn fields(job: &Job) -> std::collections::BTreeMap<String, String> {
 fn footer(job: &Job, placed: impl Fn(&str) -> bool) -> Vec<(String, String)> {
     let mut lines = Vec::new();
     if job.follow_up.is_none() {
+        if job.conversation.verified == 1 {
+            lines.push((
+                "Email".into(),
+                "verified by the site (the visitor was signed in)".into(),
+            ));
+        }
         lines.extend(fields(job).into_iter().filter(|(key, _)| !placed(key)));
         if let Some(url) = &job.conversation.page_url {
             lines.push(("Page".into(), url.clone()));
