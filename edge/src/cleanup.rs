@@ -35,6 +35,17 @@ async fn run(env: &Env, before: f64) -> Result<usize, crate::error::Error> {
     }
 }
 
+/// Counts of hours that have ended.
+pub async fn forget_old_rate_limits(env: &Env) {
+    let result = match env.d1("DB") {
+        Ok(db) => crate::rate_limit::forget_old(&db, Date::now().as_millis() as f64).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = result {
+        log::error("rate_limit_cleanup_failed", &format!("{e:?}"));
+    }
+}
+
 /// Idempotency keys are promised for 24 hours; they are kept for 48.
 pub async fn forget_old_idempotency_keys(env: &Env) {
     let before = Date::now().as_millis() as f64 - 48.0 * 3600.0 * 1000.0;

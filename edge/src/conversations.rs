@@ -5,7 +5,7 @@ use crate::site::Site;
 use crate::store::{
     self, ConversationRow, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
 };
-use crate::{delivery, http, identity, ids, log, token};
+use crate::{delivery, http, identity, ids, log, rate_limit, token};
 use porthole_shared::form::validate_form;
 use porthole_shared::{ConversationAccepted, DeliveryStatus, Submission};
 use sha2::{Digest, Sha256};
@@ -60,6 +60,15 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     }
 
     let now = Date::now().as_millis() as f64;
+    // A resend of a stored submission (its answer was lost) is answered, never refused.
+    if let Err(limited) = rate_limit::take(&db, req, &site.id, &site.config.limits(), now).await {
+        if let Some(key) = &key {
+            if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+                return replay(&db, &seen, &fingerprint, &secret).await;
+            }
+        }
+        return Err(limited);
+    }
     let id = ids::new_id();
     let mut conversation = ConversationRow {
         id: id.clone(),

@@ -38,6 +38,9 @@ pub enum Error {
     InvalidLink,
     #[error("This method is not allowed here.")]
     MethodNotAllowed,
+    /// Seconds until the visitor may send again.
+    #[error("Too many messages from here; try again in {0} seconds.")]
+    RateLimited(u32),
     /// Details are logged, never sent.
     #[error("{0}")]
     Internal(String),
@@ -67,6 +70,7 @@ impl Error {
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Error::InvalidLink => ErrorCode::InvalidLink,
             Error::NotRetryable(_) => ErrorCode::NotRetryable,
+            Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -126,6 +130,7 @@ mod tests {
         assert_eq!(Error::FileTooLarge(1).status(), 413);
         assert_eq!(Error::UnknownAttachment.status(), 422);
         assert_eq!(Error::Unauthorized.status(), 401);
+        assert_eq!(Error::RateLimited(60).status(), 429);
     }
 
     #[test]

@@ -15,10 +15,16 @@ pub fn error(e: &Error) -> Response {
     if let Error::Internal(detail) = e {
         log::error("internal_error", detail);
     }
-    json_bytes(
+    let mut response = json_bytes(
         e.status(),
         serde_json::to_vec(&e.body()).unwrap_or_default(),
-    )
+    );
+    if let Error::RateLimited(seconds) = e {
+        let _ = response
+            .headers_mut()
+            .set("Retry-After", &seconds.to_string());
+    }
+    response
 }
 
 fn json_bytes(status: u16, body: Vec<u8>) -> Response {

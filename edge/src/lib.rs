@@ -24,6 +24,7 @@ mod inbox;
 mod log;
 mod messages;
 mod outbound;
+mod rate_limit;
 pub mod routes;
 pub mod site;
 mod status;
@@ -60,4 +61,5 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
     cleanup::delete_unclaimed_uploads(&env).await;
     cleanup::forget_old_idempotency_keys(&env).await;
+    cleanup::forget_old_rate_limits(&env).await;
 }

@@ -5,7 +5,7 @@
 use crate::conversations::{check_attachments, fingerprint, idempotency_key, read_json};
 use crate::error::Error;
 use crate::store::{self, IdempotencyRow, MessageRow, NewDelivery};
-use crate::{config, delivery, http, ids, log, status};
+use crate::{config, delivery, http, ids, log, rate_limit, status};
 use porthole_shared::{validate_follow_up, DeliveryStatus, FollowUp, MessageAccepted};
 use worker::{Date, Env, Request, Response};
 
@@ -46,6 +46,12 @@ pub async fn create(
     }
 
     let now = Date::now().as_millis() as f64;
+    if let Err(limited) = rate_limit::take(&db, req, &site_id, &site.limits(), now).await {
+        if let Some(seen) = seen_key(&db, &site_id, key.as_deref()).await? {
+            return replay(&db, &seen, &fingerprint).await;
+        }
+        return Err(limited);
+    }
     let message = MessageRow {
         id: ids::new_id(),
         conversation_id: conversation_id.to_string(),

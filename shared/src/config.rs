@@ -353,13 +353,15 @@ impl DeskHeroConfig {
     }
 }
 
-/// A site's own file limits; anything unset keeps the default.
+/// A site's own limits; anything unset keeps the default.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitOverrides {
     pub max_file_bytes: Option<u64>,
     pub max_files: Option<usize>,
     pub file_types: Option<Vec<String>>,
+    /// Messages one visitor may send in a clock hour (default 20); more are refused with 429.
+    pub messages_per_hour: Option<u32>,
 }
 
 impl SiteConfig {
@@ -373,6 +375,9 @@ impl SiteConfig {
         }
         if let Some(types) = &self.limits.file_types {
             limits.file_types = types.clone();
+        }
+        if let Some(messages) = self.limits.messages_per_hour {
+            limits.messages_per_hour = messages;
         }
         limits
     }
@@ -470,6 +475,11 @@ impl PortholeConfig {
                 problems.push(format!(
                     "site `{id}`: limits.max_file_bytes must be between 1 and {}",
                     crate::limits::MAX_SINGLE_REQUEST_BYTES
+                ));
+            }
+            if limits.messages_per_hour == Some(0) {
+                problems.push(format!(
+                    "site `{id}`: limits.messages_per_hour must be at least 1"
                 ));
             }
             if limits.max_files == Some(0) || limits.max_files > Some(Limits::default().files) {

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     NotRetryable,
+    /// Too many messages from one visitor; `Retry-After` says when to try again.
+    RateLimited,
     Internal,
 }
 
@@ -40,6 +42,7 @@ impl ErrorCode {
             ErrorCode::FileTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed | ErrorCode::UnknownAttachment => 422,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }
     }

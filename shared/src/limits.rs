@@ -22,6 +22,8 @@ pub struct Limits {
     /// Accepted content types: exact (`application/pdf`) or by family (`image/*`).
     /// Empty means every type.
     pub file_types: Vec<String>,
+    /// Messages (first ones and later ones) one visitor may send a site in a clock hour.
+    pub messages_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -40,6 +42,7 @@ impl Default for Limits {
             files: 10,
             filename_chars: 255,
             file_types: Vec::new(),
+            messages_per_hour: 20,
         }
     }
 }

@@ -268,3 +268,25 @@ test("identify: a signed-in visitor is not asked for name or email, and the conv
   assert.equal(unverified.verified, false);
   await context.close();
 });
+
+test('past the site\'s hourly limit the visitor is told at what time to try again, and the text stays', async () => {
+  const { context, page } = await openWidget('limited');
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByLabel('Name').waitFor();
+  const send = async (text) => {
+    await page.getByLabel('Name').fill('Ada');
+    await page.getByLabel('Email').fill('ada@example.org');
+    await page.getByLabel('Message').fill(text);
+    await page.getByRole('button', { name: 'Send message' }).click();
+  };
+  await send('the first this hour');
+  await page.getByText('Message sent').waitFor();
+  await page.getByRole('button', { name: 'Send another message' }).click();
+  await send('one too many');
+  const alert = page.getByRole('alert');
+  await alert.getByText(/^Too many messages were sent from here\. Please try again after \d{1,2}:\d\d( [AP]M)?\.$/).waitFor();
+  assert.equal(await page.getByLabel('Message').inputValue(), 'one too many');
+  const stored = (await conversations('limited')).map((c) => c.messages[0].body);
+  assert.deepEqual(stored, ['the first this hour']);
+  await context.close();
+});
