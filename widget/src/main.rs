@@ -7,6 +7,8 @@ mod api;
 mod form;
 mod js;
 mod saved;
+#[cfg(test)]
+mod tests;
 mod text;
 mod trap;
 mod upload;

@@ -39,6 +39,24 @@ fn run_selected(args: &[String], rust_tests: bool) -> Result {
             "--no-run",
         ]))?;
     }
+    if args.is_empty() {
+        // The widget's component tests: wasm-bindgen-test in headless Chromium through
+        // chromedriver (its flags: widget/webdriver.json). They need no Worker.
+        run(cmd("cargo")
+            .args([
+                "test",
+                "-p",
+                "porthole-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+    }
     let worker = start_test_worker()?;
     let rust = if !rust_tests {
         Ok(())
