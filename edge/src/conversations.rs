@@ -61,7 +61,9 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
 
     let now = Date::now().as_millis() as f64;
     // A resend of a stored submission (its answer was lost) is answered, never refused.
-    if let Err(limited) = rate_limit::take(&db, req, &site.id, &site.config.limits(), now).await {
+    if let Err(limited) =
+        rate_limit::take(&secret, &db, req, &site.id, &site.config.limits(), now).await
+    {
         if let Some(key) = &key {
             if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
                 return replay(&db, &seen, &fingerprint, &secret).await;

@@ -10,8 +10,8 @@ use porthole_shared::{FieldCode, FieldErrors};
 use sha2::Sha256;
 use worker::Env;
 
-/// Ok when `signature` is the site's signature of `email`. A wrong one is the page's mistake
-/// (`422`, field `identity`); a site that names no key, or whose key is not set, cannot vouch.
+/// Ok when `signature` is the site's signature of `email`. Otherwise `422`, field `identity`: a
+/// wrong signature, or a site that names no key or whose key is not set (it cannot vouch).
 pub fn verify(env: &Env, site: &SiteConfig, email: &str, signature: &str) -> Result<(), Error> {
     let refused = || {
         Error::Validation(FieldErrors::from([(
@@ -27,8 +27,16 @@ pub fn verify(env: &Env, site: &SiteConfig, email: &str, signature: &str) -> Res
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))
         .ok()
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| Error::Internal(format!("the identity secret {name} is not set")))?;
+        .filter(|k| !k.is_empty());
+    // Without its key the site cannot vouch; the visitor must still be able to write (the widget
+    // sends again without the identity), and the operator learns why from the log.
+    let Some(key) = key else {
+        crate::log::error(
+            "identity_secret_missing",
+            &format!("the identity secret {name} is not set"),
+        );
+        return Err(refused());
+    };
     if signed(key.as_bytes(), email, signature) {
         Ok(())
     } else {

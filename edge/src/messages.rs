@@ -46,7 +46,16 @@ pub async fn create(
     }
 
     let now = Date::now().as_millis() as f64;
-    if let Err(limited) = rate_limit::take(&db, req, &site_id, &site.limits(), now).await {
+    if let Err(limited) = rate_limit::take(
+        &crate::token::secret(env)?,
+        &db,
+        req,
+        &site_id,
+        &site.limits(),
+        now,
+    )
+    .await
+    {
         if let Some(seen) = seen_key(&db, &site_id, key.as_deref()).await? {
             return replay(&db, &seen, &fingerprint).await;
         }

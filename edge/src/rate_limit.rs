@@ -1,17 +1,21 @@
 //! At most `limits.messages_per_hour` messages (first ones and later ones) from one visitor to a
 //! site in a clock hour; more are refused with `429` and when to try again. A visitor is the
-//! client's address as Cloudflare gives it (`CF-Connecting-IP`), stored only hashed with the site.
+//! client's address as Cloudflare gives it (`CF-Connecting-IP`; IPv6 by its /64), kept only as a
+//! keyed hash with the site.
 //! Counted in D1 with one statement, so concurrent requests cannot both take the last place.
 
 use crate::error::Error;
+use hmac::{Hmac, Mac};
 use porthole_shared::Limits;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use worker::{D1Database, Request};
 
 const WINDOW_MS: f64 = 3600.0 * 1000.0;
 
 /// Counts one message for this request's visitor, or refuses it.
+/// `secret` keys the hash (the edge's token secret).
 pub async fn take(
+    secret: &[u8],
     db: &D1Database,
     req: &Request,
     site: &str,
@@ -31,20 +35,33 @@ pub async fn take(
              ON CONFLICT (key) DO UPDATE SET count = CASE WHEN window_start = ?2 THEN count + 1 ELSE 1 END, window_start = ?2 \
              RETURNING count",
         )
-        .bind(&[key(site, &address).into(), window.into()])?
+        .bind(&[key(secret, site, &address).into(), window.into()])?
         .first(Some("count"))
         .await?;
     verdict(count.unwrap_or(1.0) as u32, limits.messages_per_hour, now)
 }
 
-pub fn key(site: &str, address: &str) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"porthole rate limit\0")
-        .chain_update(site)
-        .chain_update(b"\0")
-        .chain_update(address)
-        .finalize();
-    hex::encode(digest)
+/// The counter's key: an HMAC (with the edge's token secret) of the site and the visitor's
+/// network, so the table says nothing about addresses even to someone who tries them all. An IPv6
+/// visitor is its /64, which one household or machine gets whole.
+pub fn key(secret: &[u8], site: &str, address: &str) -> String {
+    let network = match address.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => {
+            v6.segments()[..4]
+                .iter()
+                .map(|s| format!("{s:x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+                + "::/64"
+        }
+        Err(_) => address.to_string(),
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(b"porthole rate limit\0");
+    mac.update(site.as_bytes());
+    mac.update(b"\0");
+    mac.update(network.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 fn window_start(now: f64) -> f64 {
@@ -87,10 +104,18 @@ mod tests {
 
     #[test]
     fn keys_hide_the_address_and_separate_sites() {
-        let k = key("acme", "203.0.113.7");
+        let k = key(b"secret", "acme", "203.0.113.7");
         assert_eq!(k.len(), 64);
-        assert!(!k.contains("203"));
-        assert_ne!(k, key("other", "203.0.113.7"));
-        assert_ne!(k, key("acme", "203.0.113.8"));
+        assert_ne!(k, key(b"secret", "other", "203.0.113.7"));
+        assert_ne!(k, key(b"secret", "acme", "203.0.113.8"));
+        // Without the secret, trying every address finds nothing.
+        assert_ne!(k, key(b"guess", "acme", "203.0.113.7"));
+    }
+
+    #[test]
+    fn an_ipv6_visitor_is_its_64() {
+        let a = key(b"s", "acme", "2001:db8:1:2:aaaa::1");
+        assert_eq!(a, key(b"s", "acme", "2001:db8:1:2:ffff:1:2:3"));
+        assert_ne!(a, key(b"s", "acme", "2001:db8:1:3::1"));
     }
 }

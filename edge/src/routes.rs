@@ -109,7 +109,12 @@ impl Route {
 
 pub async fn handle(mut req: Request, env: &Env) -> Response {
     let route = Route::parse(req.method().as_ref(), &req.path());
-    let origin = req.headers().get("Origin").ok().flatten();
+    let mut origin = req.headers().get("Origin").ok().flatten();
+    // Browsers send no Origin with a same-origin GET: a page served by the edge itself (the demo)
+    // asks for its settings as its own origin, which the site must still allow.
+    if origin.is_none() && matches!(route, Route::WidgetConfig { .. }) {
+        origin = req.url().ok().map(|u| u.origin().ascii_serialization());
+    }
 
     // Visitor routes answer CORS for allowed origins, errors included, so the widget can read
     // why it was refused. Anything else gets no CORS headers at all.

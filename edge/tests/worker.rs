@@ -495,3 +495,36 @@ fn the_loader_stays_within_its_budget() {
     let types = call("GET", "/porthole.d.ts", &[], None);
     assert_eq!(types.status, 200, "the API's types are served next to it");
 }
+
+#[test]
+fn the_widget_settings_answer_allowed_origins_and_the_edges_own_pages() {
+    let host = "http://127.0.0.1:18790";
+    let themed = call(
+        "GET",
+        "/v1/sites/themed/config?locale=es-MX",
+        &[("Origin", host)],
+        None,
+    );
+    assert_eq!(themed.status, 200);
+    assert_eq!(themed.header("Access-Control-Allow-Origin"), Some(host));
+    assert!(themed
+        .header("Cache-Control")
+        .unwrap_or("")
+        .contains("max-age"));
+    let v = themed.json();
+    assert_eq!(v["locale"], "es");
+    assert_eq!(v["fields"][0]["label"], "Número de pedido");
+    assert_eq!(v["accent"], "#0b6e4f");
+    // Another page may not read them.
+    call(
+        "GET",
+        "/v1/sites/themed/config",
+        &[("Origin", "https://evil.example")],
+        None,
+    )
+    .error(403, ErrorCode::OriginNotAllowed);
+    // A page served by the edge itself sends no Origin with a GET: it counts as the edge's own
+    // origin, which the demo site allows and `themed` does not.
+    assert_eq!(call("GET", "/v1/sites/demo/config", &[], None).status, 200);
+    call("GET", "/v1/sites/themed/config", &[], None).error(403, ErrorCode::OriginNotAllowed);
+}

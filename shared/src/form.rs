@@ -193,9 +193,10 @@ impl WidgetSettings {
                 || key.len() > 64
                 || !key
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
             {
-                problems.push(format!("site `{site}`: widget field key `{key}` must be 1 to 64 letters, digits, '_' or '-'"));
+                // The rule a submitted key meets (validate.rs), or the field could never be sent.
+                problems.push(format!("site `{site}`: widget field key `{key}` must be 1 to 64 lowercase letters, digits, '_' or '-'"));
             }
             if seen.contains(&key) {
                 problems.push(format!(
@@ -327,7 +328,7 @@ mod tests {
             position: Some("top".into()),
             fields: vec![
                 CustomField {
-                    key: "a b".into(),
+                    key: "Order".into(),
                     label: "A".into(),
                     labels: BTreeMap::new(),
                     kind: FieldKind::Select,
@@ -349,7 +350,7 @@ mod tests {
         for needle in [
             "widget.accent",
             "widget.position",
-            "`a b`",
+            "`Order`",
             "needs options",
             "needs a label",
             "only a select",

@@ -178,7 +178,11 @@ pub fn ContactForm(
                 "subject" => subject.set(v),
                 "message" => message.set(v),
                 other => {
-                    if let Some(field) = other.strip_prefix("fields.") {
+                    // Only fields the site still has: a removed one could never be sent.
+                    let field = other.strip_prefix("fields.").filter(|f| {
+                        config.with_untracked(|c| c.fields.iter().any(|d| d.key == *f))
+                    });
+                    if let Some(field) = field {
                         custom.update(|m| {
                             m.insert(field.to_string(), v);
                         });
@@ -209,6 +213,8 @@ pub fn ContactForm(
             ("message", message),
         ]
         .into_iter()
+        // A signed-in visitor's name and email come from the site on every page, not the draft.
+        .skip(if identity.with(Option::is_some) { 2 } else { 0 })
         .map(|(k, v)| (k.to_string(), v.get()))
         .collect();
         text.extend(
@@ -399,10 +405,11 @@ pub fn ContactForm(
             {
                 start_upload(f);
             }
-            while picked
-                .iter()
-                .any(|f| matches!(f.state.get_untracked(), FileState::Uploading(_)))
-            {
+            // Only files still attached: a cancelled one never finishes.
+            while files.with_untracked(|l| {
+                l.iter()
+                    .any(|f| matches!(f.state.get_untracked(), FileState::Uploading(_)))
+            }) {
                 crate::wait::millis(100).await;
             }
             let mut ids = Vec::new();
@@ -521,6 +528,9 @@ pub fn ContactForm(
             <form class="ph-form" novalidate=true on:submit=on_submit on:paste=on_paste
                 on:input=move |_| touched.set_value(true)
                 on:dragover=|ev| ev.prevent_default() on:drop=on_drop hidden=move || sent_reference().is_some()>
+                // While it sends, what was sent is what is shown: nothing can be typed, attached
+                // or removed that the sent message would not have.
+                <fieldset class="ph-form ph-fields" disabled=busy>
                 <p class="ph-intro">{t.signal("intro")}</p>
                 <p class="ph-intro" hidden=move || identity.with(Option::is_none)>
                     {move || t.fill("identified", &[("email", &email.get())])}
@@ -533,7 +543,7 @@ pub fn ContactForm(
                 </div>
                 <Field id="ph-subject" key="subject" label=optional value=subject errors=errors t=t/>
                 <Field id="ph-message" key="message" label=label("message") value=message errors=errors t=t multiline=true required=true/>
-                <For each=move || config.with(|c| c.fields.clone()) key=|f| f.key.clone() let:field>
+                <For each=move || config.with(|c| c.fields.clone()) key=|f| (f.key.clone(), f.label.clone()) let:field>
                     <CustomField field=field values=custom errors=errors t=t/>
                 </For>
                 // For bots: off screen, out of the tab order and hidden from assistive technology.
@@ -555,6 +565,7 @@ pub fn ContactForm(
                     </ul>
                     <p id="ph-files-error" class="ph-error">{error_of("attachments".into())}</p>
                 </div>
+                </fieldset>
                 <button type="submit" class="ph-send" disabled=busy>
                     {move || t.get(match phase.get() {
                         Phase::Uploading => "uploading",

@@ -20,6 +20,9 @@ pub struct SavedDraft {
     pub files: Vec<SavedFile>,
 }
 
+/// Less than the edge's 24 hours (`PORTHOLE_UPLOAD_TTL_SECONDS`).
+const FILES_KEPT_MS: f64 = 20.0 * 3600.0 * 1000.0;
+
 fn key(site: &str) -> String {
     format!("porthole:draft:{site}")
 }
@@ -45,6 +48,7 @@ pub fn save(site: &str, draft: &SavedDraft) {
     let value = Object::new();
     let _ = Reflect::set(&value, &"text".into(), &text);
     let _ = Reflect::set(&value, &"files".into(), &files);
+    let _ = Reflect::set(&value, &"at".into(), &js_sys::Date::now().into());
     if let (Some(s), Ok(json)) = (storage(), JSON::stringify(&value)) {
         // A full storage only means the draft is not kept.
         let _ = s.set_item(&key(site), &String::from(json));
@@ -65,7 +69,16 @@ pub fn load(site: &str) -> Option<SavedDraft> {
             }
         }
     }
-    if let Ok(files) = get(&value, "files").dyn_into::<Array>() {
+    // Uploads no message claimed are deleted by the edge after a day; a file older than that is
+    // gone, and sending its id would only be refused.
+    let fresh = get(&value, "at")
+        .as_f64()
+        .is_some_and(|at| js_sys::Date::now() - at < FILES_KEPT_MS);
+    if let Some(files) = get(&value, "files")
+        .dyn_into::<Array>()
+        .ok()
+        .filter(|_| fresh)
+    {
         for f in files.iter() {
             if let (Some(id), Some(name), Some(size)) = (
                 get(&f, "id").as_string(),

@@ -309,6 +309,11 @@ fn browser_open(report: &mut String) -> Result {
     );
     let _ = writeln!(
         report,
+        "| the site's settings fetched on page load (`GET /v1/sites/demo/config`, English), body bytes / gzip -9 bytes | {} / {} |",
+        v["configBytes"], v["configGzipBytes"]
+    );
+    let _ = writeln!(
+        report,
         "| host-page main-thread tasks over 50 ms while the loader runs | {} (longest {:.0} ms) |",
         long.0.len(),
         long.0.iter().cloned().fold(0.0, f64::max)

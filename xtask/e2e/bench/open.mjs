@@ -3,7 +3,8 @@
 // which follows the focus moving into the form), and the host page's long tasks while the
 // loader runs.
 // Prints one JSON object. Used by `cargo xtask bench`.
-import { startHost, launch } from '../harness.mjs';
+import { gzipSync } from 'node:zlib';
+import { EDGE, startHost, launch } from '../harness.mjs';
 
 const runs = Number(process.env.RUNS ?? 20);
 const host = await startHost();
@@ -47,4 +48,6 @@ try {
   await browser.close();
   await host.close();
 }
-console.log(JSON.stringify({ clickToInteractive, longTasks, firstOpenBytes }));
+// What every page view costs besides the loader: the site's settings with the English catalog.
+const config = Buffer.from(await (await fetch(`${EDGE}/v1/sites/demo/config?locale=en`, { headers: { origin: host.origin } })).arrayBuffer());
+console.log(JSON.stringify({ clickToInteractive, longTasks, firstOpenBytes, configBytes: config.length, configGzipBytes: gzipSync(config, { level: 9 }).length }));
