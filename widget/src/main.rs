@@ -27,6 +27,8 @@ struct Mounted {
     _view: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
     draft: form::Draft,
     config: RwSignal<WidgetConfig>,
+    /// The dialog and its shadow root, to keep the focus inside after `identify`.
+    dialog: (HtmlElement, ShadowRoot),
     _trap: trap::FocusTrap,
 }
 
@@ -60,6 +62,7 @@ pub fn mount(
     let config = RwSignal::new(config);
     let trap = trap::FocusTrap::new(panel.clone().into(), root.clone(), close.clone())?;
     let focus_root = panel.clone();
+    let dialog = (panel.clone(), root.clone());
     let view = leptos::mount::mount_to(panel, move || {
         leptos::view! { <form::ContactForm api=api root=focus_root draft=draft config=config emit=emit close=close/> }.into_any()
     });
@@ -68,6 +71,7 @@ pub fn mount(
             _view: view,
             draft,
             config,
+            dialog,
             _trap: trap,
         })
     });
@@ -102,6 +106,8 @@ pub fn identify(values: JsValue) {
     MOUNTED.with(|m| {
         if let Some(mounted) = m.borrow().as_ref() {
             mounted.draft.identify(&values);
+            let (panel, root) = mounted.dialog.clone();
+            trap::keep_focus_inside(panel.into(), root);
         }
     });
 }

@@ -27,14 +27,7 @@ impl FocusTrap {
             if e.key() != "Tab" {
                 return;
             }
-            let Ok(list) = scope.query_selector_all(FOCUSABLE) else {
-                return;
-            };
-            // Hidden controls (the sent view's while the form shows, and so on) cannot take focus.
-            let visible: Vec<HtmlElement> = (0..list.length())
-                .filter_map(|i| list.get(i)?.dyn_into::<HtmlElement>().ok())
-                .filter(|el| el.offset_parent().is_some())
-                .collect();
+            let visible = visible(&scope, FOCUSABLE);
             let (Some(first), Some(last)) = (visible.first(), visible.last()) else {
                 return;
             };
@@ -49,6 +42,39 @@ impl FocusTrap {
         });
         dialog.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref())?;
         Ok(FocusTrap { dialog, listener })
+    }
+}
+
+/// The controls matching `selector` that are shown: hidden ones (the sent view's while the form
+/// shows, the fields a signed-in visitor is not asked for) cannot take focus.
+fn visible(scope: &Element, selector: &str) -> Vec<HtmlElement> {
+    let Ok(list) = scope.query_selector_all(selector) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.get(i)?.dyn_into::<HtmlElement>().ok())
+        .filter(|el| el.offset_parent().is_some())
+        .collect()
+}
+
+/// Once the view has caught up (a frame later), puts the focus on the first field shown if it is
+/// not already inside the dialog: `identify` hides the fields the loader may just have focused.
+pub fn keep_focus_inside(dialog: Element, root: ShadowRoot) {
+    let callback = Closure::once_into_js(move || {
+        if root
+            .active_element()
+            .is_some_and(|a| visible(&dialog, FOCUSABLE).iter().any(|v| **v == a))
+        {
+            return;
+        }
+        if let Some(first) =
+            visible(&dialog, "input:not([tabindex='-1']), textarea, select").first()
+        {
+            let _ = first.focus();
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(callback.unchecked_ref());
     }
 }
 

@@ -243,6 +243,8 @@ test("identify: a signed-in visitor is not asked for name or email, and the conv
   await page.getByRole('button', { name: 'Contact us' }).click();
   await page.getByText('Signed in as grace@example.org').waitFor();
   assert.equal(await page.getByLabel('Email').isVisible(), false);
+  // The focus is on the first field asked for, inside the dialog (so Escape and Tab work at once).
+  await page.waitForFunction(() => document.querySelector('porthole-widget').shadowRoot.activeElement?.id == 'ph-subject');
   await page.getByLabel('Message').fill(subject);
   await page.getByLabel('Order number').fill('A-1');
   await page.getByLabel('I agree to the privacy policy').check();
