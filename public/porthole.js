@@ -5,10 +5,11 @@
  * The page drives it with `Porthole(command, …)`, queued until this script runs:
  *   window.Porthole = window.Porthole || function(){(Porthole.q = Porthole.q || []).push(arguments)};
  * Commands: boot, open, close, toggle, prefill {name,email,subject,message}, identify
- * {email,name,signature}, setLocale, on/off
- * (ready, open, close, submitted, error), destroy. Types: porthole.d.ts.
- * The site's settings and the catalog of the visitor's language (GET /v1/sites/SITE/config, a
- * few KB, cached) are fetched once the page has loaded: they colour and label the launcher. */
+ * {email,name,signature}, setLocale, on/off (ready, open, close, submitted, error), destroy.
+ * Types: porthole.d.ts.
+ * The site's settings and the catalog of the visitor's language (GET /v1/sites/SITE/config,
+ * about 1 KB gzip, cached) are fetched once the launcher is on the page: they colour, place and
+ * label it. */
 (() => {
   const w = window, d = document, script = d.currentScript;
   // A second copy of the tag, or a copy loaded twice, does nothing.
