@@ -604,18 +604,7 @@ fn retrying_a_failed_later_message_leaves_the_conversation_delivered() {
         DeliveryStatus::Delivered,
         "and so is its retry"
     );
-    wait_until(
-        "the follow-up is delivered",
-        Duration::from_secs(60),
-        || {
-            deliveries("delivered")
-                .deliveries
-                .iter()
-                .filter(|d| d.reference == accepted.reference)
-                .count()
-                == 2
-        },
-    );
+    wait_for_follow_up(&accepted);
     let threads = &fake().conversations_tagged(&tag(&accepted.reference))[0].threads;
     assert_eq!(
         threads

@@ -236,18 +236,7 @@ fn later_messages_are_further_inbound_replies_once() {
         None,
     );
     assert_eq!(reply.status, 202);
-    wait_until(
-        "the follow-up is delivered",
-        Duration::from_secs(60),
-        || {
-            deliveries("delivered")
-                .deliveries
-                .iter()
-                .filter(|d| d.reference == accepted.reference)
-                .count()
-                == 2
-        },
-    );
+    wait_for_follow_up(&accepted);
     let entries = &found(fake(), &accepted)[0].entries;
     assert_eq!(
         entries.len(),

@@ -239,18 +239,7 @@ fn later_messages_go_to_the_conversation_as_the_contact_once() {
         None,
     );
     assert_eq!(reply.status, 202);
-    wait_until(
-        "the follow-up is delivered",
-        Duration::from_secs(60),
-        || {
-            deliveries("delivered")
-                .deliveries
-                .iter()
-                .filter(|d| d.reference == accepted.reference)
-                .count()
-                == 2
-        },
-    );
+    wait_for_follow_up(&accepted);
     let c = &found(&accepted)[0];
     assert_eq!(c.messages.len(), 2, "the follow-up once");
     let later = &c.messages[1];

@@ -194,18 +194,7 @@ fn later_messages_are_published_conversations_from_the_requester_once() {
         None,
     );
     assert_eq!(reply.status, 202);
-    wait_until(
-        "the follow-up is delivered",
-        Duration::from_secs(60),
-        || {
-            deliveries("delivered")
-                .deliveries
-                .iter()
-                .filter(|d| d.reference == accepted.reference)
-                .count()
-                == 2
-        },
-    );
+    wait_for_follow_up(&accepted);
     let conversations = &found(fake(), &accepted)[0].conversations;
     assert_eq!(conversations.len(), 1, "once");
     let c = &conversations[0];

@@ -264,18 +264,7 @@ fn later_messages_are_sent_once_with_their_files() {
         None,
     );
     assert_eq!(reply.status, 202);
-    wait_until(
-        "the follow-up is delivered",
-        Duration::from_secs(60),
-        || {
-            deliveries("delivered")
-                .deliveries
-                .iter()
-                .filter(|d| d.reference == accepted.reference)
-                .count()
-                == 2
-        },
-    );
+    wait_for_follow_up(&accepted);
     assert_eq!(fake().clear_forced(), 0, "both answers were lost");
     let messages = &found(&accepted)[0].messages;
     assert_eq!(

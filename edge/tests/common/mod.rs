@@ -354,6 +354,22 @@ pub fn delivery_of(
         .unwrap_or_else(|| panic!("{} is not {status}", accepted.reference))
 }
 
+/// Until the conversation's first message and one follow-up are both delivered.
+pub fn wait_for_follow_up(accepted: &ConversationAccepted) {
+    wait_until(
+        "the follow-up is delivered",
+        Duration::from_secs(60),
+        || {
+            deliveries("delivered")
+                .deliveries
+                .iter()
+                .filter(|d| d.reference == accepted.reference)
+                .count()
+                == 2
+        },
+    );
+}
+
 /// `count` submissions to `site`, each with one file `mix.bin` of its own, waited for until every
 /// one is delivered (the caller sets the fake's fault rate around it). Returns each with its file.
 pub fn submit_and_deliver_many(
