@@ -1,5 +1,6 @@
 //! The scheduled clean-up: files uploaded but never sent with a conversation are deleted after
-//! `PORTHOLE_UPLOAD_TTL_SECONDS` (default 24 hours).
+//! `PORTHOLE_UPLOAD_TTL_SECONDS` (default 24 hours), and so are files sent in parts but never
+//! completed.
 
 use crate::{log, store};
 use worker::{Date, Env};
@@ -17,6 +18,15 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
     match run(env, before).await {
         Ok(count) => log::event("uploads_cleaned", serde_json::json!({"deleted": count})),
         Err(e) => log::error("uploads_cleanup_failed", &e.to_string()),
+    }
+    // Files started in parts and never completed, on the same clock.
+    match crate::multipart::forget_stale(env, before).await {
+        Ok(0) => {}
+        Ok(count) => log::event(
+            "parts_uploads_aborted",
+            serde_json::json!({"aborted": count}),
+        ),
+        Err(e) => log::error("parts_uploads_cleanup_failed", &e.to_string()),
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::error::Error;
 use worker::Response;
 
-pub const ALLOWED_METHODS: &str = "POST, OPTIONS";
+pub const ALLOWED_METHODS: &str = "GET, POST, PUT, OPTIONS";
 pub const ALLOWED_HEADERS: &str = "Content-Type, X-Filename, Idempotency-Key";
 pub const EXPOSED_HEADERS: &str = "Retry-After";
 

@@ -38,6 +38,10 @@ pub enum Error {
     InvalidLink,
     #[error("This method is not allowed here.")]
     MethodNotAllowed,
+    #[error("Part {number} of this file must be exactly {expected} bytes.")]
+    InvalidPart { number: u64, expected: u64 },
+    #[error("Parts {0:?} of this file have not arrived; send them, then complete.")]
+    PartsMissing(Vec<u64>),
     /// Seconds until the visitor may send again.
     #[error("Too many messages from here; try again in {0} seconds.")]
     RateLimited(u32),
@@ -71,6 +75,8 @@ impl Error {
             Error::InvalidLink => ErrorCode::InvalidLink,
             Error::NotRetryable(_) => ErrorCode::NotRetryable,
             Error::RateLimited(_) => ErrorCode::RateLimited,
+            Error::InvalidPart { .. } => ErrorCode::InvalidPart,
+            Error::PartsMissing(_) => ErrorCode::PartsMissing,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

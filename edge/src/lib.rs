@@ -23,6 +23,7 @@ pub mod ids;
 mod inbox;
 mod log;
 mod messages;
+mod multipart;
 mod outbound;
 mod rate_limit;
 pub mod routes;

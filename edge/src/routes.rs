@@ -2,8 +2,8 @@
 
 use crate::error::Error;
 use crate::{
-    admin, conversations, cors, file_links, http, inbox, messages, site, status, uploads,
-    widget_config,
+    admin, conversations, cors, file_links, http, inbox, messages, multipart, site, status,
+    uploads, widget_config,
 };
 use worker::{Env, Request, Response};
 
@@ -16,6 +16,23 @@ pub enum Route {
     },
     Upload {
         site: String,
+    },
+    /// A file sent in parts (`multipart.rs`): started, asked about, a part, completed.
+    PartsStart {
+        site: String,
+    },
+    PartsStatus {
+        site: String,
+        id: String,
+    },
+    PartsPut {
+        site: String,
+        id: String,
+        number: String,
+    },
+    PartsComplete {
+        site: String,
+        id: String,
     },
     /// The site's widget settings and catalog (`GET /v1/sites/{site}/config`).
     WidgetConfig {
@@ -68,6 +85,38 @@ impl Route {
                     _ => (Route::CreateConversation { site }, &["POST"]),
                 }
             }
+            ["v1", "sites", site, "multipart", rest @ ..] if !site.is_empty() => {
+                let site = site.to_string();
+                if method == "OPTIONS" {
+                    return Route::Preflight { site };
+                }
+                match rest {
+                    [] => (Route::PartsStart { site }, &["POST"]),
+                    [id] if !id.is_empty() => (
+                        Route::PartsStatus {
+                            site,
+                            id: id.to_string(),
+                        },
+                        &["GET"],
+                    ),
+                    [id, "parts", number] if !id.is_empty() => (
+                        Route::PartsPut {
+                            site,
+                            id: id.to_string(),
+                            number: number.to_string(),
+                        },
+                        &["PUT"],
+                    ),
+                    [id, "complete"] if !id.is_empty() => (
+                        Route::PartsComplete {
+                            site,
+                            id: id.to_string(),
+                        },
+                        &["POST"],
+                    ),
+                    _ => return Route::NotFound,
+                }
+            }
             ["v1", "conversations", id, endpoint @ ("status" | "messages")] if !id.is_empty() => {
                 match (method, *endpoint) {
                     ("OPTIONS", _) => return Route::StatusPreflight,
@@ -100,6 +149,10 @@ impl Route {
         match self {
             Route::Preflight { site }
             | Route::Upload { site }
+            | Route::PartsStart { site }
+            | Route::PartsStatus { site, .. }
+            | Route::PartsPut { site, .. }
+            | Route::PartsComplete { site, .. }
             | Route::CreateConversation { site }
             | Route::WidgetConfig { site } => Some(site),
             _ => None,
@@ -131,6 +184,12 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         (Route::Preflight { .. }, Some(_)) => cors::preflight(),
         (Route::WidgetConfig { .. }, Some(site)) => widget_config::get(&req, site),
         (Route::Upload { .. }, Some(site)) => uploads::create(&mut req, env, site).await,
+        (Route::PartsStart { .. }, Some(site)) => multipart::start(&mut req, env, site).await,
+        (Route::PartsStatus { id, .. }, Some(site)) => multipart::get(env, site, id).await,
+        (Route::PartsPut { id, number, .. }, Some(site)) => {
+            multipart::put_part(&mut req, env, site, id, number).await
+        }
+        (Route::PartsComplete { id, .. }, Some(site)) => multipart::complete(env, site, id).await,
         (Route::CreateConversation { .. }, Some(site)) => {
             conversations::create(&mut req, env, site).await
         }
@@ -198,6 +257,48 @@ mod tests {
             Route::MethodNotAllowed
         );
         assert_eq!(Route::parse("POST", "/v1/sites//uploads"), Route::NotFound);
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/multipart"),
+            Route::PartsStart {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("PUT", "/v1/sites/demo/multipart/u1/parts/3"),
+            Route::PartsPut {
+                site: "demo".into(),
+                id: "u1".into(),
+                number: "3".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/sites/demo/multipart/u1"),
+            Route::PartsStatus {
+                site: "demo".into(),
+                id: "u1".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/multipart/u1/complete"),
+            Route::PartsComplete {
+                site: "demo".into(),
+                id: "u1".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("OPTIONS", "/v1/sites/demo/multipart/u1/parts/3"),
+            Route::Preflight {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/multipart/u1/parts/3"),
+            Route::MethodNotAllowed
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/sites/demo/multipart/u1/other"),
+            Route::NotFound
+        );
         assert_eq!(
             Route::parse("POST", "/v1/sites/demo/other"),
             Route::NotFound

@@ -1,9 +1,11 @@
 //! `POST /v1/sites/{site}/uploads`: a file's raw bytes, streamed into R2 and recorded in D1.
+//! Files over 100 MB are sent in parts instead (`multipart.rs`).
 
 use crate::error::Error;
 use crate::site::Site;
 use crate::store::{self, UploadRow};
 use crate::{http, ids, log};
+use porthole_shared::limits::MAX_SINGLE_REQUEST_BYTES;
 use porthole_shared::{validate_upload, UploadMeta, UploadResult};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -15,6 +17,10 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     let meta = meta_from_headers(req)?;
     validate_upload(&meta, &limits)
         .map_err(|fields| Error::from_upload_errors(fields, limits.file_bytes))?;
+    // Cloudflare stops a larger body before it reaches the Worker: say so before any byte.
+    if meta.size > MAX_SINGLE_REQUEST_BYTES {
+        return Err(Error::FileTooLarge(MAX_SINGLE_REQUEST_BYTES));
+    }
 
     let id = ids::new_id();
     let r2_key = format!("uploads/{}/{}", site.id, id);

@@ -3,7 +3,10 @@
 mod common;
 
 use common::*;
-use porthole_shared::{ConversationAccepted, DeliveryStatus, ErrorCode, FieldCode};
+use porthole_shared::limits::PART_BYTES;
+use porthole_shared::{
+    ConversationAccepted, DeliveryStatus, ErrorCode, FieldCode, PartsUpload, UploadResult,
+};
 use serde_json::json;
 use std::thread;
 use std::time::Duration;
@@ -92,6 +95,153 @@ fn uploaded_bytes_come_back_from_the_inbox_identical() {
             .unwrap()
             .starts_with("attachment;"));
     }
+}
+
+fn parts_call(method: &str, path: &str, body: Option<&[u8]>) -> Reply {
+    let json = [
+        ("Origin", SITE_ORIGIN),
+        ("Content-Type", "application/json"),
+    ];
+    let raw = [("Origin", SITE_ORIGIN)];
+    let headers: &[(&str, &str)] = if method == "PUT" { &raw } else { &json };
+    call(
+        method,
+        &format!("/v1/sites/demo/multipart{path}"),
+        headers,
+        body,
+    )
+}
+
+#[test]
+fn a_file_sent_in_parts_resumes_and_arrives_whole() {
+    let part = PART_BYTES as usize;
+    let data = bytes(2 * part + 12_345, 11);
+    let started = parts_call(
+        "POST",
+        "",
+        Some(
+            json!({"name": "säge.mp4", "size": data.len(), "content_type": "video/mp4"})
+                .to_string()
+                .as_bytes(),
+        ),
+    );
+    assert_eq!(
+        started.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&started.body)
+    );
+    assert_eq!(
+        started.header("access-control-allow-origin"),
+        Some(SITE_ORIGIN)
+    );
+    let session: PartsUpload = serde_json::from_slice(&started.body).unwrap();
+    assert_eq!((session.parts, session.part_bytes), (3, PART_BYTES));
+    let id = session.id.clone();
+    let put = |n: usize| {
+        let chunk = &data[(n - 1) * part..(n * part).min(data.len())];
+        parts_call("PUT", &format!("/{id}/parts/{n}"), Some(chunk))
+    };
+
+    // Parts arrive in any order; the connection then drops before part 2.
+    assert_eq!(put(3).status, 200);
+    assert_eq!(put(1).status, 200);
+    parts_call("POST", &format!("/{id}/complete"), None).error(409, ErrorCode::PartsMissing);
+    // Coming back, the visitor asks what arrived and sends only the rest.
+    let asked: PartsUpload =
+        serde_json::from_slice(&parts_call("GET", &format!("/{id}"), None).body).unwrap();
+    assert_eq!(asked.done, vec![1, 3]);
+    assert_eq!(put(2).status, 200);
+    // Its answer was lost: the same part again replaces it.
+    assert_eq!(put(2).status, 200);
+
+    let done = parts_call("POST", &format!("/{id}/complete"), None);
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    let stored: UploadResult = serde_json::from_slice(&done.body).unwrap();
+    assert_eq!(
+        (stored.id.as_str(), stored.size, stored.name.as_str()),
+        (id.as_str(), data.len() as u64, "säge.mp4")
+    );
+    // Completing again (a lost answer) names the same file.
+    let again = parts_call("POST", &format!("/{id}/complete"), None);
+    assert_eq!(again.status, 201);
+    assert_eq!(
+        serde_json::from_slice::<UploadResult>(&again.body).unwrap(),
+        stored
+    );
+    assert_eq!(
+        parts_call("GET", &format!("/{id}"), None).status,
+        404,
+        "no longer in parts"
+    );
+
+    let created: ConversationAccepted =
+        serde_json::from_slice(&submit("demo", &form(json!({"attachments": [id]}))).body).unwrap();
+    let conversation = inbox().into_iter().find(|c| c.id == created.id).unwrap();
+    let attachment = &conversation.messages[0].attachments[0];
+    assert_eq!(attachment.content_type, "video/mp4");
+    let got = download(&attachment.download_path);
+    assert_eq!(got.body.len(), data.len());
+    assert!(got.body == data, "the joined parts are the file");
+}
+
+#[test]
+fn parts_are_checked_before_a_byte_is_stored() {
+    let meta = |size: u64, content_type: &str| {
+        json!({"name": "a.bin", "size": size, "content_type": content_type}).to_string()
+    };
+    // The site's limits apply at the start: too large, a type it does not take.
+    call(
+        "POST",
+        "/v1/sites/tiny/multipart",
+        &[
+            ("Origin", SITE_ORIGIN),
+            ("Content-Type", "application/json"),
+        ],
+        Some(meta(20 * PART_BYTES, "text/plain").as_bytes()),
+    )
+    .error(413, ErrorCode::FileTooLarge);
+    call(
+        "POST",
+        "/v1/sites/tiny/multipart",
+        &[
+            ("Origin", SITE_ORIGIN),
+            ("Content-Type", "application/json"),
+        ],
+        Some(meta(10, "application/zip").as_bytes()),
+    )
+    .error(422, ErrorCode::ValidationFailed);
+
+    let started = parts_call(
+        "POST",
+        "",
+        Some(meta(PART_BYTES + 10, "application/octet-stream").as_bytes()),
+    );
+    let id = serde_json::from_slice::<PartsUpload>(&started.body)
+        .unwrap()
+        .id;
+    // Part 1 must be a whole part, the last exactly what remains; there is no part 0 or 3.
+    parts_call("PUT", &format!("/{id}/parts/1"), Some(&bytes(1000, 1)))
+        .error(400, ErrorCode::InvalidPart);
+    parts_call("PUT", &format!("/{id}/parts/2"), Some(&bytes(11, 1)))
+        .error(400, ErrorCode::InvalidPart);
+    parts_call("PUT", &format!("/{id}/parts/3"), Some(&bytes(10, 1)))
+        .error(404, ErrorCode::NotFound);
+    parts_call("PUT", &format!("/{id}/parts/0"), Some(&bytes(10, 1)))
+        .error(404, ErrorCode::NotFound);
+    // Another site cannot see or touch it.
+    call(
+        "PUT",
+        &format!("/v1/sites/tiny/multipart/{id}/parts/2"),
+        &[("Origin", SITE_ORIGIN)],
+        Some(&bytes(10, 1)),
+    )
+    .error(404, ErrorCode::NotFound);
+    let asked: PartsUpload =
+        serde_json::from_slice(&parts_call("GET", &format!("/{id}"), None).body).unwrap();
+    assert!(asked.done.is_empty(), "no refused part was kept");
+    // Nothing of it can be attached before it is complete.
+    submit("demo", &form(json!({"attachments": [id]}))).error(422, ErrorCode::UnknownAttachment);
 }
 
 #[test]
@@ -466,6 +616,18 @@ fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
     let created = submit("demo", &form(json!({"attachments": [kept.id]})));
     assert_eq!(created.status, 202);
     let orphan = upload("orphan.txt", b"never sent");
+    let abandoned = parts_call(
+        "POST",
+        "",
+        Some(json!({"name": "big.bin", "size": PART_BYTES + 1, "content_type": "application/octet-stream"}).to_string().as_bytes()),
+    );
+    let abandoned = serde_json::from_slice::<PartsUpload>(&abandoned.body)
+        .unwrap()
+        .id;
+    assert_eq!(
+        parts_call("GET", &format!("/{abandoned}"), None).status,
+        200
+    );
     let kept_path = format!("/v1/inbox/attachments/{}", kept.id);
     let orphan_path = format!("/v1/inbox/attachments/{}", orphan.id);
     assert_eq!(download(&orphan_path).status, 200);
@@ -476,6 +638,11 @@ fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
     assert_eq!(cron.status, 200);
 
     assert_eq!(download(&orphan_path).status, 404, "the orphan is gone");
+    assert_eq!(
+        parts_call("GET", &format!("/{abandoned}"), None).status,
+        404,
+        "a file never completed is forgotten (and its R2 upload aborted)"
+    );
     assert_eq!(
         download(&kept_path).status,
         200,

@@ -470,11 +470,11 @@ impl PortholeConfig {
             }
             let limits = &site.limits;
             if limits.max_file_bytes == Some(0)
-                || limits.max_file_bytes > Some(crate::limits::MAX_SINGLE_REQUEST_BYTES)
+                || limits.max_file_bytes > Some(crate::limits::MAX_FILE_BYTES)
             {
                 problems.push(format!(
                     "site `{id}`: limits.max_file_bytes must be between 1 and {}",
-                    crate::limits::MAX_SINGLE_REQUEST_BYTES
+                    crate::limits::MAX_FILE_BYTES
                 ));
             }
             if limits.messages_per_hour == Some(0) {

@@ -25,6 +25,10 @@ pub enum ErrorCode {
     NotRetryable,
     /// Too many messages from one visitor; `Retry-After` says when to try again.
     RateLimited,
+    /// A part of a file sent in parts whose length is not the one its number must have.
+    InvalidPart,
+    /// A file sent in parts was completed before all its parts arrived.
+    PartsMissing,
     Internal,
 }
 
@@ -32,12 +36,16 @@ impl ErrorCode {
     /// The HTTP status each code is answered with: the one place that mapping lives.
     pub fn status(self) -> u16 {
         match self {
-            ErrorCode::MalformedJson | ErrorCode::InvalidIdempotencyKey => 400,
+            ErrorCode::MalformedJson
+            | ErrorCode::InvalidIdempotencyKey
+            | ErrorCode::InvalidPart => 400,
             ErrorCode::Unauthorized => 401,
             ErrorCode::OriginNotAllowed | ErrorCode::InvalidLink => 403,
             ErrorCode::SiteNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::IdempotencyKeyReused | ErrorCode::NotRetryable => 409,
+            ErrorCode::IdempotencyKeyReused | ErrorCode::NotRetryable | ErrorCode::PartsMissing => {
+                409
+            }
             ErrorCode::LengthRequired => 411,
             ErrorCode::FileTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

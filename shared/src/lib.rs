@@ -19,5 +19,5 @@ pub use validate::{validate_follow_up, validate_submission, validate_upload, Upl
 pub use wire::{
     Attachment, ConversationAccepted, ConversationStatus, DeliveryList, DeliveryRecord,
     DeliveryStatus, FollowUp, InboxConversation, InboxMessage, InboxPage, MessageAccepted,
-    StepResolution, Submission, UploadResult,
+    PartsUpload, StepResolution, Submission, UploadResult,
 };

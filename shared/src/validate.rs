@@ -73,8 +73,10 @@ pub fn validate_follow_up(f: &FollowUp, limits: &Limits) -> Result<(), FieldErro
     }
 }
 
-/// What the edge knows of a file before reading a byte of it: the request's headers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the edge knows of a file before reading a byte of it: the request's headers, or the
+/// JSON body that starts an upload in parts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UploadMeta {
     pub name: String,
     pub size: u64,
@@ -87,11 +89,7 @@ pub fn validate_upload(meta: &UploadMeta, limits: &Limits) -> Result<(), FieldEr
     let mut errors = FieldErrors::new();
     if meta.size == 0 {
         errors.insert("file".into(), FieldCode::Empty);
-    } else if meta.size
-        > limits
-            .file_bytes
-            .min(crate::limits::MAX_SINGLE_REQUEST_BYTES)
-    {
+    } else if meta.size > limits.file_bytes {
         errors.insert("file".into(), FieldCode::TooLarge);
     }
     if let Err(code) =

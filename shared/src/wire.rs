@@ -104,6 +104,21 @@ pub struct UploadResult {
     pub content_type: String,
 }
 
+/// A file being sent in parts: the answer of `POST /v1/sites/{site}/multipart` (which takes the
+/// file's [`crate::UploadMeta`]) and of `GET /v1/sites/{site}/multipart/{id}`, which a visitor
+/// asks after a dropped connection to learn which parts arrived. Each part is then
+/// `PUT …/multipart/{id}/parts/{n}` (numbered from 1, every one `part_bytes` long but the last),
+/// and `POST …/multipart/{id}/complete` answers the stored file's [`UploadResult`], whose id
+/// is this `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartsUpload {
+    pub id: String,
+    pub part_bytes: u64,
+    pub parts: u64,
+    /// Parts stored so far, in order.
+    pub done: Vec<u64>,
+}
+
 /// Where a conversation stands on its way into the site's helpdesk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
