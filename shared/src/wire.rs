@@ -257,3 +257,29 @@ pub struct InboxConversation {
 pub struct InboxPage {
     pub conversations: Vec<InboxConversation>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widget reads and writes these by name, without serde (`widget/src/js.rs`).
+    #[test]
+    fn upload_in_parts_names_are_the_wire_names() {
+        let session = serde_json::to_value(PartsUpload {
+            id: "u1".into(),
+            part_bytes: 8,
+            parts: 2,
+            done: vec![1],
+        })
+        .unwrap();
+        assert_eq!(
+            session,
+            serde_json::json!({"id": "u1", "part_bytes": 8, "parts": 2, "done": [1]})
+        );
+        let meta: crate::UploadMeta = serde_json::from_value(
+            serde_json::json!({"name": "a.mp4", "size": 9, "content_type": "video/mp4"}),
+        )
+        .unwrap();
+        assert_eq!(meta.size, 9);
+    }
+}

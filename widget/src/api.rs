@@ -59,9 +59,9 @@ impl Api {
         &self.site
     }
 
-    /// Where a file is uploaded (as the raw body: the browser streams it from disk).
-    pub fn upload_url(&self) -> String {
-        self.url("uploads")
+    /// Where the site's files are uploaded (`upload.rs` adds the endpoints).
+    pub fn site_url(&self) -> String {
+        self.url("")
     }
 
     /// `idempotency_key` is the same for every retry of one submission: the edge then stores it

@@ -248,7 +248,7 @@ pub fn ContactForm(
         }
     });
 
-    let upload_url = StoredValue::new(api.upload_url());
+    let site_url = StoredValue::new(api.site_url());
     let start_upload = move |f: &PickedFile| {
         let state = f.state;
         state.set(FileState::Uploading(0));
@@ -257,11 +257,13 @@ pub fn ContactForm(
                 state.set(FileState::Uploading(percent));
             }
         };
-        let Some(Ok(upload)) = f
-            .file
-            .as_ref()
-            .map(|file| Upload::start(&upload_url.get_value(), file, progress))
-        else {
+        // A retry resumes the same upload: a file sent in parts sends only what did not arrive.
+        let upload = f.upload.get_value().or_else(|| {
+            f.file
+                .clone()
+                .map(|file| Upload::new(site_url.get_value(), file, progress))
+        });
+        let Some(upload) = upload else {
             state.set(FileState::Failed);
             return;
         };
@@ -453,13 +455,13 @@ pub fn ContactForm(
                 {
                     break result;
                 }
-                if is_offline() {
-                    alert.set(Some(t.get("offline")));
-                    crate::wait::online().await;
+                let said = if crate::wait::offline() {
+                    "offline"
                 } else {
-                    alert.set(Some(t.get("retrying")));
-                    crate::wait::millis(1000 << (attempt - 1).min(4)).await;
-                }
+                    "retrying"
+                };
+                alert.set(Some(t.get(said)));
+                crate::wait::backoff(attempt - 1).await;
             };
             alert.set(None);
             match outcome {
@@ -759,7 +761,7 @@ fn clear_error(errors: RwSignal<FieldErrors>, key: &str) {
     }
 }
 
-fn file_meta(file: &File) -> UploadMeta {
+pub fn file_meta(file: &File) -> UploadMeta {
     let content_type = if file.type_().is_empty() {
         "application/octet-stream".to_string()
     } else {
@@ -811,10 +813,6 @@ fn clock_in(seconds: u32) -> String {
     let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
     at.to_locale_time_string_with_options("default", &options)
         .into()
-}
-
-fn is_offline() -> bool {
-    web_sys::window().is_some_and(|w| !w.navigator().on_line())
 }
 
 /// The page the visitor wrote from, without its query or fragment (they may hold tokens).

@@ -5,7 +5,7 @@
 
 use js_sys::{Array, Object, Reflect};
 use porthole_shared::{
-    FieldCode, FieldErrors, FieldKind, Limits, PublicField, Submission, WidgetConfig,
+    FieldCode, FieldErrors, FieldKind, Limits, PublicField, Submission, UploadMeta, WidgetConfig,
 };
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -107,6 +107,30 @@ pub fn error_body(v: &JsValue) -> Option<(String, Option<FieldErrors>)> {
             .filter_map(|(k, v)| Some((k, FieldCode::parse(&v.as_string()?)?))))
     });
     Some((message, fields))
+}
+
+/// `POST /v1/sites/{site}/multipart`, as JSON text.
+pub fn upload_meta(m: &UploadMeta) -> Option<String> {
+    let o = Object::new();
+    set(&o, "name", &m.name.as_str().into());
+    set(&o, "size", &(m.size as f64).into());
+    set(&o, "content_type", &m.content_type.as_str().into());
+    js_sys::JSON::stringify(&o).ok().map(String::from)
+}
+
+/// A file being sent in parts: its id, part size, number of parts and those that arrived.
+pub fn parts_upload(v: &JsValue) -> Option<(String, f64, u32, Vec<u32>)> {
+    let number = |key| get(v, key).as_f64();
+    let done = list(v, "done")
+        .iter()
+        .filter_map(|n| Some(n.as_f64()? as u32))
+        .collect();
+    Some((
+        string(v, "id")?,
+        number("part_bytes")?,
+        number("parts")? as u32,
+        done,
+    ))
 }
 
 /// `POST /v1/sites/{site}/conversations`, as JSON text.

@@ -25,3 +25,17 @@ pub async fn online() {
     });
     let _: Result<JsValue, JsValue> = JsFuture::from(promise).await;
 }
+
+pub fn offline() -> bool {
+    web_sys::window().is_some_and(|w| !w.navigator().on_line())
+}
+
+/// Before try `attempt + 1` of a request that found no server or a failing one: until online
+/// when offline, else 1, 2, 4, 8 then 16 s.
+pub async fn backoff(attempt: u32) {
+    if offline() {
+        online().await;
+    } else {
+        millis(1000 << attempt.min(4)).await;
+    }
+}

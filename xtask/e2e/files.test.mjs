@@ -1,9 +1,13 @@
 // Attachments as a visitor handles them: each file uploads as soon as it is picked, with its
 // progress in percent (the connection throttled so that there is progress to see); one can be
-// cancelled midway; and the draft, text and uploaded files, survives a reload.
+// cancelled midway; the draft, text and uploaded files, survives a reload; a file over 100 MB
+// goes in parts and survives a dropped connection.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EDGE, OPERATOR_TOKEN, startHost, launch } from './harness.mjs';
 
 let host, browser;
@@ -88,5 +92,48 @@ test('the draft, its text and its uploaded file, survives a reload and goes once
   assert.equal(stored.messages[0].body, 'Half written when the tab reloaded');
   assert.deepEqual(stored.messages[0].attachments.map((a) => a.name), ['notes.txt']);
   assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), [], 'nothing kept once sent');
+  await context.close();
+});
+
+test('a file over 100 MB goes in parts and, after the connection drops, resumes with the parts that had not arrived', async () => {
+  // Over what one request to a Worker may carry. Written to disk: the browser reads it from there.
+  const data = randomBytes(105_000_000);
+  const path = join(tmpdir(), `porthole-large-${process.pid}.bin`);
+  writeFileSync(path, data);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const puts = [];
+  const asked = [];
+  page.on('requestfinished', async (r) => {
+    const part = r.url().match(/\/multipart\/[^/]+\/parts\/(\d+)$/)?.[1];
+    if (part && (await r.response())?.status() == 200) puts.push(Number(part));
+    if (r.method() == 'GET' && /\/multipart\/[^/]+$/.test(r.url())) asked.push(r.url());
+  });
+  await open(page);
+  const subject = `in parts ${Date.now()}`;
+  await page.getByLabel('Name').fill('Ada');
+  await page.getByLabel('Email').fill('ada@example.org');
+  await page.getByLabel('Subject (optional)').fill(subject);
+  await page.getByLabel('Message').fill('The recording, 105 MB.');
+  await page.getByLabel('Attach files').setInputFiles(path);
+
+  // The connection drops once three parts have arrived, and comes back two seconds later.
+  while (puts.length < 3) await page.waitForTimeout(20);
+  await context.setOffline(true);
+  const before = puts.length;
+  await page.waitForTimeout(2000);
+  await context.setOffline(false);
+  await page.getByRole('button', { name: `Remove ${path.split('/').pop()}` }).waitFor({ timeout: 120_000 });
+
+  assert.equal(asked.length, 1, 'after the drop the widget asked the edge which parts had arrived');
+  assert.deepEqual([...new Set(puts)].sort((a, b) => a - b), Array.from({ length: 13 }, (_, i) => i + 1), 'every part arrived');
+  assert.equal(puts.length, 13, `no part that had arrived was sent again (${before} before the drop): ${puts}`);
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('Message sent').waitFor();
+  const [attachment] = (await conversation(subject)).messages[0].attachments;
+  assert.equal(attachment.size, data.length);
+  const got = Buffer.from(await (await fetch(`${EDGE}${attachment.download_path}`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).arrayBuffer());
+  assert.ok(got.equals(data), 'the file the helpdesk gets is the file the visitor picked');
+  unlinkSync(path);
   await context.close();
 });
