@@ -573,6 +573,14 @@ mod tests {
         let problems = config.problems();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(PortholeConfig::default().problems()[0].contains("no sites"));
+        // Over 100 MB is fine (files go in parts), up to R2's reach at our part size.
+        for (bytes, problems) in [(200_000_000, 0), (crate::limits::MAX_FILE_BYTES + 1, 1)] {
+            let mut config = PortholeConfig::default();
+            let mut s = site(&["https://a.example"]);
+            s.limits.max_file_bytes = Some(bytes);
+            config.sites.insert("acme".into(), s);
+            assert_eq!(config.problems().len(), problems, "{bytes}");
+        }
     }
 
     #[test]
