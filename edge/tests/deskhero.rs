@@ -95,6 +95,34 @@ fn a_ticket_with_three_files_arrives_once_as_an_inbound_reply_with_escaped_html(
 }
 
 #[test]
+fn a_file_too_large_to_pass_on_stays_in_porthole_and_the_delivery_says_so() {
+    let _serial = serial();
+    let small = bytes(1000, 7);
+    let ids = vec![
+        upload_for("deskhero", "small.txt", &small),
+        upload_for("deskhero", "recording.mov", &bytes(33 * 1024 * 1024, 8)),
+    ];
+    let accepted = accept_at("deskhero", &form("A large recording", ids), None);
+    wait_for_status(
+        &accepted,
+        DeliveryStatus::Delivered,
+        Duration::from_secs(60),
+    );
+    let tickets = found(fake(), &accepted);
+    assert_eq!(
+        attached(&tickets[0].entries[0]),
+        vec![("small.txt".to_string(), small)],
+        "the small file is passed on, the large one not"
+    );
+    let notes = delivery_of(&accepted, "delivered").notes;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("recording.mov") && notes[0].contains("Porthole's inbox"),
+        "{notes:?}"
+    );
+}
+
+#[test]
 fn faults_are_survived_without_duplicates() {
     let _serial = serial();
     // Errors answered on the create are safe to retry; every kind of fault on the message entry

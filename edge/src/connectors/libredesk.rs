@@ -121,6 +121,10 @@ impl Api<'_> {
                 ));
                 continue;
             }
+            if let Some(why) = super::too_large_to_relay(file) {
+                skipped.push(why);
+                continue;
+            }
             let bytes = read_file(self.ctx.env, file).await?;
             let (content_type, body) =
                 multipart_file("files", &file.name, &file.content_type, &bytes);

@@ -201,6 +201,21 @@ pub fn json_reason(body: &str) -> String {
     }
 }
 
+/// Files larger than this are not passed on to helpdesks that take uploads: the Worker would hold
+/// the file, twice (its bytes and the request body), in its 128 MB of memory. They stay in R2 and
+/// in Porthole's inbox, and the delivery's notes say so.
+pub const MAX_RELAY_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+
+/// Why `file` is not passed on, when it is too large to be.
+pub fn too_large_to_relay(file: &UploadRow) -> Option<String> {
+    (file.size > MAX_RELAY_BYTES).then(|| {
+        format!(
+            "{} ({} bytes) is over the 32 MiB Porthole passes on to a helpdesk; it is in Porthole's inbox",
+            file.name, file.size
+        )
+    })
+}
+
 /// A file's upload into a helpdesk: its handle there, or why the helpdesk refused it.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub enum Uploaded<T> {
@@ -224,12 +239,15 @@ where
         let step = format!("file:{}", file.id);
         let uploaded = match journal.done::<Uploaded<T>>(&step) {
             Some(uploaded) => uploaded,
-            None => {
-                journal.start(&step).await?;
-                let uploaded = upload(file).await?;
-                journal.finish(&step, &uploaded).await?;
-                uploaded
-            }
+            None => match too_large_to_relay(file) {
+                Some(why) => Uploaded::Refused(why),
+                None => {
+                    journal.start(&step).await?;
+                    let uploaded = upload(file).await?;
+                    journal.finish(&step, &uploaded).await?;
+                    uploaded
+                }
+            },
         };
         match uploaded {
             Uploaded::File(handle) => taken.push(handle),
