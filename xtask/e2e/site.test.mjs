@@ -192,6 +192,36 @@ test('offline: the visitor is told, and the message goes once the connection is 
   await context.close();
 });
 
+test('a 502 after the edge stored the message: the widget says it is trying again, and the resend is stored once', async () => {
+  const { context, page } = await openWidget('demo');
+  // A proxy in front of the edge whose answer is lost: the request reaches the real Worker, which
+  // stores it, and the visitor gets a 502 instead. Only the first time.
+  const keys = [];
+  await page.route('**/v1/sites/demo/conversations', async (route) => {
+    if (route.request().method() != 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key']);
+    const stored = await route.fetch();
+    if (keys.length > 1) return route.fulfill({ response: stored });
+    assert.equal(stored.status(), 202, 'the edge stored it');
+    await route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>Bad gateway</h1>' });
+  });
+  await page.getByRole('button', { name: 'Contact us' }).click();
+  await page.getByLabel('Name').waitFor();
+  const subject = `lost answer ${Date.now()}`;
+  await page.getByLabel('Name').fill('Ada');
+  await page.getByLabel('Email').fill('ada@example.org');
+  await page.getByLabel('Subject (optional)').fill(subject);
+  await page.getByLabel('Message').fill('Sent through a flaky proxy');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  await page.getByText('We could not reach the server. Trying again…').waitFor();
+  await page.getByText('Message sent').waitFor();
+  assert.equal(keys.length, 2, 'sent twice');
+  assert.ok(keys[0] && keys[0] == keys[1], 'with the same Idempotency-Key');
+  const sent = (await conversations('demo')).filter((c) => c.subject == subject);
+  assert.equal(sent.length, 1, 'stored once');
+  await context.close();
+});
+
 test('axe-core finds no accessibility violation in the open form, with errors showing', async () => {
   const { context, page } = await openWidget('themed');
   await page.getByRole('button', { name: 'Contact us' }).click();
