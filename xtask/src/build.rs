@@ -10,10 +10,26 @@ pub fn assets_dir() -> PathBuf {
 
 /// Everything, in order; returns the seconds each step took.
 pub fn all() -> Result<Timings> {
-    let widget = timed(cmd("trunk").args(["build", "--release"]))?;
+    let widget = timed(&mut widget_release()?)?;
     assets()?;
     let worker = timed(in_dir(cmd("worker-build"), &root().join("edge")).arg("--release"))?;
     Ok(Timings { widget, worker })
+}
+
+/// `trunk build --release` on the pinned nightly, `std` rebuilt for size (see
+/// [`crate::tools::WIDGET_NIGHTLY`]). A panic in the widget stops it, as `panic = "abort"` did,
+/// without the code to format a message no visitor would read.
+fn widget_release() -> Result<std::process::Command> {
+    let mut c = cmd("trunk");
+    c.args(["build", "--release"])
+        .env("RUSTUP_TOOLCHAIN", crate::tools::widget_nightly()?)
+        .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+        .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none",
+        );
+    Ok(c)
 }
 
 pub struct Timings {
