@@ -22,20 +22,17 @@
   // Only the launcher's styles: the panel's come with the widget (widget.css).
   const css =
     ':host{all:initial!important;position:fixed!important;inset:auto 20px 20px auto!important;z-index:2147483000!important}' +
-    ':host([data-left]){inset:auto auto 20px 20px!important;--ph-l:0;--ph-r:auto}' +
-    '.launcher{all:initial;width:56px;height:56px;border-radius:50%;cursor:pointer;' +
-    'display:grid;place-items:center;background:var(--ph-accent,#2f5bea);color:var(--ph-on_accent,#fff);' +
+    ':host([data-left]){inset:auto auto 20px 20px!important}' +
+    '.launcher{all:initial;padding:15px;border-radius:50%;cursor:pointer;display:grid;' +
+    'background:var(--ph-accent,#2f5bea);color:var(--ph-on_accent,#fff);' +
     'box-shadow:0 4px 14px #0004}.launcher:focus-visible{outline:3px solid #000;outline-offset:2px}';
 
   const handlers = {};
-  let prefill = null, identity, host, root, launcher, panel, loading, app, config;
+  let prefill = null, identity, host, root, launcher, panel, loading, app, config, wasm;
 
-  // The settings, or null if the edge could not be asked (the next open asks again).
+  // The settings; whoever sees them fail clears them, so that the next call asks again.
   const settings = () => config ||= fetch(`${edge}/v1/sites/${site}/config?locale=${locale}`)
-    .then((r) => r.json()).then((c) => (style(c), c)).catch((e) => {
-      config = 0;
-      throw e;
-    });
+    .then((r) => r.json()).then((c) => (style(c), c));
 
   // Side, colours through CSSOM (allowed under a strict style-src), label in the visitor's
   // language. The panel's labels and direction are the widget's.
@@ -72,13 +69,15 @@
       if (host != mine) return; // destroyed meanwhile
       d.body.append(host);
       emit('ready');
-      settings().catch(() => {});
+      settings().catch(() => config = 0);
     };
     d.body ? attach() : d.addEventListener('DOMContentLoaded', attach);
   };
 
-  // The glue finds its wasm beside itself (import.meta.url).
-  const load = () => loading || (loading = import(edge + '/widget/porthole-widget.js').then((m) => m.default().then(() => m)));
+  // The glue and its wasm are fetched side by side, not one after the other.
+  const url = edge + '/widget/porthole-widget';
+  const load = () => loading ||= (wasm = fetch(url + '_bg.wasm'),
+    import(url + '.js').then((m) => m.default({ module_or_path: wasm }).then(() => m)));
 
   const open = () => {
     const mine = host;
@@ -93,7 +92,7 @@
       emit('open');
     }, (e) => {
       // A later click tries again. (The browser's console already shows a refused or failed request.)
-      loading = 0;
+      loading = config = 0;
       emit('error', { message: '' + e });
     });
   };
@@ -121,7 +120,7 @@
     setLocale: (l) => {
       locale = l;
       config = 0;
-      settings().then((c) => app?.configure(c), () => {});
+      settings().then((c) => app?.configure(c), () => config = 0);
     },
     identify: (values) => {
       identity = values;

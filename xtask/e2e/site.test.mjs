@@ -41,9 +41,12 @@ test("the site's colour, side, copy and own fields, checked like the edge checks
   await page.waitForFunction(() => getComputedStyle(document.querySelector('porthole-widget').shadowRoot.querySelector('.launcher')).backgroundColor == 'rgb(11, 110, 79)');
   const box = await launcher.boundingBox();
   assert.ok(box.x < 100, `launcher on the left, at x=${box.x}`);
+  assert.deepEqual([box.width, box.height], [56, 56], 'a 56 px round launcher');
 
   await launcher.click();
   await page.getByRole('heading', { name: 'Talk to Acme' }).waitFor();
+  const [left, right] = await inShadow(page, 'const r = root.querySelector(".panel").getBoundingClientRect(); return [r.left, r.right]');
+  assert.ok(left >= 0 && left < 100 && right - left > 300, `the panel opens on the launcher's side: ${left}–${right}`);
   const order = page.getByLabel('Order number');
   const topic = page.getByLabel('Topic (optional)');
   const terms = page.getByLabel('I agree to the privacy policy');
