@@ -128,10 +128,12 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         {
             Ok(_) => break,
             Err(e) => {
-                // Another request with the same key won a race: answer as it did. Checked before
-                // the error's cause, which may be its claim on the same files.
+                // Another request with the same key won a race, or this is a resend: answer as it
+                // did, and count one message. Checked before the error's cause, which may be its
+                // claim on the same files.
                 if let Some(key) = &key {
                     if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+                        rate_limit::give_back(&secret, &db, req, &site.id, now).await?;
                         return replay(&db, &seen, &fingerprint, &secret).await;
                     }
                 }

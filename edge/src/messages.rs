@@ -46,16 +46,8 @@ pub async fn create(
     }
 
     let now = Date::now().as_millis() as f64;
-    if let Err(limited) = rate_limit::take(
-        &crate::token::secret(env)?,
-        &db,
-        req,
-        &site_id,
-        &site.limits(),
-        now,
-    )
-    .await
-    {
+    let secret = crate::token::secret(env)?;
+    if let Err(limited) = rate_limit::take(&secret, &db, req, &site_id, &site.limits(), now).await {
         if let Some(seen) = seen_key(&db, &site_id, key.as_deref()).await? {
             return replay(&db, &seen, &fingerprint).await;
         }
@@ -92,8 +84,10 @@ pub async fn create(
         idempotency.as_ref(),
     )?;
     if let Err(e) = db.batch(statements).await {
-        // A request with the same key won a race: answer as it did.
+        // A request with the same key won a race, or this is a resend: answer as it did, and
+        // count one message.
         if let Some(seen) = seen_key(&db, &site_id, key.as_deref()).await? {
+            rate_limit::give_back(&secret, &db, req, &site_id, now).await?;
             return replay(&db, &seen, &fingerprint).await;
         }
         let text = e.to_string();

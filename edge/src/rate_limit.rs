@@ -22,12 +22,6 @@ pub async fn take(
     limits: &Limits,
     now: f64,
 ) -> Result<(), Error> {
-    let address = req
-        .headers()
-        .get("CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
     let window = window_start(now);
     let count: Option<f64> = db
         .prepare(
@@ -35,10 +29,39 @@ pub async fn take(
              ON CONFLICT (key) DO UPDATE SET count = CASE WHEN window_start = ?2 THEN count + 1 ELSE 1 END, window_start = ?2 \
              RETURNING count",
         )
-        .bind(&[key(secret, site, &address).into(), window.into()])?
+        .bind(&[key(secret, site, &address(req)).into(), window.into()])?
         .first(Some("count"))
         .await?;
     verdict(count.unwrap_or(1.0) as u32, limits.messages_per_hour, now)
+}
+
+/// Takes back what [`take`] counted for a request that turned out to be a resend of a stored
+/// message (its answer was lost): the visitor sent one message, not two.
+pub async fn give_back(
+    secret: &[u8],
+    db: &D1Database,
+    req: &Request,
+    site: &str,
+    now: f64,
+) -> Result<(), Error> {
+    db.prepare(
+        "UPDATE rate_limits SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
+    )
+    .bind(&[
+        key(secret, site, &address(req)).into(),
+        window_start(now).into(),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+fn address(req: &Request) -> String {
+    req.headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// The counter's key: an HMAC (with the edge's token secret) of the site and the visitor's

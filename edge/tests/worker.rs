@@ -245,6 +245,34 @@ fn parts_are_checked_before_a_byte_is_stored() {
 }
 
 #[test]
+fn a_resend_of_a_stored_message_does_not_count_toward_the_hourly_limit() {
+    // Two messages an hour on `counted`. The first is sent twice (its answer was lost), then a
+    // second message still fits, and a third does not.
+    let first = accept_at(
+        "counted",
+        &form(json!({"subject": "one"})),
+        Some("counted-1"),
+    );
+    let again = accept_at(
+        "counted",
+        &form(json!({"subject": "one"})),
+        Some("counted-1"),
+    );
+    assert_eq!(again.id, first.id, "the resend is answered as the first");
+    accept_at(
+        "counted",
+        &form(json!({"subject": "two"})),
+        Some("counted-2"),
+    );
+    submit_with_key(
+        "counted",
+        &form(json!({"subject": "three"})),
+        Some("counted-3"),
+    )
+    .error(429, ErrorCode::RateLimited);
+}
+
+#[test]
 fn an_empty_subject_becomes_the_first_line_of_the_message() {
     let reply = submit(
         "demo",
