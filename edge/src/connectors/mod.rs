@@ -112,13 +112,34 @@ fn footer(job: &Job, placed: impl Fn(&str) -> bool) -> Vec<(String, String)> {
                 "verified by the site (the visitor was signed in)".into(),
             ));
         }
-        lines.extend(fields(job).into_iter().filter(|(key, _)| !placed(key)));
+        lines.extend(
+            fields(job)
+                .into_iter()
+                .filter(|(key, _)| !placed(key))
+                .map(|(key, value)| (field_label(key), value)),
+        );
         if let Some(url) = &job.conversation.page_url {
             lines.push(("Page".into(), url.clone()));
         }
     }
     lines.push(("Porthole reference".into(), job.marker()));
     lines
+}
+
+/// The labels Porthole itself writes in a footer.
+const FOOTER_LABELS: [&str; 3] = ["Email", "Page", "Porthole reference"];
+
+/// A visitor's field as it is labelled in a footer: never as one of Porthole's own lines, so that
+/// no one can write an "Email: verified by the site" of their own.
+fn field_label(key: String) -> String {
+    if FOOTER_LABELS
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(key.trim()))
+    {
+        format!("{key} (the visitor's field)")
+    } else {
+        key
+    }
 }
 
 /// The visitor's message and its footer as escaped HTML.
@@ -304,6 +325,16 @@ mod tests {
             ("Juan".into(), "Carlos de la Cruz".into())
         );
         assert_eq!(split_name("Madonna"), ("Madonna".into(), String::new()));
+    }
+
+    #[test]
+    fn a_visitors_field_cannot_pass_for_portholes_own_lines() {
+        assert_eq!(field_label("order".into()), "order");
+        assert_eq!(field_label("email".into()), "email (the visitor's field)");
+        assert_eq!(
+            field_label("porthole reference".into()),
+            "porthole reference (the visitor's field)"
+        );
     }
 
     #[test]
