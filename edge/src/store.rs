@@ -343,7 +343,14 @@ pub async fn conversation_status(
     id: &str,
 ) -> Result<Option<ConversationStatusRow>, Error> {
     Ok(db
-        .prepare("SELECT id, reference, status, helpdesk_ref FROM conversations WHERE id = ?1")
+        // A submission held by the honeypot reads as queued: a bot learns nothing from it.
+        .prepare(
+            "SELECT c.id, c.reference, c.helpdesk_ref, \
+               CASE WHEN c.status = 'failed' AND EXISTS (SELECT 1 FROM deliveries d \
+                 WHERE d.conversation_id = c.id AND d.last_error LIKE 'held:%') \
+               THEN 'queued' ELSE c.status END AS status \
+             FROM conversations c WHERE c.id = ?1",
+        )
         .bind(&[s(id)])?
         .first::<ConversationStatusRow>(None)
         .await?)

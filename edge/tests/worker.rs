@@ -273,6 +273,21 @@ fn a_resend_of_a_stored_message_does_not_count_toward_the_hourly_limit() {
 }
 
 #[test]
+fn a_bots_held_submission_looks_queued_to_it_and_failed_to_the_operator() {
+    let bot = form(json!({"subject": "Cheap pills", "honeypot": "https://spam.example"}));
+    let accepted = accept_at("demo", &bot, Some("held-bot-1"));
+    assert_eq!(accepted.status, DeliveryStatus::Queued);
+    let held = delivery_of(&accepted, "failed");
+    assert!(held.last_error.unwrap_or_default().starts_with("held:"));
+    // Asking, or sending again, tells the bot nothing more.
+    assert_eq!(status(&accepted).status, DeliveryStatus::Queued);
+    assert_eq!(
+        accept_at("demo", &bot, Some("held-bot-1")).status,
+        DeliveryStatus::Queued
+    );
+}
+
+#[test]
 fn an_empty_subject_becomes_the_first_line_of_the_message() {
     let reply = submit(
         "demo",
