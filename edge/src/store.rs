@@ -154,23 +154,31 @@ pub fn placeholders(first: usize, count: usize) -> String {
 }
 
 pub async fn insert_upload(db: &D1Database, u: &UploadRow) -> Result<(), Error> {
-    db.prepare(
-        "INSERT INTO uploads (id, site, name, content_type, size, sha256, r2_key, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .bind(&[
-        s(&u.id),
-        s(&u.site),
-        s(&u.name),
-        s(&u.content_type),
-        n(u.size),
-        opt(u.sha256.as_deref()),
-        s(&u.r2_key),
-        n(u.created_at),
-    ])?
-    .run()
-    .await?;
+    upload_statement(db, u, "INSERT")?.run().await?;
     Ok(())
+}
+
+/// An upload's row, written with `verb` (`INSERT`, or `INSERT OR IGNORE` when it may be there).
+fn upload_statement(
+    db: &D1Database,
+    u: &UploadRow,
+    verb: &str,
+) -> Result<D1PreparedStatement, Error> {
+    Ok(db
+        .prepare(format!(
+            "{verb} INTO uploads (id, site, name, content_type, size, sha256, r2_key, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ))
+        .bind(&[
+            s(&u.id),
+            s(&u.site),
+            s(&u.name),
+            s(&u.content_type),
+            n(u.size),
+            opt(u.sha256.as_deref()),
+            s(&u.r2_key),
+            n(u.created_at),
+        ])?)
 }
 
 pub async fn upload(db: &D1Database, id: &str) -> Result<Option<UploadRow>, Error> {
@@ -942,19 +950,7 @@ pub async fn save_part(
 /// parts. `OR IGNORE`: a completion repeated after a lost answer records it once.
 pub async fn finish_parts_upload(db: &D1Database, u: &UploadRow) -> Result<(), Error> {
     db.batch(vec![
-        db.prepare(
-            "INSERT OR IGNORE INTO uploads (id, site, name, content_type, size, sha256, r2_key, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
-        )
-        .bind(&[
-            s(&u.id),
-            s(&u.site),
-            s(&u.name),
-            s(&u.content_type),
-            n(u.size),
-            s(&u.r2_key),
-            n(u.created_at),
-        ])?,
+        upload_statement(db, u, "INSERT OR IGNORE")?,
         db.prepare("DELETE FROM upload_parts WHERE upload_id = ?1")
             .bind(&[s(&u.id)])?,
         db.prepare("DELETE FROM parts_uploads WHERE id = ?1")
