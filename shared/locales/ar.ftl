@@ -18,6 +18,7 @@ remove = إزالة
 cancel-upload = إلغاء
 retry-upload = إعادة المحاولة
 upload-progress = تم رفع { $percent }%
+upload-paused = متوقف مؤقتًا عند { $percent }%: سيُستأنف الرفع فور إمكانية الوصول إلى الخادم
 send = إرسال الرسالة
 sending = جارٍ الإرسال…
 uploading = جارٍ رفع الملفات…

@@ -18,6 +18,7 @@ remove = Entfernen
 cancel-upload = Abbrechen
 retry-upload = Erneut versuchen
 upload-progress = { $percent } % hochgeladen
+upload-paused = Bei { $percent } % angehalten: wird fortgesetzt, sobald der Server erreichbar ist
 send = Nachricht senden
 sending = Wird gesendet…
 uploading = Dateien werden hochgeladen…

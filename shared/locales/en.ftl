@@ -18,6 +18,7 @@ remove = Remove
 cancel-upload = Cancel
 retry-upload = Try again
 upload-progress = { $percent }% uploaded
+upload-paused = Paused at { $percent }%: it resumes once the server can be reached
 send = Send message
 sending = Sending…
 uploading = Uploading files…

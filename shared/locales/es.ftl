@@ -18,6 +18,7 @@ remove = Quitar
 cancel-upload = Cancelar
 retry-upload = Reintentar
 upload-progress = { $percent } % subido
+upload-paused = En pausa al { $percent } %: se reanudará en cuanto se pueda conectar con el servidor
 send = Enviar mensaje
 sending = Enviando…
 uploading = Subiendo archivos…

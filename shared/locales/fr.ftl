@@ -18,6 +18,7 @@ remove = Retirer
 cancel-upload = Annuler
 retry-upload = Réessayer
 upload-progress = { $percent } % envoyé
+upload-paused = En pause à { $percent } % : l’envoi reprendra dès que le serveur sera joignable
 send = Envoyer le message
 sending = Envoi en cours…
 uploading = Envoi des fichiers…

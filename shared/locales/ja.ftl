@@ -18,6 +18,7 @@ remove = 削除
 cancel-upload = キャンセル
 retry-upload = 再試行
 upload-progress = { $percent }% アップロード済み
+upload-paused = { $percent }% で一時停止中：サーバーに接続でき次第、再開します
 send = メッセージを送信
 sending = 送信中…
 uploading = ファイルをアップロード中…

@@ -18,6 +18,7 @@ remove = Remover
 cancel-upload = Cancelar
 retry-upload = Tentar novamente
 upload-progress = { $percent }% enviado
+upload-paused = Pausado em { $percent }%: será retomado quando o servidor estiver acessível
 send = Enviar mensagem
 sending = Enviando…
 uploading = Enviando arquivos…

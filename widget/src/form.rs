@@ -22,6 +22,8 @@ enum FileState {
     Refused(FieldCode),
     /// Percent sent.
     Uploading(u32),
+    /// A file in parts whose connection dropped, at this percent: it resumes by itself.
+    Paused(u32),
     /// No answer, or the server failed: sending it again may work.
     Failed,
     /// Stored by the edge under this id.
@@ -253,15 +255,23 @@ pub fn ContactForm(
         let state = f.state;
         state.set(FileState::Uploading(0));
         let progress = move |percent| {
-            if matches!(state.get_untracked(), FileState::Uploading(_)) {
+            if matches!(
+                state.get_untracked(),
+                FileState::Uploading(_) | FileState::Paused(_)
+            ) {
                 state.set(FileState::Uploading(percent));
+            }
+        };
+        let paused = move || {
+            if let FileState::Uploading(p) = state.get_untracked() {
+                state.set(FileState::Paused(p));
             }
         };
         // A retry resumes the same upload: a file sent in parts sends only what did not arrive.
         let upload = f.upload.get_value().or_else(|| {
             f.file
                 .clone()
-                .map(|file| Upload::new(site_url.get_value(), file, progress))
+                .map(|file| Upload::new(site_url.get_value(), file, progress, paused))
         });
         let Some(upload) = upload else {
             state.set(FileState::Failed);
@@ -409,8 +419,12 @@ pub fn ContactForm(
             }
             // Only files still attached: a cancelled one never finishes.
             while files.with_untracked(|l| {
-                l.iter()
-                    .any(|f| matches!(f.state.get_untracked(), FileState::Uploading(_)))
+                l.iter().any(|f| {
+                    matches!(
+                        f.state.get_untracked(),
+                        FileState::Uploading(_) | FileState::Paused(_)
+                    )
+                })
             }) {
                 crate::wait::millis(100).await;
             }
@@ -602,11 +616,12 @@ fn FileRow(
     let state = f.state;
     let name = f.name.clone();
     let percent = move || match state.get() {
-        FileState::Uploading(p) => Some(p),
+        FileState::Uploading(p) | FileState::Paused(p) => Some(p),
         _ => None,
     };
     let status = move || match state.get() {
         FileState::Uploading(p) => t.fill("upload-progress", &[("percent", &p.to_string())]),
+        FileState::Paused(p) => t.fill("upload-paused", &[("percent", &p.to_string())]),
         FileState::Refused(code) => t.field_error(code),
         FileState::Failed => t.get("network"),
         FileState::Stored(_) => String::new(),

@@ -24,6 +24,8 @@ struct Inner {
     base: String,
     file: File,
     progress: Box<dyn Fn(u32)>,
+    /// Called when a file in parts waits to resume.
+    paused: Box<dyn Fn()>,
     cancelled: Cell<bool>,
     /// The request under way, to abort.
     current: RefCell<Option<XmlHttpRequest>>,
@@ -46,12 +48,19 @@ enum Body {
 const PART_RETRIES: u32 = 5;
 
 impl Upload {
-    /// An upload of `file` to the site at `base`; `progress(percent)` follows the bytes sent.
-    pub fn new(base: String, file: File, progress: impl Fn(u32) + 'static) -> Upload {
+    /// An upload of `file` to the site at `base`; `progress(percent)` follows the bytes sent,
+    /// `paused()` says a file in parts is waiting to resume.
+    pub fn new(
+        base: String,
+        file: File,
+        progress: impl Fn(u32) + 'static,
+        paused: impl Fn() + 'static,
+    ) -> Upload {
         Upload(Rc::new(Inner {
             base,
             file,
             progress: Box::new(progress),
+            paused: Box::new(paused),
             cancelled: Cell::new(false),
             current: RefCell::new(None),
             parts_id: RefCell::new(None),
@@ -88,6 +97,7 @@ impl Upload {
                 Err(Some(ApiError::Refused { status: 404, .. }))
                     if self.0.parts_id.borrow_mut().take().is_some() => {}
                 Err(Some(e)) if e.worth_retrying() && tries < PART_RETRIES => {
+                    (self.0.paused)();
                     wait::backoff(tries).await;
                     tries += 1;
                 }

@@ -121,10 +121,14 @@ test('a file over 100 MB goes in parts and, after the connection drops, resumes 
   while (puts.length < 3) await page.waitForTimeout(20);
   await context.setOffline(true);
   const before = puts.length;
-  await page.waitForTimeout(2000);
+  // The visitor sees the upload paused, not stuck.
+  const paused = page.locator('.ph-file-status', { hasText: /^Paused at \d+%: it resumes once the server can be reached$/ });
+  await paused.waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(1000);
   await context.setOffline(false);
   await page.getByRole('button', { name: `Remove ${path.split('/').pop()}` }).waitFor({ timeout: 120_000 });
 
+  assert.equal(await paused.count(), 0, 'no longer paused');
   assert.equal(asked.length, 1, 'after the drop the widget asked the edge which parts had arrived');
   assert.deepEqual([...new Set(puts)].sort((a, b) => a - b), Array.from({ length: 13 }, (_, i) => i + 1), 'every part arrived');
   assert.equal(puts.length, 13, `no part that had arrived was sent again (${before} before the drop): ${puts}`);
