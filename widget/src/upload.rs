@@ -93,9 +93,12 @@ impl Upload {
         let mut tries = 0;
         loop {
             match self.parts_once().await {
-                // Gone from the edge (a day passed): start over.
+                // Gone from the edge (a day passed): start over, as one of the tries.
                 Err(Some(ApiError::Refused { status: 404, .. }))
-                    if self.0.parts_id.borrow_mut().take().is_some() => {}
+                    if tries < PART_RETRIES && self.0.parts_id.borrow_mut().take().is_some() =>
+                {
+                    tries += 1;
+                }
                 Err(Some(e)) if e.worth_retrying() && tries < PART_RETRIES => {
                     (self.0.paused)();
                     wait::backoff(tries).await;
