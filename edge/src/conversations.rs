@@ -245,13 +245,7 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Res
     if !is_json(&content_type) {
         return Err(Error::UnsupportedMediaType("application/json"));
     }
-    let declared = req
-        .headers()
-        .get("Content-Length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+    if http::content_length(req).is_some_and(|len| len > MAX_BODY_BYTES) {
         return Err(Error::BodyTooLarge(MAX_BODY_BYTES));
     }
     let body = req.bytes().await?;

@@ -1,13 +1,22 @@
-//! Building JSON answers.
+//! Building JSON answers, and reading what a request declares.
 
 use crate::error::Error;
 use crate::log;
 use serde::Serialize;
-use worker::Response;
+use worker::{Request, Response};
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, Error> {
     let bytes = serde_json::to_vec(body).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(json_bytes(status, bytes))
+}
+
+/// The body length the request declares, if it declares one.
+pub fn content_length(req: &Request) -> Option<u64> {
+    req.headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Every error is answered as `{"error": {...}}`; internal details go to the log only.

@@ -77,13 +77,7 @@ pub async fn put_part(
     let size = row.size as u64;
     let number: u64 = number.parse().map_err(|_| Error::NotFound)?;
     let expected = part_len(size, number).ok_or(Error::NotFound)?;
-    let declared = req
-        .headers()
-        .get("Content-Length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .ok_or(Error::LengthRequired)?;
+    let declared = http::content_length(req).ok_or(Error::LengthRequired)?;
     if declared != expected {
         return Err(Error::InvalidPart { number, expected });
     }

@@ -59,9 +59,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
 
 fn meta_from_headers(req: &Request) -> Result<UploadMeta, Error> {
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let size = header("Content-Length")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .ok_or(Error::LengthRequired)?;
+    let size = http::content_length(req).ok_or(Error::LengthRequired)?;
     let content_type = header("Content-Type")
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())

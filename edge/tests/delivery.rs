@@ -498,18 +498,7 @@ fn a_later_message_continues_the_conversation_once_even_when_its_answer_is_lost(
     fake().force(&[Fault::Drop]);
     let lost = follow_up(&accepted, &json!({"message": "Did you get this?"}), None);
     assert_eq!(lost.status, 202);
-    wait_until(
-        "the lost follow-up was retried",
-        Duration::from_secs(60),
-        || {
-            deliveries("delivered")
-                .deliveries
-                .iter()
-                .filter(|d| d.reference == accepted.reference)
-                .count()
-                == 3
-        },
-    );
+    wait_for_delivered(&accepted, 3, "the lost follow-up was retried");
     assert_eq!(fake().clear_forced(), 0, "the drop was used");
     let threads = &fake().conversations_tagged(&tag(&accepted.reference))[0].threads;
     assert_eq!(

@@ -356,18 +356,19 @@ pub fn delivery_of(
 
 /// Until the conversation's first message and one follow-up are both delivered.
 pub fn wait_for_follow_up(accepted: &ConversationAccepted) {
-    wait_until(
-        "the follow-up is delivered",
-        Duration::from_secs(60),
-        || {
-            deliveries("delivered")
-                .deliveries
-                .iter()
-                .filter(|d| d.reference == accepted.reference)
-                .count()
-                == 2
-        },
-    );
+    wait_for_delivered(accepted, 2, "the follow-up is delivered");
+}
+
+/// Until `count` of the conversation's messages are delivered.
+pub fn wait_for_delivered(accepted: &ConversationAccepted, count: usize, what: &str) {
+    wait_until(what, Duration::from_secs(60), || {
+        deliveries("delivered")
+            .deliveries
+            .iter()
+            .filter(|d| d.reference == accepted.reference)
+            .count()
+            == count
+    });
 }
 
 /// `count` submissions to `site`, each with one file `mix.bin` of its own, waited for until every
