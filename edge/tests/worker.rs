@@ -707,6 +707,27 @@ fn the_loader_stays_within_its_budget() {
 }
 
 #[test]
+fn the_first_open_fetches_at_most_100_kb() {
+    // Issue budget: everything the first open fetches (the glue and the wasm, which carries the
+    // panel's CSS) is at most 100 KB gzip (100,000 bytes here), as the edge serves it.
+    let fetched: usize = [
+        "/widget/porthole-widget.js",
+        "/widget/porthole-widget_bg.wasm",
+    ]
+    .iter()
+    .map(|path| {
+        let file = call("GET", path, &[], None);
+        assert_eq!(file.status, 200, "{path}");
+        xtask::bench::gzip_len(&file.body)
+    })
+    .sum();
+    assert!(
+        fetched <= 100_000,
+        "the first open fetches {fetched} bytes gzip"
+    );
+}
+
+#[test]
 fn the_widget_settings_answer_allowed_origins_and_the_edges_own_pages() {
     let host = "http://127.0.0.1:18790";
     let themed = call(

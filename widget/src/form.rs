@@ -1,19 +1,22 @@
 //! The contact form: fields, files, submission, and the sent view.
 
 use crate::api::{Api, ApiError};
+use crate::dom::{self, bind};
+use crate::fields::{bind_error, bind_field, custom_field, optional};
 use crate::saved;
 use crate::text::{self, Text};
 use crate::upload::Upload;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use porthole_shared::form::{validate_form, CHECKED};
+use porthole_shared::form::validate_form;
 use porthole_shared::{
-    validate_upload, FieldCode, FieldErrors, FieldKind, Limits, PublicField, Submission,
-    UploadMeta, WidgetConfig,
+    validate_upload, FieldCode, FieldErrors, Limits, Submission, UploadMeta, WidgetConfig,
 };
 use std::collections::BTreeMap;
-use wasm_bindgen::JsCast;
-use web_sys::{File, FileList, HtmlElement, HtmlInputElement};
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
+use web_sys::{
+    ClipboardEvent, DragEvent, Element, Event, File, FileList, HtmlElement, HtmlInputElement,
+};
 
 /// Where one attached file stands. Files upload as soon as they are picked.
 #[derive(Clone, PartialEq)]
@@ -124,15 +127,18 @@ fn notify(emit: &js_sys::Function, event: &str, key: &str, value: &str) {
     let _ = emit.call2(&wasm_bindgen::JsValue::NULL, &event.into(), &detail);
 }
 
-#[component]
-pub fn ContactForm(
+const MARKUP: &str = include_str!("form.html");
+
+/// Draws the form into the dialog `root` and binds it to the draft, the settings and the edge.
+pub fn contact_form(
     api: Api,
     root: HtmlElement,
     draft: Draft,
     config: RwSignal<WidgetConfig>,
     emit: js_sys::Function,
     close: js_sys::Function,
-) -> impl IntoView {
+) {
+    root.set_inner_html(MARKUP);
     let Draft {
         name,
         email,
@@ -154,18 +160,6 @@ pub fn ContactForm(
     // One key per submission as sent: a resend of the same text after a lost answer is then
     // stored once by the edge; changed text is a new submission with a new key.
     let sent_as = StoredValue::new(None::<(String, Submission)>);
-    // The dialog is named, and reads left or right, in the visitor's language.
-    Effect::new({
-        let dialog = root.clone();
-        move || {
-            config.with(|c| {
-                let _ =
-                    dialog.set_attribute("aria-label", c.strings.get("launcher").map_or("", |s| s));
-                dialog.set_dir(&c.dir);
-                dialog.set_lang(&c.locale);
-            })
-        }
-    });
     let root = StoredValue::new_local(root);
 
     // The draft survives a reload, once the visitor has typed or attached something.
@@ -330,7 +324,7 @@ pub fn ContactForm(
             e.remove("attachments");
         });
     };
-    let on_files = move |ev: leptos::ev::Event| {
+    let on_files = move |ev: Event| {
         let Some(input) = ev
             .target()
             .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
@@ -346,15 +340,15 @@ pub fn ContactForm(
     let dropped = move |data: Option<web_sys::DataTransfer>| {
         data.and_then(|d| d.files()).filter(|f| f.length() > 0)
     };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        if let Some(list) = dropped(ev.data_transfer()) {
+    let on_drop = move |ev: Event| {
+        if let Some(list) = dropped(ev.unchecked_ref::<DragEvent>().data_transfer()) {
             ev.prevent_default();
             add_files(list);
         }
     };
     // A pasted screenshot becomes an attachment; pasted text stays text.
-    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        if let Some(list) = dropped(ev.clipboard_data()) {
+    let on_paste = move |ev: Event| {
+        if let Some(list) = dropped(ev.unchecked_ref::<ClipboardEvent>().clipboard_data()) {
             ev.prevent_default();
             add_files(list);
         }
@@ -362,7 +356,7 @@ pub fn ContactForm(
 
     let busy = move || matches!(phase.get(), Phase::Uploading | Phase::Sending);
 
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+    let on_submit = move |ev: Event| {
         ev.prevent_default();
         if busy() {
             return;
@@ -528,254 +522,205 @@ pub fn ContactForm(
         Phase::Sent(reference) => Some(reference),
         _ => None,
     };
+    let panel: Element = root.get_value().into();
+    let find = |selector: &str| dom::find(&panel, selector);
 
-    let label = move |id: &'static str| t.signal(id);
-    let optional = Signal::derive(move || t.fill("optional", &[("label", &t.get("subject"))]));
-    let error_of =
-        move |key: String| move || errors.with(|e| e.get(&key).map(|c| t.field_error(*c)));
+    // The catalog's messages, and the dialog's name and direction, in the visitor's language.
+    bind({
+        let panel = panel.clone();
+        move || {
+            let say = |el: &Element, name| t.get(&el.get_attribute(name).unwrap_or_default());
+            for el in dom::find_all(&panel, "[data-t]") {
+                dom::text(&el, &say(&el, "data-t"));
+            }
+            for el in dom::find_all(&panel, "[data-label]") {
+                dom::set(&el, "aria-label", &say(&el, "data-label"));
+            }
+            dom::set(&panel, "aria-label", &t.get("launcher"));
+            config.with(|c| {
+                dom::set(&panel, "dir", &c.dir);
+                dom::set(&panel, "lang", &c.locale);
+            })
+        }
+    });
+    dom::on(&find(".close"), "click", move |_| {
+        let _ = close.call0(&wasm_bindgen::JsValue::NULL);
+    });
+    let said = find(".ph-alert");
+    bind(move || dom::text(&said, &alert.get().unwrap_or_default()));
 
-    view! {
-        <button type="button" class="close" aria-label=move || t.get("close") on:click=move |_| {
-            let _ = close.call0(&wasm_bindgen::JsValue::NULL);
-        }>"×"</button>
-        <div class="ph-body">
-            <h2 class="ph-title" id="ph-title">{t.signal("title")}</h2>
-            <p class="ph-alert" role="alert">{move || alert.get()}</p>
-            <form class="ph-form" novalidate=true on:submit=on_submit on:paste=on_paste
-                on:input=move |_| touched.set_value(true)
-                on:dragover=|ev| ev.prevent_default() on:drop=on_drop hidden=move || sent_reference().is_some()>
-                // While it sends, what was sent is what is shown: nothing can be typed, attached
-                // or removed that the sent message would not have.
-                <fieldset class="ph-form ph-fields" disabled=busy>
-                <p class="ph-intro">{t.signal("intro")}</p>
-                <p class="ph-intro" hidden=move || identity.with(Option::is_none)>
-                    {move || t.fill("identified", &[("email", &email.get())])}
-                </p>
-                <div class="ph-form" hidden=move || identity.with(Option::is_some) && named.get()>
-                    <Field id="ph-name" key="name" label=label("name") value=name errors=errors t=t autocomplete="name" required=true/>
-                </div>
-                <div class="ph-form" hidden=move || identity.with(Option::is_some)>
-                    <Field id="ph-email" key="email" label=label("email") value=email errors=errors t=t input_type="email" autocomplete="email" required=true/>
-                </div>
-                <Field id="ph-subject" key="subject" label=optional value=subject errors=errors t=t/>
-                <Field id="ph-message" key="message" label=label("message") value=message errors=errors t=t multiline=true required=true/>
-                // Lists redrawn whole when they change (rows are few): a keyed <For> costs ~3 KB
-                // gzip of wasm.
-                {move || config.with(|c| c.fields.clone()).into_iter()
-                    .map(|field| view! { <CustomField field=field values=custom errors=errors t=t/> })
-                    .collect_view()}
-                // For bots: off screen, out of the tab order and hidden from assistive technology.
-                <div class="ph-hp" aria-hidden="true">
-                    <label for="ph-website">"Website"</label>
-                    <input id="ph-website" name="website" type="text" tabindex="-1" autocomplete="off"
-                        prop:value=move || honeypot.get() on:input=move |ev| honeypot.set(event_target_value(&ev))/>
-                </div>
-                <div class="ph-field">
-                    <label for="ph-files">{t.signal("files")}</label>
-                    <p class="ph-hint">{t.signal("files-hint")}</p>
-                    <input id="ph-files" type="file" multiple=true on:change=on_files
-                        aria-describedby="ph-files-error"
-                        aria-invalid=move || errors.with(|e| e.contains_key("attachments")).to_string()/>
-                    <ul class="ph-files">
-                        {move || files.get().into_iter()
-                            .map(|f| view! { <FileRow f=f t=t busy=Signal::derive(busy) retry=start_upload remove=remove_file/> })
-                            .collect_view()}
-                    </ul>
-                    <p id="ph-files-error" class="ph-error">{error_of("attachments".into())}</p>
-                </div>
-                </fieldset>
-                <button type="submit" class="ph-send" disabled=busy>
-                    {move || t.get(match phase.get() {
-                        Phase::Uploading => "uploading",
-                        Phase::Sending => "sending",
-                        _ => "send",
-                    })}
-                </button>
-            </form>
-            <div class="ph-sent" hidden=move || sent_reference().is_none()>
-                <h3 tabindex="-1">{t.signal("sent-title")}</h3>
-                <p>{t.signal("sent-body")}</p>
-                <p>{t.signal("sent-reference")} " " <strong class="ph-reference">{sent_reference}</strong></p>
-                <button type="button" class="ph-send" on:click=move |_| phase.set(Phase::Editing)>{t.signal("new-message")}</button>
-            </div>
-        </div>
+    let form = find("form");
+    dom::on(&form, "submit", on_submit);
+    dom::on(&form, "paste", on_paste);
+    dom::on(&form, "input", move |_| touched.set_value(true));
+    dom::on(&form, "dragover", |ev| ev.prevent_default());
+    dom::on(&form, "drop", on_drop);
+    bind(move || dom::flag(&form, "hidden", sent_reference().is_some()));
+    let fields = find(".ph-fields");
+    bind(move || dom::flag(&fields, "disabled", busy()));
+
+    let identified = find(".ph-identified");
+    bind(move || {
+        dom::flag(&identified, "hidden", identity.with(Option::is_none));
+        dom::text(
+            &identified,
+            &t.fill("identified", &[("email", &email.get())]),
+        );
+    });
+    let ask_name = find(".ph-ask-name");
+    bind(move || {
+        dom::flag(
+            &ask_name,
+            "hidden",
+            identity.with(Option::is_some) && named.get(),
+        )
+    });
+    let ask_email = find(".ph-ask-email");
+    bind(move || dom::flag(&ask_email, "hidden", identity.with(Option::is_some)));
+    for (key, value) in [
+        ("name", name),
+        ("email", email),
+        ("subject", subject),
+        ("message", message),
+    ] {
+        bind_field(
+            find(&format!("#ph-{key}")),
+            find(&format!("#ph-{key}-error")),
+            key.to_string(),
+            errors,
+            t,
+            Box::new(move || value.get()),
+            Box::new(move |text| value.set(text)),
+        );
     }
+    let subject_label = find("label[for='ph-subject']");
+    bind(move || dom::text(&subject_label, &optional(t, &t.get("subject"))));
+    // Redrawn whole when the settings change (fields are few).
+    let custom_fields = find(".ph-custom");
+    bind(move || {
+        dom::text(&custom_fields, "");
+        for field in config.with(|c| c.fields.clone()) {
+            let _ = custom_fields.append_child(&custom_field(field, custom, errors, t));
+        }
+    });
+
+    let website = find("#ph-website");
+    dom::on(&website, "input", move |ev| {
+        honeypot.set(dom::target_value(&ev))
+    });
+    bind(move || dom::set_prop(&website, "value", honeypot.get().into()));
+
+    let picker = find("#ph-files");
+    dom::on(&picker, "change", on_files);
+    bind_error(
+        picker,
+        find("#ph-files-error"),
+        "attachments".into(),
+        errors,
+        t,
+    );
+    // Redrawn whole when a file comes or goes (they are few); a row follows its file's state.
+    let list = find(".ph-files");
+    bind({
+        let panel = panel.clone();
+        move || {
+            dom::text(&list, "");
+            for f in files.get() {
+                let row = file_row(&panel, f, t, busy, start_upload, remove_file);
+                let _ = list.append_child(&row);
+            }
+        }
+    });
+    let send = find("button[type='submit']");
+    bind(move || {
+        dom::flag(&send, "disabled", busy());
+        let said = match phase.get() {
+            Phase::Uploading => "uploading",
+            Phase::Sending => "sending",
+            _ => "send",
+        };
+        dom::text(&send, &t.get(said));
+    });
+
+    let sent = find(".ph-sent");
+    let reference = find(".ph-reference");
+    bind(move || {
+        let sent_as = sent_reference();
+        dom::flag(&sent, "hidden", sent_as.is_none());
+        dom::text(&reference, sent_as.as_deref().unwrap_or_default());
+    });
+    dom::on(&find(".ph-again"), "click", move |_| {
+        phase.set(Phase::Editing)
+    });
 }
 
 /// One attached file: its name and size, its upload's progress or why it failed, and what can
-/// be done about it. The row's elements stay put while the state changes (a button under the
-/// visitor's finger never moves).
-#[component]
-fn FileRow(
+/// be done about it (`form.html`'s `.ph-row`).
+fn file_row(
+    panel: &Element,
     f: PickedFile,
     t: Text,
-    busy: Signal<bool>,
+    busy: impl Fn() -> bool + Copy + 'static,
     retry: impl Fn(&PickedFile) + Copy + 'static,
     remove: impl Fn(u32) + Copy + 'static,
-) -> impl IntoView {
+) -> Element {
+    let row = dom::clone_template(panel, ".ph-row");
     let state = f.state;
-    let name = f.name.clone();
     let percent = move || match state.get() {
         FileState::Uploading(p) | FileState::Paused(p) => Some(p),
         _ => None,
     };
-    let status = move || match state.get() {
-        FileState::Uploading(p) => t.fill("upload-progress", &[("percent", &p.to_string())]),
-        FileState::Paused(p) => t.fill("upload-paused", &[("percent", &p.to_string())]),
-        FileState::Refused(code) => t.field_error(code),
-        FileState::Failed => t.get("network"),
-        FileState::Stored(_) => String::new(),
-    };
-    let bad = move || matches!(state.get(), FileState::Refused(_) | FileState::Failed);
-    let key = f.key;
-    let label = move |id: &'static str| {
-        let name = name.clone();
-        move || format!("{} {}", t.get(id), name)
-    };
-    view! {
-        <li class="ph-file" class:ph-file-bad=bad>
-            <span class="ph-file-name">{f.name.clone()}</span>
-            <span class="ph-file-size">{text::file_size(f.size)}</span>
-            <progress max="100" value=move || percent().unwrap_or(100) hidden=move || percent().is_none()></progress>
-            <span class="ph-file-status" class:ph-error=bad>{status}</span>
-            <button type="button" class="ph-remove" hidden=move || percent().is_none()
-                aria-label=label("cancel-upload") on:click=move |_| remove(key)>
-                {t.signal("cancel-upload")}
-            </button>
-            <button type="button" class="ph-remove" hidden=move || state.get() != FileState::Failed disabled=busy
-                aria-label=label("retry-upload") on:click={let f = f.clone(); move |_| retry(&f)}>
-                {t.signal("retry-upload")}
-            </button>
-            <button type="button" class="ph-remove" hidden=move || percent().is_some() disabled=busy
-                aria-label=label("remove") on:click=move |_| remove(key)>
-                {t.signal("remove")}
-            </button>
-        </li>
-    }
-}
-
-#[component]
-fn Field(
-    id: &'static str,
-    key: &'static str,
-    label: Signal<String>,
-    value: RwSignal<String>,
-    errors: RwSignal<FieldErrors>,
-    t: Text,
-    #[prop(default = "text")] input_type: &'static str,
-    #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(optional)] multiline: bool,
-    #[prop(optional)] required: bool,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let invalid = move || errors.with(|e| e.contains_key(key)).to_string();
-    let on_input = move |ev: leptos::ev::Event| {
-        value.set(event_target_value(&ev));
-        clear_error(errors, key);
-    };
-    let control = if multiline {
-        view! {
-            <textarea id=id name=key rows="5" required=required aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=move || value.get() on:input=on_input></textarea>
-        }
-        .into_any()
-    } else {
-        view! {
-            <input id=id name=key type=input_type autocomplete=autocomplete required=required aria-invalid=invalid
-                aria-describedby=error_id.clone() prop:value=move || value.get() on:input=on_input/>
-        }
-        .into_any()
-    };
-    view! {
-        <div class="ph-field">
-            <label for=id>{label}</label>
-            {control}
-            <p id=error_id class="ph-error">{move || errors.with(|e| e.get(key).map(|c| t.field_error(*c)))}</p>
-        </div>
-    }
-}
-
-/// One of the site's own fields, its value kept under its key in `values`.
-#[component]
-fn CustomField(
-    field: PublicField,
-    values: RwSignal<BTreeMap<String, String>>,
-    errors: RwSignal<FieldErrors>,
-    t: Text,
-) -> impl IntoView {
-    let PublicField {
-        key,
-        label,
-        kind,
-        required,
-        options,
-    } = field;
-    let id = format!("ph-f-{key}");
-    let error_key = format!("fields.{key}");
-    let error_id = format!("{id}-error");
-    let label = if required {
-        label
-    } else {
-        t.fill("optional", &[("label", &label)])
-    };
-    let value = {
-        let key = key.clone();
-        move || values.with(|v| v.get(&key).cloned().unwrap_or_default())
-    };
-    let set = {
-        let (key, error_key) = (key.clone(), error_key.clone());
-        move |text: String| {
-            values.update(|v| {
-                v.insert(key.clone(), text);
-            });
-            clear_error(errors, &error_key);
-        }
-    };
-    let invalid = {
-        let error_key = error_key.clone();
-        move || errors.with(|e| e.contains_key(&error_key)).to_string()
-    };
-    let control = match kind {
-        FieldKind::Text => view! {
-            <input id=id.clone() type="text" required=required aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=value on:input=move |ev| set(event_target_value(&ev))/>
-        }
-        .into_any(),
-        FieldKind::Textarea => view! {
-            <textarea id=id.clone() rows="3" required=required aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=value on:input=move |ev| set(event_target_value(&ev))></textarea>
-        }
-        .into_any(),
-        FieldKind::Select => view! {
-            <select id=id.clone() required=required aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=value on:change=move |ev| set(event_target_value(&ev))>
-                <option value="">{t.signal("choose")}</option>
-                {options.into_iter().map(|o| { let v = o.clone(); view! { <option value=v>{o}</option> } }).collect_view()}
-            </select>
-        }
-        .into_any(),
-        FieldKind::Checkbox => view! {
-            <input id=id.clone() type="checkbox" required=required aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:checked=move || value() == CHECKED
-                on:change=move |ev| set(if event_target_checked(&ev) { CHECKED.into() } else { String::new() })/>
-        }
-        .into_any(),
-    };
-    view! {
-        <div class="ph-field" class:ph-check=kind == FieldKind::Checkbox>
-            <label for=id>{label}</label>
-            {control}
-            <p id=error_id class="ph-error">{move || errors.with(|e| e.get(&error_key).map(|c| t.field_error(*c)))}</p>
-        </div>
-    }
-}
-
-fn clear_error(errors: RwSignal<FieldErrors>, key: &str) {
-    if errors.with_untracked(|e| e.contains_key(key)) {
-        errors.update(|e| {
-            e.remove(key);
+    dom::text(&dom::find(&row, ".ph-file-name"), &f.name);
+    dom::text(&dom::find(&row, ".ph-file-size"), &text::file_size(f.size));
+    let progress = dom::find(&row, "progress");
+    let status = dom::find(&row, ".ph-file-status");
+    let buttons = dom::find_all(&row, "button");
+    // Each button says what it does to which file.
+    for button in &buttons {
+        let button = button.clone();
+        let id = button.get_attribute("data-act").unwrap_or_default();
+        let name = f.name.clone();
+        bind(move || {
+            let said = t.get(&id);
+            dom::set(&button, "aria-label", &format!("{said} {name}"));
+            dom::text(&button, &said);
         });
     }
+    let [cancel, again, gone] = <[Element; 3]>::try_from(buttons).expect_throw(".ph-row");
+    let key = f.key;
+    dom::on(&cancel, "click", move |_| remove(key));
+    dom::on(&gone, "click", move |_| remove(key));
+    dom::on(&again, "click", move |_| retry(&f));
+    {
+        let row = row.clone();
+        bind(move || {
+            let now = state.get();
+            let bad = matches!(now, FileState::Refused(_) | FileState::Failed);
+            let _ = row.class_list().toggle_with_force("ph-file-bad", bad);
+            let _ = status.class_list().toggle_with_force("ph-error", bad);
+            dom::text(
+                &status,
+                &match now {
+                    FileState::Uploading(p) => {
+                        t.fill("upload-progress", &[("percent", &p.to_string())])
+                    }
+                    FileState::Paused(p) => t.fill("upload-paused", &[("percent", &p.to_string())]),
+                    FileState::Refused(code) => t.field_error(code),
+                    FileState::Failed => t.get("network"),
+                    FileState::Stored(_) => String::new(),
+                },
+            );
+            let sending = percent();
+            dom::set(&progress, "value", &sending.unwrap_or(100).to_string());
+            dom::flag(&progress, "hidden", sending.is_none());
+            dom::flag(&cancel, "hidden", sending.is_none());
+            dom::flag(&again, "hidden", now != FileState::Failed);
+            dom::flag(&gone, "hidden", sending.is_some());
+            dom::flag(&again, "disabled", busy());
+            dom::flag(&gone, "disabled", busy());
+        });
+    }
+    row
 }
 
 pub fn file_meta(file: &File) -> UploadMeta {

@@ -4,6 +4,8 @@
 //! [`prefill`], `Porthole('setLocale', …)` [`configure`], and `Porthole('destroy')` [`unmount`].
 
 mod api;
+mod dom;
+mod fields;
 mod form;
 mod js;
 mod saved;
@@ -14,7 +16,7 @@ mod trap;
 mod upload;
 mod wait;
 
-use leptos::prelude::{RwSignal, Set};
+use leptos::prelude::{Owner, RwSignal, Set};
 use porthole_shared::WidgetConfig;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -23,8 +25,8 @@ use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot};
 const CSS: &str = include_str!("widget.css");
 
 struct Mounted {
-    /// Dropping it removes the form and its listeners.
-    _view: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+    /// Owns the form's reactive state and its bindings to the markup.
+    owner: Owner,
     draft: form::Draft,
     config: RwSignal<WidgetConfig>,
     /// The dialog and its shadow root, to keep the focus inside after `identify`.
@@ -52,8 +54,9 @@ pub fn mount(
     emit: js_sys::Function,
     close: js_sys::Function,
 ) -> Result<(), JsValue> {
-    use leptos::prelude::IntoAny;
     unmount();
+    // Effects and tasks run on the browser's microtask queue (a second call changes nothing).
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     let config: WidgetConfig = js::widget_config(&config).ok_or("Porthole: unreadable settings")?;
     adopt_stylesheet(&root)?;
     let api = api::Api::new(edge, site);
@@ -61,14 +64,12 @@ pub fn mount(
     draft.fill(&prefill);
     let config = RwSignal::new(config);
     let trap = trap::FocusTrap::new(panel.clone().into(), root.clone(), close.clone())?;
-    let focus_root = panel.clone();
     let dialog = (panel.clone(), root.clone());
-    let view = leptos::mount::mount_to(panel, move || {
-        leptos::view! { <form::ContactForm api=api root=focus_root draft=draft config=config emit=emit close=close/> }.into_any()
-    });
+    let owner = Owner::new();
+    owner.with(|| form::contact_form(api, panel, draft, config, emit, close));
     MOUNTED.with(|m| {
         *m.borrow_mut() = Some(Mounted {
-            _view: view,
+            owner,
             draft,
             config,
             dialog,
@@ -116,7 +117,8 @@ pub fn identify(values: JsValue) {
 #[wasm_bindgen]
 pub fn unmount() {
     if let Some(mounted) = MOUNTED.with(|m| m.borrow_mut().take()) {
-        drop(mounted);
+        mounted.owner.cleanup();
+        mounted.dialog.0.set_text_content(None);
     }
 }
 

@@ -14,12 +14,6 @@ impl Text {
             .with(|c| c.strings.get(id).cloned().unwrap_or_default())
     }
 
-    /// The message as a signal: one type for every text in the views, so the wasm carries one
-    /// copy of the code that renders it rather than one per message.
-    pub fn signal(self, id: &'static str) -> Signal<String> {
-        Signal::derive(move || self.get(id))
-    }
-
     /// The message with its `{name}` placeholders filled in.
     pub fn fill(self, id: &str, values: &[(&str, &str)]) -> String {
         values.iter().fold(self.get(id), |text, (name, value)| {
