@@ -3,8 +3,12 @@
 // which follows the focus moving into the form), and the host page's long tasks while the
 // loader runs.
 // Prints one JSON object. Used by `cargo xtask bench`.
+// With CDN=1, the loader and the widget's files come from bench/cdn.mjs instead of the Worker.
 import { gzipSync } from 'node:zlib';
-import { EDGE, startHost, launch } from '../harness.mjs';
+import { startCdn } from './cdn.mjs';
+
+if (process.env.CDN) process.env.PORTHOLE_EDGE = await startCdn(process.env.PORTHOLE_EDGE);
+const { EDGE, startHost, launch } = await import('../harness.mjs');
 
 const runs = Number(process.env.RUNS ?? 20);
 const host = await startHost();
