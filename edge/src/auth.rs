@@ -5,10 +5,7 @@ use subtle::ConstantTimeEq;
 use worker::{Env, Request};
 
 pub fn require_operator(req: &Request, env: &Env) -> Result<(), Error> {
-    let expected = env
-        .var("PORTHOLE_OPERATOR_TOKEN")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
+    let expected = crate::config::secret(env, "PORTHOLE_OPERATOR_TOKEN").unwrap_or_default();
     let presented = req.headers().get("Authorization").ok().flatten();
     if token_matches(presented.as_deref(), &expected) {
         Ok(())

@@ -11,6 +11,16 @@ thread_local! {
     static CACHE: RefCell<Option<(String, Rc<PortholeConfig>)>> = const { RefCell::new(None) };
 }
 
+/// The value of the wrangler secret `name` (or, in local development, the variable of that name);
+/// `None` if it is not set or empty.
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
 pub fn load(env: &Env) -> Result<Rc<PortholeConfig>, Error> {
     let raw = env
         .var("PORTHOLE_CONFIG")

@@ -11,10 +11,6 @@ use porthole_shared::{ConversationAccepted, DeliveryStatus, Submission};
 use sha2::{Digest, Sha256};
 use worker::{Date, Env, Request, Response};
 
-/// Far above the largest valid submission (20,000 characters of message plus custom fields),
-/// and small enough that reading it whole is harmless.
-const MAX_BODY_BYTES: u64 = 512 * 1024;
-
 pub const HELD_BY_HONEYPOT: &str =
     "held: the form's hidden anti-spam field was filled in, as bots do; retry to deliver it";
 
@@ -22,7 +18,7 @@ pub const HELD_BY_HONEYPOT: &str =
 /// in D1. Delivery into the helpdesk happens later, from the queue.
 pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Response, Error> {
     let key = idempotency_key(req)?;
-    let submission = read_json::<Submission>(req).await?.normalized();
+    let submission = http::read_json::<Submission>(req).await?.normalized();
     let secret = token::secret(env)?;
     let db = env.d1("DB")?;
     let fingerprint = fingerprint(&submission);
@@ -234,36 +230,6 @@ pub fn fingerprint(body: &impl serde::Serialize) -> String {
         .collect()
 }
 
-/// A JSON body of at most [`MAX_BODY_BYTES`].
-pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T, Error> {
-    let content_type = req
-        .headers()
-        .get("Content-Type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if !is_json(&content_type) {
-        return Err(Error::UnsupportedMediaType("application/json"));
-    }
-    if http::content_length(req).is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(Error::BodyTooLarge(MAX_BODY_BYTES));
-    }
-    let body = req.bytes().await?;
-    if body.len() as u64 > MAX_BODY_BYTES {
-        return Err(Error::BodyTooLarge(MAX_BODY_BYTES));
-    }
-    serde_json::from_slice(&body).map_err(|e| Error::MalformedJson(e.to_string()))
-}
-
-pub fn is_json(content_type: &str) -> bool {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .eq_ignore_ascii_case("application/json")
-}
-
 /// Every referenced file must exist, belong to this site and not be part of a message yet.
 pub fn check_attachments(
     found: &[store::UploadClaim],
@@ -359,14 +325,6 @@ mod tests {
                 ..Default::default()
             })
         );
-    }
-
-    #[test]
-    fn json_content_types() {
-        assert!(is_json("application/json"));
-        assert!(is_json("Application/JSON; charset=utf-8"));
-        assert!(!is_json("text/plain"));
-        assert!(!is_json("application/jsonp"));
     }
 
     #[test]

@@ -22,12 +22,7 @@ pub fn verify(env: &Env, site: &SiteConfig, email: &str, signature: &str) -> Res
     let Some(name) = &site.identity_secret else {
         return Err(refused());
     };
-    let key = env
-        .secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .filter(|k| !k.is_empty());
+    let key = crate::config::secret(env, name);
     // Without its key the site cannot vouch; the visitor must still be able to write (the widget
     // sends again without the identity), and the operator learns why from the log.
     let Some(key) = key else {

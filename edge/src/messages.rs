@@ -2,7 +2,7 @@
 //! with the conversation's visitor token. Stored with its files and a delivery of its own, which
 //! continues the conversation in the helpdesk once the first message is there.
 
-use crate::conversations::{check_attachments, fingerprint, idempotency_key, read_json};
+use crate::conversations::{check_attachments, fingerprint, idempotency_key};
 use crate::error::Error;
 use crate::store::{self, IdempotencyRow, MessageRow, NewDelivery};
 use crate::{config, delivery, http, ids, log, rate_limit, status};
@@ -16,7 +16,7 @@ pub async fn create(
 ) -> Result<Response, Error> {
     status::require_visitor(req, env, conversation_id)?;
     let key = idempotency_key(req)?;
-    let follow_up = read_json::<FollowUp>(req).await?.normalized();
+    let follow_up = http::read_json::<FollowUp>(req).await?.normalized();
     let db = env.d1("DB")?;
     let site_id = store::conversation_site(&db, conversation_id)
         .await?

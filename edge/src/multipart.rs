@@ -2,7 +2,6 @@
 //! body stops at 100 MB), and resumable after a dropped connection, since each stored part is
 //! recorded and can be asked for. The protocol is described on [`PartsUpload`].
 
-use crate::conversations::read_json;
 use crate::error::Error;
 use crate::site::Site;
 use crate::store::{self, PartsUploadRow, UploadRow};
@@ -14,7 +13,7 @@ use worker::{Bucket, D1Database, Data, Date, Env, HttpMetadata, Request, Respons
 /// `POST /v1/sites/{site}/multipart`: checks the file's name, size and type, and opens its upload.
 pub async fn start(req: &mut Request, env: &Env, site: &Site) -> Result<Response, Error> {
     let limits = site.config.limits();
-    let meta: UploadMeta = read_json(req).await?;
+    let meta: UploadMeta = http::read_json(req).await?;
     validate_upload(&meta, &limits)
         .map_err(|fields| Error::from_upload_errors(fields, limits.file_bytes))?;
 

@@ -12,10 +12,7 @@ pub const LIFETIME_SECONDS: u64 = 30 * 24 * 3600;
 /// `PORTHOLE_TOKEN_SECRET`. Without it no visitor could be given a token, so accepting fails
 /// loudly instead of handing out something unsigned.
 pub fn secret(env: &worker::Env) -> Result<Vec<u8>, crate::error::Error> {
-    let secret = env
-        .var("PORTHOLE_TOKEN_SECRET")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
+    let secret = crate::config::secret(env, "PORTHOLE_TOKEN_SECRET").unwrap_or_default();
     if secret.len() < 32 {
         return Err(crate::error::Error::Internal(
             "PORTHOLE_TOKEN_SECRET is not set or shorter than 32 characters".into(),

@@ -78,11 +78,7 @@ pub fn for_site(site: &SiteConfig) -> Box<dyn Connector> {
 /// A secret by the name the site's configuration gives; missing is permanent until an operator
 /// sets it (and retries).
 pub fn secret(env: &Env, name: &str) -> Result<String, Failure> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .filter(|v| !v.is_empty())
+    crate::config::secret(env, name)
         .ok_or_else(|| Failure::permanent(format!("the secret {name} is not set")))
 }
 
