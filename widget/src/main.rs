@@ -1,5 +1,5 @@
-//! The Porthole widget: a contact form rendered with Leptos into the shadow root that the loader
-//! (`public/porthole.js`) created. The loader imports this module on the visitor's first intent
+//! The Porthole widget: a contact form (static markup, `form.html`, driven by Leptos signals) in
+//! the shadow root that the loader (`public/porthole.js`) created. The loader imports this module on the visitor's first intent
 //! and calls [`mount`] with the site's settings; the page's `Porthole('prefill', …)` reaches
 //! [`prefill`], `Porthole('setLocale', …)` [`configure`], and `Porthole('destroy')` [`unmount`].
 
