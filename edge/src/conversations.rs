@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use worker::{Date, Env, Request, Response};
 
 pub const HELD_BY_HONEYPOT: &str =
-    "held: the form's hidden anti-spam field was filled in, as bots do; retry to deliver it";
+    "the form's hidden anti-spam field was filled in, as bots do; retry to deliver it";
 
 /// Accepts a submission: `202` once the conversation, its message, its files and its delivery are
 /// in D1. Delivery into the helpdesk happens later, from the queue.

@@ -81,7 +81,16 @@ pub struct NewDelivery {
     pub held: Option<String>,
 }
 
+/// How a held delivery's stored reason begins: its conversation then reads as queued to the
+/// visitor (see [`conversation_status`]).
+const HELD_MARK: &str = "held:";
+
 impl NewDelivery {
+    /// The reason it is held, as stored and shown to the operator.
+    fn held_reason(&self) -> Option<String> {
+        self.held.as_ref().map(|why| format!("{HELD_MARK} {why}"))
+    }
+
     fn status(&self) -> &'static str {
         if self.held.is_some() {
             "failed"
@@ -291,7 +300,7 @@ fn message_statements(
             n(m.created_at),
             n(if follow_up { 1.0 } else { 0.0 }),
             s(d.status()),
-            opt(d.held.as_deref()),
+            opt(d.held_reason().as_deref()),
         ])?,
     );
     if let Some(k) = idempotency {
@@ -355,11 +364,11 @@ pub async fn conversation_status(
         .prepare(
             "SELECT c.id, c.reference, c.helpdesk_ref, \
                CASE WHEN c.status = 'failed' AND EXISTS (SELECT 1 FROM deliveries d \
-                 WHERE d.conversation_id = c.id AND d.last_error LIKE 'held:%') \
+                 WHERE d.conversation_id = c.id AND d.last_error LIKE ?2) \
                THEN 'queued' ELSE c.status END AS status \
              FROM conversations c WHERE c.id = ?1",
         )
-        .bind(&[s(id)])?
+        .bind(&[s(id), s(&format!("{HELD_MARK}%"))])?
         .first::<ConversationStatusRow>(None)
         .await?)
 }

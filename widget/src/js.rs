@@ -5,7 +5,8 @@
 
 use js_sys::{Array, Object, Reflect};
 use porthole_shared::{
-    FieldCode, FieldErrors, FieldKind, Limits, PublicField, Submission, UploadMeta, WidgetConfig,
+    FieldCode, FieldErrors, FieldKind, Limits, PartsUpload, PublicField, Submission, UploadMeta,
+    WidgetConfig,
 };
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -118,19 +119,19 @@ pub fn upload_meta(m: &UploadMeta) -> Option<String> {
     js_sys::JSON::stringify(&o).ok().map(String::from)
 }
 
-/// A file being sent in parts: its id, part size, number of parts and those that arrived.
-pub fn parts_upload(v: &JsValue) -> Option<(String, f64, u32, Vec<u32>)> {
-    let number = |key| get(v, key).as_f64();
+/// `PartsUpload`: a file being sent in parts.
+pub fn parts_upload(v: &JsValue) -> Option<PartsUpload> {
+    let number = |key| Some(get(v, key).as_f64()? as u64);
     let done = list(v, "done")
         .iter()
-        .filter_map(|n| Some(n.as_f64()? as u32))
+        .filter_map(|n| Some(n.as_f64()? as u64))
         .collect();
-    Some((
-        string(v, "id")?,
-        number("part_bytes")?,
-        number("parts")? as u32,
+    Some(PartsUpload {
+        id: string(v, "id")?,
+        part_bytes: number("part_bytes")?,
+        parts: number("parts")?,
         done,
-    ))
+    })
 }
 
 /// `POST /v1/sites/{site}/conversations`, as JSON text.

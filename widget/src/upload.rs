@@ -9,6 +9,7 @@
 use crate::api::{answer, ApiError};
 use crate::{js, wait};
 use porthole_shared::limits::in_parts;
+use porthole_shared::PartsUpload;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -129,12 +130,16 @@ impl Upload {
                     .await?
             }
         };
-        let (id, part_bytes, parts, done) =
-            js::parts_upload(&session).ok_or(Some(ApiError::Unexpected))?;
+        let PartsUpload {
+            id,
+            part_bytes,
+            parts,
+            done,
+        } = js::parts_upload(&session).ok_or(Some(ApiError::Unexpected))?;
         *self.0.parts_id.borrow_mut() = Some(id.clone());
-        let part = |n: u32| {
-            let start = f64::from(n - 1) * part_bytes;
-            (start, (start + part_bytes).min(size))
+        let part = |n: u64| {
+            let start = (n - 1) as f64 * part_bytes as f64;
+            (start, (start + part_bytes as f64).min(size))
         };
         let mut sent: f64 = done.iter().map(|&n| part(n).1 - part(n).0).sum();
         for n in (1..=parts).filter(|n| !done.contains(n)) {
