@@ -20,9 +20,11 @@ pub fn all() -> Result<Timings> {
 /// [`crate::tools::WIDGET_NIGHTLY`]). A panic in the widget stops it, as `panic = "abort"` did,
 /// without the code to format a message no visitor would read.
 fn widget_release() -> Result<std::process::Command> {
+    let nightly = crate::tools::widget_nightly()?;
+    crate::tools::fetch_crates(&nightly)?;
     let mut c = cmd("trunk");
     c.args(["build", "--release"])
-        .env("RUSTUP_TOOLCHAIN", crate::tools::widget_nightly()?)
+        .env("RUSTUP_TOOLCHAIN", nightly)
         .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
         .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
         .env(

@@ -6,6 +6,7 @@ pub mod build;
 pub mod config;
 pub mod deliveries;
 pub mod fakes;
+pub mod newcomer;
 pub mod sh;
 pub mod test;
 pub mod tools;

@@ -3,7 +3,7 @@
 
 use crate::sh::{cmd, run};
 use crate::wrangler::{Options, Worker};
-use crate::{build, config, root, tools, Result};
+use crate::{build, config, newcomer, root, tools, Result};
 
 pub const EDGE_PORT: u16 = 18787;
 pub const HOST_PORT: u16 = 18790;
@@ -28,7 +28,11 @@ pub fn run_browser() -> Result {
 fn run_selected(args: &[String], rust_tests: bool) -> Result {
     tools::ensure()?;
     tools::ensure_browser()?;
-    build::all()?;
+    if rust_tests && args.is_empty() {
+        newcomer::check_empty_registry()?;
+    } else {
+        build::all()?;
+    }
     if rust_tests {
         // Compile the tests before the Worker starts, so it is not kept waiting.
         run(cmd("cargo").args([

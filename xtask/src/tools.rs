@@ -148,6 +148,22 @@ pub fn widget_nightly() -> Result<String> {
     Ok(toolchain)
 }
 
+/// Fetches from the registry every crate an offline build step will compile: the workspace's
+/// (for every target) and std's own dependencies, which `-Z build-std` takes from crates.io by
+/// the toolchain's `library/Cargo.lock`. Trunk runs cargo `--offline`, so on a machine whose
+/// cargo cache never held them the widget's build could not start. Quick and silent when all is
+/// there already.
+pub fn fetch_crates(nightly: &str) -> Result {
+    run(cmd("cargo").args(["fetch", "--locked", "--quiet"]))?;
+    let sysroot = output("rustc", &[&format!("+{nightly}"), "--print", "sysroot"])
+        .ok_or_else(|| format!("`rustc +{nightly} --print sysroot` failed"))?;
+    let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/Cargo.toml");
+    run(cmd("cargo")
+        .arg(format!("+{nightly}"))
+        .args(["fetch", "--locked", "--quiet", "--manifest-path"])
+        .arg(&library))
+}
+
 fn cargo_tool(tool: &CargoTool) -> Result {
     let bin = home().join(".cargo/bin").join(tool.bin);
     let found = output(&bin.to_string_lossy(), &["--version"]).unwrap_or_default();
