@@ -5,13 +5,11 @@ use crate::dom::{self, bind};
 use crate::fields::{bind_error, bind_field, custom_field, optional};
 use crate::saved;
 use crate::text::{self, Text};
-use crate::upload::Upload;
+use crate::upload::{file_meta, Upload};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use porthole_shared::form::validate_form;
-use porthole_shared::{
-    validate_upload, FieldCode, FieldErrors, Limits, Submission, UploadMeta, WidgetConfig,
-};
+use porthole_shared::{validate_upload, FieldCode, FieldErrors, Limits, Submission, WidgetConfig};
 use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{
@@ -721,19 +719,6 @@ fn file_row(
         });
     }
     row
-}
-
-pub fn file_meta(file: &File) -> UploadMeta {
-    let content_type = if file.type_().is_empty() {
-        "application/octet-stream".to_string()
-    } else {
-        file.type_()
-    };
-    UploadMeta {
-        name: file.name(),
-        size: file.size() as u64,
-        content_type,
-    }
 }
 
 /// Shows what went wrong, and returns what the visitor was told.
