@@ -125,7 +125,7 @@ fn notify(emit: &js_sys::Function, event: &str, key: &str, value: &str) {
     let _ = emit.call2(&wasm_bindgen::JsValue::NULL, &event.into(), &detail);
 }
 
-const MARKUP: &str = include_str!("form.html");
+const MARKUP: &str = include_str!("../form.html");
 
 /// Draws the form into the dialog `root` and binds it to the draft, the settings and the edge.
 pub fn contact_form(
