@@ -1,7 +1,8 @@
-//! The Porthole widget: a contact form (static markup, `form.html`, driven by Leptos signals) in
-//! the shadow root that the loader (`public/porthole.js`) created. The loader imports this module on the visitor's first intent
-//! and calls [`mount`] with the site's settings; the page's `Porthole('prefill', …)` reaches
-//! [`prefill`], `Porthole('setLocale', …)` [`configure`], and `Porthole('destroy')` [`unmount`].
+//! The Porthole widget: a contact form (static markup, `form.html`, driven by Leptos signals in
+//! `form/`) in the shadow root that the loader (`public/porthole.js`) created. The loader imports
+//! this module on the visitor's first intent and calls [`mount`] with the site's settings; the
+//! page's `Porthole('prefill', …)` reaches [`prefill`], `Porthole('setLocale', …)` [`configure`],
+//! and `Porthole('destroy')` [`unmount`].
 
 mod api;
 mod dom;

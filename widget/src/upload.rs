@@ -9,7 +9,7 @@
 use crate::api::{answer, ApiError};
 use crate::{js, wait};
 use porthole_shared::limits::in_parts;
-use porthole_shared::PartsUpload;
+use porthole_shared::{PartsUpload, UploadMeta};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -125,7 +125,7 @@ impl Upload {
                     .await?
             }
             None => {
-                let meta = js::upload_meta(&crate::form::file_meta(file)).unwrap_or_default();
+                let meta = js::upload_meta(&file_meta(file)).unwrap_or_default();
                 self.send("POST", "multipart", Body::Json(meta), 0.0)
                     .await?
             }
@@ -193,7 +193,7 @@ impl Upload {
                 xhr.send_with_opt_str(Some(text))
             }
             Body::File => {
-                let meta = crate::form::file_meta(&inner.file);
+                let meta = file_meta(&inner.file);
                 let name = js_sys::encode_uri_component(&meta.name);
                 let _ = xhr.set_request_header("Content-Type", &meta.content_type);
                 let _ = xhr.set_request_header("X-Filename", &String::from(name));
@@ -221,5 +221,20 @@ impl Upload {
         let retry_after = xhr.get_response_header("Retry-After").ok().flatten();
         let json = js_sys::JSON::parse(&text).map_err(|_| Some(ApiError::Unexpected))?;
         answer(status, json, retry_after).map_err(Some)
+    }
+}
+
+/// What the edge is told of `file` before it is sent: its name, size and type
+/// (`application/octet-stream` when the browser does not know it).
+pub fn file_meta(file: &File) -> UploadMeta {
+    let content_type = if file.type_().is_empty() {
+        "application/octet-stream".to_string()
+    } else {
+        file.type_()
+    };
+    UploadMeta {
+        name: file.name(),
+        size: file.size() as u64,
+        content_type,
     }
 }
