@@ -2,6 +2,7 @@
 //! `PORTHOLE_UPLOAD_TTL_SECONDS` (default 24 hours), and so are files sent in parts but never
 //! completed.
 
+use crate::error::Error;
 use crate::{log, store};
 use worker::{Date, Env};
 
@@ -20,7 +21,7 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
         Err(e) => log::error("uploads_cleanup_failed", &e.to_string()),
     }
     // Files started in parts and never completed, on the same clock.
-    match crate::multipart::forget_stale(env, before).await {
+    match forget_stale_parts_uploads(env, before).await {
         Ok(0) => {}
         Ok(count) => log::event(
             "parts_uploads_aborted",
@@ -30,7 +31,7 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
     }
 }
 
-async fn run(env: &Env, before: f64) -> Result<usize, crate::error::Error> {
+async fn run(env: &Env, before: f64) -> Result<usize, Error> {
     let db = env.d1("DB")?;
     let bucket = env.bucket("FILES")?;
     let mut total = 0;
@@ -42,6 +43,27 @@ async fn run(env: &Env, before: f64) -> Result<usize, crate::error::Error> {
         total += deleted.len();
         let keys: Vec<String> = deleted.into_iter().map(|d| d.r2_key).collect();
         bucket.delete_multiple(keys).await?;
+    }
+}
+
+/// Aborts the R2 uploads of files started in parts before `before` (Unix ms) and never
+/// completed, and forgets them.
+async fn forget_stale_parts_uploads(env: &Env, before: f64) -> Result<usize, Error> {
+    let db = env.d1("DB")?;
+    let bucket = env.bucket("FILES")?;
+    let mut total = 0;
+    loop {
+        let stale = store::delete_stale_parts_uploads(&db, before, 100).await?;
+        if stale.is_empty() {
+            return Ok(total);
+        }
+        total += stale.len();
+        for row in stale {
+            if let Ok(upload) = bucket.resume_multipart_upload(&row.r2_key, &row.r2_upload_id) {
+                // Already aborted or completed: nothing left to free.
+                let _ = upload.abort().await;
+            }
+        }
     }
 }
 

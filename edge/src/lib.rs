@@ -6,12 +6,11 @@
 //! HTTP in one place. Everything that can be tested natively (route parsing, origin checks,
 //! ids, SQL building) is a plain function.
 
-mod admin;
+pub mod api;
 mod auth;
 mod cleanup;
 mod config;
 mod connectors;
-mod conversations;
 mod cors;
 pub mod delivery;
 pub mod error;
@@ -20,19 +19,12 @@ mod file_links;
 mod http;
 mod identity;
 pub mod ids;
-mod inbox;
 mod log;
-mod messages;
-mod multipart;
 mod outbound;
 mod rate_limit;
-pub mod routes;
 pub mod site;
-mod status;
 mod store;
 pub mod token;
-mod uploads;
-mod widget_config;
 
 use worker::{
     event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent,
@@ -40,7 +32,7 @@ use worker::{
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(routes::handle(req, &env).await)
+    Ok(api::handle(req, &env).await)
 }
 
 #[event(queue)]

@@ -177,27 +177,6 @@ pub fn missing_parts(size: u64, done: impl Iterator<Item = u64>) -> Vec<u64> {
         .collect()
 }
 
-/// Aborts the R2 uploads of files started in parts before `before` (Unix ms) and never
-/// completed, and forgets them.
-pub async fn forget_stale(env: &Env, before: f64) -> Result<usize, Error> {
-    let db = env.d1("DB")?;
-    let bucket = env.bucket("FILES")?;
-    let mut total = 0;
-    loop {
-        let stale = store::delete_stale_parts_uploads(&db, before, 100).await?;
-        if stale.is_empty() {
-            return Ok(total);
-        }
-        total += stale.len();
-        for row in stale {
-            if let Ok(upload) = bucket.resume_multipart_upload(&row.r2_key, &row.r2_upload_id) {
-                // Already aborted or completed: nothing left to free.
-                let _ = upload.abort().await;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,10 @@
 //! with the conversation's visitor token. Stored with its files and a delivery of its own, which
 //! continues the conversation in the helpdesk once the first message is there.
 
-use crate::conversations::{check_attachments, fingerprint, idempotency_key};
+use super::conversations::{check_attachments, fingerprint, idempotency_key};
 use crate::error::Error;
 use crate::store::{self, IdempotencyRow, MessageRow, NewDelivery};
-use crate::{config, delivery, http, ids, log, rate_limit, status};
+use crate::{auth, config, delivery, http, ids, log, rate_limit};
 use porthole_shared::{validate_follow_up, DeliveryStatus, FollowUp, MessageAccepted};
 use worker::{Date, Env, Request, Response};
 
@@ -14,7 +14,7 @@ pub async fn create(
     env: &Env,
     conversation_id: &str,
 ) -> Result<Response, Error> {
-    status::require_visitor(req, env, conversation_id)?;
+    auth::require_visitor(req, env, conversation_id)?;
     let key = idempotency_key(req)?;
     let follow_up = http::read_json::<FollowUp>(req).await?.normalized();
     let db = env.d1("DB")?;

@@ -1,5 +1,6 @@
 //! `POST /v1/sites/{site}/uploads`: a file's raw bytes, streamed into R2 and recorded in D1.
-//! Files over 100 MB are sent in parts instead (`multipart.rs`).
+//! Files over 8 MiB (`porthole_shared::limits::in_parts`) are sent in parts instead
+//! (`multipart.rs`); one request here may carry at most the 100 MB a Worker's body is capped at.
 
 use crate::error::Error;
 use crate::site::Site;
