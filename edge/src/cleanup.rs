@@ -3,7 +3,8 @@
 //! completed.
 
 use crate::error::Error;
-use crate::{log, store};
+use crate::log;
+use crate::store::{self, Db};
 use worker::{Date, Env};
 
 const DEFAULT_TTL_SECONDS: f64 = 24.0 * 3600.0;
@@ -32,11 +33,11 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
 }
 
 async fn run(env: &Env, before: f64) -> Result<usize, Error> {
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let bucket = env.bucket("FILES")?;
     let mut total = 0;
     loop {
-        let deleted = store::delete_unclaimed_uploads(&db, before, BATCH).await?;
+        let deleted = store::uploads::delete_unclaimed(&db, before, BATCH).await?;
         if deleted.is_empty() {
             return Ok(total);
         }
@@ -49,11 +50,11 @@ async fn run(env: &Env, before: f64) -> Result<usize, Error> {
 /// Aborts the R2 uploads of files started in parts before `before` (Unix ms) and never
 /// completed, and forgets them.
 async fn forget_stale_parts_uploads(env: &Env, before: f64) -> Result<usize, Error> {
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let bucket = env.bucket("FILES")?;
     let mut total = 0;
     loop {
-        let stale = store::delete_stale_parts_uploads(&db, before, 100).await?;
+        let stale = store::parts::delete_stale(&db, before, 100).await?;
         if stale.is_empty() {
             return Ok(total);
         }
@@ -69,9 +70,9 @@ async fn forget_stale_parts_uploads(env: &Env, before: f64) -> Result<usize, Err
 
 /// Counts of hours that have ended.
 pub async fn forget_old_rate_limits(env: &Env) {
-    let result = match env.d1("DB") {
+    let result = match Db::from_env(env) {
         Ok(db) => crate::rate_limit::forget_old(&db, Date::now().as_millis() as f64).await,
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     };
     if let Err(e) = result {
         log::error("rate_limit_cleanup_failed", &format!("{e:?}"));
@@ -81,9 +82,9 @@ pub async fn forget_old_rate_limits(env: &Env) {
 /// Idempotency keys are promised for 24 hours; they are kept for 48.
 pub async fn forget_old_idempotency_keys(env: &Env) {
     let before = Date::now().as_millis() as f64 - 48.0 * 3600.0 * 1000.0;
-    let result = match env.d1("DB") {
-        Ok(db) => store::delete_idempotency_keys_before(&db, before).await,
-        Err(e) => Err(e.into()),
+    let result = match Db::from_env(env) {
+        Ok(db) => store::idempotency::delete_before(&db, before).await,
+        Err(e) => Err(e),
     };
     if let Err(e) = result {
         log::error("idempotency_cleanup_failed", &format!("{e:?}"));

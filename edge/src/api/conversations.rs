@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::site::Site;
 use crate::store::{
-    self, ConversationRow, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
+    self, Conflict, ConversationRow, Db, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
 };
 use crate::{delivery, http, identity, ids, log, rate_limit, token};
 use porthole_shared::form::validate_form;
@@ -20,7 +20,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     let key = idempotency_key(req)?;
     let submission = http::read_json::<Submission>(req).await?.normalized();
     let secret = token::secret(env)?;
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let fingerprint = fingerprint(&submission);
     // A repeated key is found by the insert below failing on the key's primary key, so that the
     // common case (a new key) costs no extra round trip. A replay would be refused here (its
@@ -40,7 +40,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         Err(fields) => Some(Error::Validation(fields)),
         Ok(()) if identity.as_ref().is_some_and(Result::is_err) => identity.and_then(Result::err),
         Ok(()) => check_attachments(
-            &store::upload_claims(&db, &submission.attachments).await?,
+            &store::uploads::claims(&db, &submission.attachments).await?,
             &submission.attachments,
             &site.id,
         )
@@ -48,7 +48,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
     };
     if let Some(refusal) = refused {
         if let Some(key) = &key {
-            if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+            if let Some(seen) = store::idempotency::find(&db, &site.id, key).await? {
                 return replay(&db, &seen, &fingerprint, &secret).await;
             }
         }
@@ -61,7 +61,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         rate_limit::take(&secret, &db, req, &site.id, &site.config.limits(), now).await
     {
         if let Some(key) = &key {
-            if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+            if let Some(seen) = store::idempotency::find(&db, &site.id, key).await? {
                 return replay(&db, &seen, &fingerprint, &secret).await;
             }
         }
@@ -118,30 +118,28 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
             delivery: &delivery,
             idempotency: idempotency.as_ref(),
         };
-        match db
-            .batch(store::create_conversation_statements(&db, &new)?)
-            .await
-        {
-            Ok(_) => break,
-            Err(e) => {
+        match store::conversations::create(&db, &new).await {
+            Ok(()) => break,
+            Err(conflict) => {
                 // Another request with the same key won a race, or this is a resend: answer as it
                 // did, and count one message. Checked before the error's cause, which may be its
                 // claim on the same files.
                 if let Some(key) = &key {
-                    if let Some(seen) = store::idempotency_key(&db, &site.id, key).await? {
+                    if let Some(seen) = store::idempotency::find(&db, &site.id, key).await? {
                         rate_limit::give_back(&secret, &db, req, &site.id, now).await?;
                         return replay(&db, &seen, &fingerprint, &secret).await;
                     }
                 }
-                let text = e.to_string();
-                if text.contains("conversations.reference") && attempts < 3 {
-                    attempts += 1;
-                    conversation.reference = ids::new_reference();
-                } else if text.contains("message_attachments") || text.contains("FOREIGN KEY") {
+                match conflict {
+                    Conflict::ReferenceTaken(_) if attempts < 3 => {
+                        attempts += 1;
+                        conversation.reference = ids::new_reference();
+                    }
                     // Another submission claimed a file first, or it was cleaned up meanwhile.
-                    return Err(Error::UnknownAttachment);
-                } else {
-                    return Err(e.into());
+                    Conflict::AttachmentClaimed => return Err(Error::UnknownAttachment),
+                    Conflict::ReferenceTaken(e) | Conflict::KeyExists(e) | Conflict::Other(e) => {
+                        return Err(e)
+                    }
                 }
             }
         }
@@ -190,7 +188,7 @@ fn accepted(
 
 /// The answer the first request with this key got, if this request is the same submission.
 async fn replay(
-    db: &worker::D1Database,
+    db: &Db,
     seen: &IdempotencyRow,
     fingerprint: &str,
     secret: &[u8],
@@ -198,7 +196,7 @@ async fn replay(
     if seen.body_sha256 != fingerprint || seen.message_id.is_some() {
         return Err(Error::IdempotencyKeyReused);
     }
-    let status = store::conversation_status(db, &seen.conversation_id)
+    let status = store::conversations::status(db, &seen.conversation_id)
         .await?
         .ok_or(Error::NotFound)?;
     let state = DeliveryStatus::parse(&status.status).unwrap_or(DeliveryStatus::Queued);

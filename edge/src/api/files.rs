@@ -6,14 +6,14 @@
 use crate::auth::require_operator;
 use crate::error::Error;
 use crate::file_links;
-use crate::store::{self, UploadRow};
+use crate::store::{self, Db, UploadRow};
 use worker::{Env, Request, Response};
 
 /// `GET /v1/inbox/attachments/{id}`: the file's bytes, streamed from R2, always as a download
 /// so that a visitor's HTML or SVG never runs on the edge's origin.
 pub async fn download(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
     require_operator(req, env)?;
-    let upload = store::upload(&env.d1("DB")?, id)
+    let upload = store::uploads::find(&Db::from_env(env)?, id)
         .await?
         .ok_or(Error::NotFound)?;
     file_response(env, &upload).await
@@ -36,7 +36,7 @@ pub async fn serve(req: &Request, env: &Env, id: &str) -> Result<Response, Error
     if !file_links::verify(&secret, id, expires_at, &tag, now) {
         return Err(Error::InvalidLink);
     }
-    let upload = store::upload(&env.d1("DB")?, id)
+    let upload = store::uploads::find(&Db::from_env(env)?, id)
         .await?
         .ok_or(Error::NotFound)?;
     file_response(env, &upload).await

@@ -4,7 +4,7 @@
 use crate::auth::require_operator;
 use crate::error::Error;
 use crate::http;
-use crate::store::{self, AttachmentRow, InboxConversationRow, MessageRow};
+use crate::store::{self, AttachmentRow, Db, InboxConversationRow, MessageRow};
 use porthole_shared::{Attachment, DeliveryStatus, InboxConversation, InboxMessage, InboxPage};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -21,12 +21,12 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
     require_operator(req, env)?;
     let query: ListQuery = req.query().unwrap_or_default();
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let db = env.d1("DB")?;
-    let conversations = store::conversations(&db, query.site.as_deref(), limit).await?;
+    let db = Db::from_env(env)?;
+    let conversations = store::conversations::list(&db, query.site.as_deref(), limit).await?;
     let conversation_ids: Vec<String> = conversations.iter().map(|c| c.row.id.clone()).collect();
-    let messages = store::messages(&db, &conversation_ids).await?;
+    let messages = store::messages::list(&db, &conversation_ids).await?;
     let message_ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
-    let attachments = store::attachments(&db, &message_ids).await?;
+    let attachments = store::messages::attachments(&db, &message_ids).await?;
     http::json(200, &assemble(conversations, messages, attachments))
 }
 

@@ -4,7 +4,7 @@
 
 use super::conversations::{check_attachments, fingerprint, idempotency_key};
 use crate::error::Error;
-use crate::store::{self, IdempotencyRow, MessageRow, NewDelivery};
+use crate::store::{self, Conflict, Db, IdempotencyRow, MessageRow, NewDelivery};
 use crate::{auth, config, delivery, http, ids, log, rate_limit};
 use porthole_shared::{validate_follow_up, DeliveryStatus, FollowUp, MessageAccepted};
 use worker::{Date, Env, Request, Response};
@@ -17,8 +17,8 @@ pub async fn create(
     auth::require_visitor(req, env, conversation_id)?;
     let key = idempotency_key(req)?;
     let follow_up = http::read_json::<FollowUp>(req).await?.normalized();
-    let db = env.d1("DB")?;
-    let site_id = store::conversation_site(&db, conversation_id)
+    let db = Db::from_env(env)?;
+    let site_id = store::conversations::site_of(&db, conversation_id)
         .await?
         .ok_or(Error::NotFound)?;
     let config = config::load(env)?;
@@ -32,7 +32,7 @@ pub async fn create(
     let refused = match validate_follow_up(&follow_up, &site.limits()) {
         Err(fields) => Some(Error::Validation(fields)),
         Ok(()) => check_attachments(
-            &store::upload_claims(&db, &follow_up.attachments).await?,
+            &store::uploads::claims(&db, &follow_up.attachments).await?,
             &follow_up.attachments,
             &site_id,
         )
@@ -75,26 +75,26 @@ pub async fn create(
         created_at: now,
         message_id: Some(message.id.clone()),
     });
-    let statements = store::add_message_statements(
+    let stored = store::messages::add(
         &db,
         &site_id,
         &message,
         &follow_up.attachments,
         &delivery,
         idempotency.as_ref(),
-    )?;
-    if let Err(e) = db.batch(statements).await {
+    )
+    .await;
+    if let Err(conflict) = stored {
         // A request with the same key won a race, or this is a resend: answer as it did, and
         // count one message.
         if let Some(seen) = seen_key(&db, &site_id, key.as_deref()).await? {
             rate_limit::give_back(&secret, &db, req, &site_id, now).await?;
             return replay(&db, &seen, &fingerprint).await;
         }
-        let text = e.to_string();
-        if text.contains("message_attachments") || text.contains("FOREIGN KEY") {
-            return Err(Error::UnknownAttachment);
-        }
-        return Err(e.into());
+        return Err(match conflict {
+            Conflict::AttachmentClaimed => Error::UnknownAttachment,
+            Conflict::ReferenceTaken(e) | Conflict::KeyExists(e) | Conflict::Other(e) => e,
+        });
     }
     log::event(
         "message_accepted",
@@ -113,23 +113,15 @@ pub async fn create(
     )
 }
 
-async fn seen_key(
-    db: &worker::D1Database,
-    site: &str,
-    key: Option<&str>,
-) -> Result<Option<IdempotencyRow>, Error> {
+async fn seen_key(db: &Db, site: &str, key: Option<&str>) -> Result<Option<IdempotencyRow>, Error> {
     match key {
-        Some(key) => store::idempotency_key(db, site, key).await,
+        Some(key) => store::idempotency::find(db, site, key).await,
         None => Ok(None),
     }
 }
 
 /// The answer the first request with this key got, if this request is the same message.
-async fn replay(
-    db: &worker::D1Database,
-    seen: &IdempotencyRow,
-    fingerprint: &str,
-) -> Result<Response, Error> {
+async fn replay(db: &Db, seen: &IdempotencyRow, fingerprint: &str) -> Result<Response, Error> {
     let Some(message_id) = seen
         .message_id
         .as_ref()
@@ -137,7 +129,7 @@ async fn replay(
     else {
         return Err(Error::IdempotencyKeyReused);
     };
-    let state = store::message_delivery_status(db, message_id)
+    let state = store::deliveries::message_status(db, message_id)
         .await?
         .and_then(|s| DeliveryStatus::parse(&s))
         .unwrap_or(DeliveryStatus::Queued);

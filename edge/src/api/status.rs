@@ -2,13 +2,14 @@
 
 use crate::auth::require_visitor;
 use crate::error::Error;
-use crate::{http, store};
+use crate::http;
+use crate::store::{self, Db};
 use porthole_shared::{ConversationStatus, DeliveryStatus};
 use worker::{Env, Request, Response};
 
 pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
     require_visitor(req, env, id)?;
-    let row = store::conversation_status(&env.d1("DB")?, id)
+    let row = store::conversations::status(&Db::from_env(env)?, id)
         .await?
         .ok_or(Error::NotFound)?;
     http::json(

@@ -11,7 +11,7 @@ mod reamaze;
 
 use crate::delivery::journal::Journal;
 use crate::delivery::retry::Failure;
-use crate::store::{ConversationRow, MessageRow, UploadRow};
+use crate::store::{ConversationRow, Db, MessageRow, UploadRow};
 use porthole_shared::config::{ConnectorConfig, DeliverySettings, SiteConfig};
 use worker::{async_trait::async_trait, Env};
 
@@ -43,6 +43,8 @@ impl Job {
 
 pub struct Context<'a> {
     pub env: &'a Env,
+    /// The attempt's database handle (connectors cache OAuth tokens in it).
+    pub db: &'a Db,
     pub settings: &'a DeliverySettings,
 }
 

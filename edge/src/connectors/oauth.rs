@@ -30,13 +30,10 @@ pub async fn token(
     fresh: bool,
     grant: impl Future<Output = Result<Grant, Failure>>,
 ) -> Result<String, Failure> {
-    let db = ctx
-        .env
-        .d1("DB")
-        .map_err(|e| Failure::retryable(e.to_string()))?;
+    let db = ctx.db;
     let now = Date::now().as_millis() as f64;
     if !fresh {
-        if let Some(cached) = store::connector_token(&db, key).await.map_err(internal)? {
+        if let Some(cached) = store::tokens::find(db, key).await.map_err(internal)? {
             if cached.expires_at > now {
                 return Ok(cached.token);
             }
@@ -44,7 +41,7 @@ pub async fn token(
     }
     let grant = grant.await?;
     let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
-    store::save_connector_token(&db, key, &grant.access_token, expires_at)
+    store::tokens::save(db, key, &grant.access_token, expires_at)
         .await
         .map_err(internal)?;
     Ok(grant.access_token)
@@ -52,11 +49,8 @@ pub async fn token(
 
 /// Drops `token` from the cache (unless another worker already replaced it).
 pub async fn forget(ctx: &Context<'_>, key: &str, token: &str) -> Result<(), Failure> {
-    let db = ctx
-        .env
-        .d1("DB")
-        .map_err(|e| Failure::retryable(e.to_string()))?;
-    store::forget_connector_token(&db, key, token)
+    let db = ctx.db;
+    store::tokens::forget(db, key, token)
         .await
         .map_err(internal)
 }

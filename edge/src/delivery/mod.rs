@@ -11,7 +11,8 @@ pub mod journal;
 pub mod retry;
 
 use crate::connectors::{self, Context, Job};
-use crate::{config, ids, log, store};
+use crate::store::{self, Db};
+use crate::{config, ids, log};
 use journal::Journal;
 use porthole_shared::config::PortholeConfig;
 use retry::{backoff_seconds, Failure};
@@ -102,7 +103,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
         }
     };
     let settings = &config.delivery;
-    let db = match env.d1("DB") {
+    let db = match Db::from_env(env) {
         Ok(db) => db,
         Err(e) => {
             log::error("delivery_db", &e.to_string());
@@ -112,7 +113,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
     let owner = ids::new_id();
     let now = Date::now().as_millis() as f64;
     let claim =
-        match store::claim_delivery(&db, delivery_id, job, &owner, now, settings.lease_seconds)
+        match store::deliveries::claim(&db, delivery_id, job, &owner, now, settings.lease_seconds)
             .await
         {
             Ok(Some(claim)) => claim,
@@ -144,7 +145,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
                 "delivery_delivered",
                 serde_json::json!({"delivery": delivery_id, "attempt": attempt, "helpdesk_ref": delivered.helpdesk_ref, "skipped_files": delivered.notes.len()}),
             );
-            store::settle_delivery(
+            store::deliveries::settle(
                 &db,
                 delivery_id,
                 &owner,
@@ -160,7 +161,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
                 "delivery_failed",
                 serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason}),
             );
-            store::settle_delivery(
+            store::deliveries::settle(
                 &db,
                 delivery_id,
                 &owner,
@@ -174,7 +175,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
                 "delivery_failed",
                 serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": error}),
             );
-            let settled = store::settle_delivery(
+            let settled = store::deliveries::settle(
                 &db,
                 delivery_id,
                 &owner,
@@ -239,7 +240,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
 
 async fn run(
     env: &Env,
-    db: &worker::D1Database,
+    db: &Db,
     config: &PortholeConfig,
     claim: &store::Claim,
     delivery_id: &str,
@@ -249,7 +250,7 @@ async fn run(
     let site = config.sites.get(&claim.site).cloned().ok_or_else(|| {
         Failure::permanent(format!("site `{}` is no longer configured", claim.site))
     })?;
-    let context = store::delivery_context(db, claim, delivery_id)
+    let context = store::deliveries::context(db, claim, delivery_id)
         .await
         .map_err(journal::internal)?;
     let follow_up = if claim.follow_up > 0.0 {
@@ -269,11 +270,8 @@ async fn run(
         files: context.files,
         follow_up,
     };
-    let journal_db = env
-        .d1("DB")
-        .map_err(|e| Failure::retryable(e.to_string()))?;
     let mut journal = Journal::new(
-        journal_db,
+        db.clone(),
         delivery_id,
         owner,
         settings.lease_seconds,
@@ -281,7 +279,7 @@ async fn run(
     );
     let connector = connectors::for_site(&job.site);
     connector
-        .deliver(&job, &mut journal, &Context { env, settings })
+        .deliver(&job, &mut journal, &Context { env, db, settings })
         .await
 }
 
@@ -291,7 +289,7 @@ async fn run(
 #[allow(clippy::too_many_arguments)]
 async fn requeue(
     env: &Env,
-    db: &worker::D1Database,
+    db: &Db,
     delivery_id: &str,
     owner: &str,
     reason: &str,
@@ -302,7 +300,7 @@ async fn requeue(
     let lease_until =
         Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
     let next_job = ids::new_id();
-    let settled = store::settle_delivery(
+    let settled = store::deliveries::settle(
         db,
         delivery_id,
         owner,
@@ -357,12 +355,12 @@ fn random_unit() -> f64 {
 /// The sweeper (cron): re-enqueues deliveries whose lease ran out.
 pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
     let settings = config::load(env)?.delivery.clone();
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let now = Date::now().as_millis() as f64;
-    let stale = store::stale_deliveries(&db, now, 500).await?;
+    let stale = store::deliveries::stale(&db, now, 500).await?;
     for d in &stale {
         let job = ids::new_id();
-        if store::rejob_stale(
+        if store::deliveries::rejob_stale(
             &db,
             &d.id,
             &job,
