@@ -20,7 +20,7 @@ mod http;
 mod identity;
 pub mod ids;
 mod log;
-mod outbound;
+mod queue;
 mod rate_limit;
 pub mod site;
 mod store;

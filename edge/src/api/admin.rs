@@ -3,7 +3,7 @@
 use crate::auth::require_operator;
 use crate::error::Error;
 use crate::store::{self, Db, DeliveryRow};
-use crate::{config, delivery, http, log};
+use crate::{config, http, log, queue};
 use porthole_shared::{DeliveryList, DeliveryRecord, DeliveryStatus, StepResolution};
 use serde::Deserialize;
 use worker::{Date, Env, Request, Response};
@@ -84,7 +84,7 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
         "delivery_retry_requested",
         serde_json::json!({"delivery": id}),
     );
-    if let Err(e) = delivery::enqueue(env, id, &job, 0).await {
+    if let Err(e) = queue::enqueue(env, id, &job, 0).await {
         log::error("enqueue_failed", &format!("{id}: {e:?}"));
     }
     let row = store::deliveries::find(&db, id)

@@ -5,7 +5,7 @@ use crate::site::Site;
 use crate::store::{
     self, Conflict, ConversationRow, Db, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
 };
-use crate::{delivery, http, identity, ids, log, rate_limit, token};
+use crate::{http, identity, ids, log, queue, rate_limit, token};
 use porthole_shared::form::validate_form;
 use porthole_shared::{ConversationAccepted, DeliveryStatus, Submission};
 use sha2::{Digest, Sha256};
@@ -156,7 +156,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
             "conversation_held",
             serde_json::json!({"site": site.id, "conversation": id, "delivery": delivery.id}),
         );
-    } else if let Err(e) = delivery::enqueue(env, &delivery.id, &delivery.job, 0).await {
+    } else if let Err(e) = queue::enqueue(env, &delivery.id, &delivery.job, 0).await {
         log::error("enqueue_failed", &format!("{}: {e:?}", delivery.id));
     }
     http::json(

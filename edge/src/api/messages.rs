@@ -5,7 +5,7 @@
 use super::conversations::{check_attachments, fingerprint, idempotency_key};
 use crate::error::Error;
 use crate::store::{self, Conflict, Db, IdempotencyRow, MessageRow, NewDelivery};
-use crate::{auth, config, delivery, http, ids, log, rate_limit};
+use crate::{auth, config, http, ids, log, queue, rate_limit};
 use porthole_shared::{validate_follow_up, DeliveryStatus, FollowUp, MessageAccepted};
 use worker::{Date, Env, Request, Response};
 
@@ -100,7 +100,7 @@ pub async fn create(
         "message_accepted",
         serde_json::json!({"site": site_id, "conversation": conversation_id, "delivery": delivery.id}),
     );
-    if let Err(e) = delivery::enqueue(env, &delivery.id, &delivery.job, 0).await {
+    if let Err(e) = queue::enqueue(env, &delivery.id, &delivery.job, 0).await {
         log::error("enqueue_failed", &format!("{}: {e:?}", delivery.id));
     }
     http::json(

@@ -10,13 +10,13 @@
 //! before it is sent again; a ticket whose answer was lost is looked up with `find_ticket_path`
 //! when one is configured, and otherwise left to an operator rather than risk a second ticket.
 
+use super::failure::Failure;
+use super::http::{self, multipart_file, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
     fail, html_body, json_body, json_reason, read_file, secret, upload_each, Connector, Context,
     Delivered, Job, Uploaded,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
-use crate::outbound::{self, multipart_file, Body, Call, Reply};
 use porthole_shared::config::DeskHeroConfig;
 use serde_json::{json, Value};
 use worker::async_trait::async_trait;
@@ -56,13 +56,16 @@ impl Connector for DeskHero {
         };
         let (ids, notes) = upload_each(job, journal, async |file| api.upload(file).await).await?;
         let attachments = ids.into_iter().map(|id: Value| json!({"id": id})).collect();
-        if journal.done::<bool>("message").is_none() {
-            if !(journal.interrupted("message") && api.has_message(&ticket).await?) {
-                journal.start("message").await?;
-                api.add_message(&ticket, attachments).await?;
-            }
-            journal.finish("message", &true).await?;
-        }
+        journal
+            .once(
+                "message",
+                async || Ok(api.has_message(&ticket).await?.then_some(true)),
+                async || {
+                    api.add_message(&ticket, attachments).await?;
+                    Ok(true)
+                },
+            )
+            .await?;
         Ok(Delivered {
             helpdesk_ref: ticket,
             notes,
@@ -270,7 +273,7 @@ impl Api<'_> {
             headers.push(("Content-Type", content_type));
             body
         });
-        outbound::send(
+        http::send(
             Call {
                 method,
                 url: format!("{}{path}", self.config.base_url),

@@ -5,14 +5,14 @@
 //! carries the tag `porthole-<reference>`: Help Scout has no idempotency key, so when a create's
 //! answer was lost the connector lists conversations with that tag before creating again.
 
+use super::failure::Failure;
+use super::http::{self, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
-    fields, html_body, oauth, read_file, reference_tag, secret, split_name, Connector, Context,
-    Delivered, Job,
+    fields, html_body, oauth, read_file, recovered, reference_tag, secret, split_name, Connector,
+    Context, Delivered, Job,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
 use crate::escape::html;
-use crate::outbound::{self, Body, Call, Reply};
 use crate::store::UploadRow;
 use base64::Engine;
 use porthole_shared::config::HelpScoutConfig;
@@ -149,75 +149,50 @@ impl Api<'_> {
 
     /// The visitor's conversation: created once; after a lost answer, found by its tag.
     async fn conversation(&self, journal: &mut Journal) -> Result<u64, Failure> {
-        if let Some(id) = journal.done("conversation") {
-            return Ok(id);
-        }
         let tag = reference_tag(&self.job.conversation.reference);
-        let existing = if journal.interrupted("conversation") {
-            self.find_by_tag(&tag).await?
-        } else {
-            None
-        };
-        let id = match existing {
-            Some(id) => {
-                crate::log::event(
-                    "delivery_step_recovered",
-                    json!({"step": "conversation", "helpdesk_ref": id}),
-                );
-                id
-            }
-            None => {
-                journal.start("conversation").await?;
-                self.create(&tag).await?
-            }
-        };
-        journal.finish("conversation", &id).await?;
-        Ok(id)
+        journal
+            .once(
+                "conversation",
+                async || Ok(recovered("conversation", self.find_by_tag(&tag).await?)),
+                async || self.create(&tag).await,
+            )
+            .await
     }
 
     /// A later message from the visitor, as a customer thread (which reopens the conversation);
     /// after a lost answer, found by the marker in its text. Returns the thread's id.
     async fn follow_up(&self, journal: &mut Journal, conversation: u64) -> Result<u64, Failure> {
-        if let Some(id) = journal.done("message") {
-            return Ok(id);
-        }
         let marker = html(&self.job.marker());
-        let existing = if journal.interrupted("message") {
-            self.threads(conversation)
+        let find = async || {
+            Ok(self
+                .threads(conversation)
                 .await?
                 .into_iter()
                 .find(|t| {
                     t.kind == "customer" && t.body.as_deref().is_some_and(|b| b.contains(&marker))
                 })
-                .map(|t| t.id)
-        } else {
-            None
+                .map(|t| t.id))
         };
-        let id = match existing {
-            Some(id) => id,
-            None => {
-                journal.start("message").await?;
-                let body = json!({"customer": {"email": self.job.conversation.email}, "text": html_body(self.job, |_| false)});
-                let reply = self
-                    .call(
-                        Method::Post,
-                        &format!("/v2/conversations/{conversation}/customer"),
-                        Some(body),
-                    )
-                    .await?;
-                if !reply.ok() {
-                    return Err(fail(&reply));
-                }
-                reply
-                    .header("Resource-ID")
-                    .and_then(|v| v.trim().parse().ok())
-                    .ok_or_else(|| {
-                        Failure::retryable("Help Scout created a thread but sent no Resource-ID")
-                    })?
+        let create = async || {
+            let body = json!({"customer": {"email": self.job.conversation.email}, "text": html_body(self.job, |_| false)});
+            let reply = self
+                .call(
+                    Method::Post,
+                    &format!("/v2/conversations/{conversation}/customer"),
+                    Some(body),
+                )
+                .await?;
+            if !reply.ok() {
+                return Err(fail(&reply));
             }
+            reply
+                .header("Resource-ID")
+                .and_then(|v| v.trim().parse().ok())
+                .ok_or_else(|| {
+                    Failure::retryable("Help Scout created a thread but sent no Resource-ID")
+                })
         };
-        journal.finish("message", &id).await?;
-        Ok(id)
+        journal.once("message", find, create).await
     }
 
     async fn create(&self, tag: &str) -> Result<u64, Failure> {
@@ -367,7 +342,7 @@ impl Api<'_> {
                 ],
                 body: body.as_ref().map(Body::json),
             };
-            let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+            let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
             if reply.status == 401 && !refreshed {
                 oauth::forget(self.ctx, site, &token).await?;
                 token = oauth::token(self.ctx, site, true, self.grant()).await?;
@@ -396,7 +371,7 @@ impl Api<'_> {
             ],
             body: Some(Body::Text(form)),
         };
-        let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+        let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
         oauth::read_grant("Help Scout", &reply, error_reason)
     }
 }

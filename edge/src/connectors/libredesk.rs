@@ -7,13 +7,13 @@
 //! searching messages for the Porthole reference in the message's text. Later messages go to the
 //! conversation as the contact, found after a lost answer by the same marker.
 
+use super::failure::Failure;
+use super::http::{self, multipart_file, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
     basic_auth, fail, fields, html_body, json_body, json_reason, read_file, secret, split_name,
     Connector, Context, Delivered, Job,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
-use crate::outbound::{self, multipart_file, Body, Call, Reply};
 use porthole_shared::config::LibredeskConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -279,7 +279,7 @@ impl Api<'_> {
             headers,
             body,
         };
-        outbound::send(call, self.ctx.settings.request_timeout_ms).await
+        http::send(call, self.ctx.settings.request_timeout_ms).await
     }
 }
 

@@ -2,9 +2,9 @@
 //! until a minute before they expire, and forgotten after a 401. The cache key names the site and
 //! the helpdesk's address, so a token is never sent to a host other than the one that issued it.
 
+use super::failure::Failure;
+use super::journal::internal;
 use super::Context;
-use crate::delivery::journal::internal;
-use crate::delivery::retry::Failure;
 use crate::store;
 use serde::Deserialize;
 use std::future::Future;
@@ -58,7 +58,7 @@ pub async fn forget(ctx: &Context<'_>, key: &str, token: &str) -> Result<(), Fai
 /// A token endpoint's answer, read; a refusal is permanent until the credentials are fixed.
 pub fn read_grant(
     vendor: &str,
-    reply: &crate::outbound::Reply,
+    reply: &super::http::Reply,
     reason: impl Fn(&str) -> String,
 ) -> Result<Grant, Failure> {
     if !reply.ok() {

@@ -7,52 +7,24 @@
 //! or attempts used up, in which case it is also dead-lettered). The cron sweeper re-enqueues
 //! deliveries whose lease ran out: their message was lost or their worker died.
 
-pub mod journal;
-pub mod retry;
+mod backoff;
+mod settle;
 
+use crate::connectors::failure::Failure;
+use crate::connectors::journal::{self, Journal};
 use crate::connectors::{self, Context, Job};
 use crate::store::{self, Db};
-use crate::{config, ids, log};
-use journal::Journal;
+use crate::{config, ids, log, queue};
 use porthole_shared::config::PortholeConfig;
-use retry::{backoff_seconds, Failure};
-use serde::{Deserialize, Serialize};
-use worker::{Date, Env, MessageBatch, MessageBuilder, MessageExt, QueueRetryOptionsBuilder};
+use settle::{decide, settle};
+use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
-pub const QUEUE: &str = "DELIVERIES";
-pub const DEAD_LETTERS: &str = "DEAD_LETTERS";
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct QueueJob {
-    pub delivery: String,
-    /// Must match the delivery's current job token, or the message is stale and dropped.
-    pub job: String,
-}
+pub use crate::queue::QueueJob;
 
 /// What to do with the queue message after an attempt.
 enum Next {
     Ack,
     RetryIn(u32),
-}
-
-pub async fn enqueue(
-    env: &Env,
-    delivery_id: &str,
-    job: &str,
-    delay_seconds: u32,
-) -> Result<(), crate::error::Error> {
-    let message = QueueJob {
-        delivery: delivery_id.to_string(),
-        job: job.to_string(),
-    };
-    env.queue(QUEUE)?
-        .send(
-            MessageBuilder::new(message)
-                .delay_seconds(delay_seconds)
-                .build(),
-        )
-        .await?;
-    Ok(())
 }
 
 /// The queue consumer. Messages of a batch are worked a few at a time; each one's outcome is decided
@@ -138,98 +110,8 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
     } else {
         run(env, &db, &config, &claim, delivery_id, &owner).await
     };
-    let outcome = match &result {
-        Ok(delivered) => {
-            let notes = serde_json::to_string(&delivered.notes).unwrap_or_else(|_| "[]".into());
-            log::event(
-                "delivery_delivered",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "helpdesk_ref": delivered.helpdesk_ref, "skipped_files": delivered.notes.len()}),
-            );
-            store::deliveries::settle(
-                &db,
-                delivery_id,
-                &owner,
-                store::Settled::Delivered {
-                    helpdesk_ref: &delivered.helpdesk_ref,
-                    notes: &notes,
-                },
-            )
-            .await
-        }
-        Err(Failure::Permanent { reason }) => {
-            log::event(
-                "delivery_failed",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason}),
-            );
-            store::deliveries::settle(
-                &db,
-                delivery_id,
-                &owner,
-                store::Settled::Failed { error: reason },
-            )
-            .await
-        }
-        Err(Failure::Retryable { reason, .. }) if attempt >= settings.max_attempts => {
-            let error = format!("gave up after {attempt} attempts: {reason}");
-            log::event(
-                "delivery_failed",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": error}),
-            );
-            let settled = store::deliveries::settle(
-                &db,
-                delivery_id,
-                &owner,
-                store::Settled::Failed { error: &error },
-            )
-            .await;
-            // Only the lease holder's verdict counts: a worker that lost its lease must not
-            // dead-letter a delivery another worker may still finish.
-            if matches!(settled, Ok(true)) {
-                if let Err(e) = dead_letter(env, delivery_id).await {
-                    log::error("delivery_dead_letter", &format!("{delivery_id}: {e:?}"));
-                }
-            }
-            settled
-        }
-        Err(Failure::Waiting { reason }) => {
-            log::event(
-                "delivery_waiting",
-                serde_json::json!({"delivery": delivery_id, "reason": reason}),
-            );
-            requeue(
-                env,
-                &db,
-                delivery_id,
-                &owner,
-                reason,
-                settings.retry_base_seconds,
-                settings,
-                true,
-            )
-            .await
-        }
-        Err(Failure::Retryable {
-            reason,
-            retry_after,
-        }) => {
-            let delay = backoff_seconds(attempt, settings, *retry_after, random_unit());
-            log::event(
-                "delivery_retry",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}),
-            );
-            requeue(
-                env,
-                &db,
-                delivery_id,
-                &owner,
-                reason,
-                delay,
-                settings,
-                false,
-            )
-            .await
-        }
-    };
+    let verdict = decide(&result, attempt, settings, random_unit());
+    let outcome = settle(env, &db, delivery_id, &owner, attempt, verdict, settings).await;
     if let Err(e) = outcome {
         // Not settled: the lease runs out and the sweeper hands the delivery on; the journal makes
         // that safe.
@@ -283,43 +165,6 @@ async fn run(
         .await
 }
 
-/// Back to the queue under a new job token, `delay` seconds from now. The retry travels as a new
-/// message; should sending it fail, the sweeper sends one when the lease runs out. `refund` gives
-/// the attempt back (the delivery was waiting, not failing).
-#[allow(clippy::too_many_arguments)]
-async fn requeue(
-    env: &Env,
-    db: &Db,
-    delivery_id: &str,
-    owner: &str,
-    reason: &str,
-    delay: u32,
-    settings: &porthole_shared::config::DeliverySettings,
-    refund: bool,
-) -> Result<bool, crate::error::Error> {
-    let lease_until =
-        Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
-    let next_job = ids::new_id();
-    let settled = store::deliveries::settle(
-        db,
-        delivery_id,
-        owner,
-        store::Settled::Retry {
-            error: reason,
-            lease_until,
-            job: &next_job,
-            refund,
-        },
-    )
-    .await;
-    if matches!(settled, Ok(true)) {
-        if let Err(e) = enqueue(env, delivery_id, &next_job, delay).await {
-            log::error("enqueue_failed", &format!("{delivery_id}: {e:?}"));
-        }
-    }
-    settled
-}
-
 /// The helpdesk's reference of the conversation a later message continues: it can only go once
 /// the conversation's first message is there.
 fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<String, Failure> {
@@ -334,16 +179,6 @@ fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<Stri
             reason: "waiting for the conversation's first message to reach the helpdesk".into(),
         }),
     }
-}
-
-async fn dead_letter(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
-    env.queue(DEAD_LETTERS)?
-        .send(QueueJob {
-            delivery: delivery_id.to_string(),
-            job: String::new(),
-        })
-        .await?;
-    Ok(())
 }
 
 /// In [0, 1), for jitter.
@@ -369,7 +204,7 @@ pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
         )
         .await?
         {
-            enqueue(env, &d.id, &job, 0).await?;
+            queue::enqueue(env, &d.id, &job, 0).await?;
         }
     }
     if !stale.is_empty() {

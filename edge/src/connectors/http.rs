@@ -1,7 +1,7 @@
-//! Calls from the Worker to helpdesks: every call has a deadline, and every way it can fail
-//! becomes a [`Failure`] the delivery engine knows how to treat.
+//! The vendor HTTP client: calls from the Worker to helpdesks. Every call has a deadline, and
+//! every way it can fail becomes a [`Failure`] the delivery engine knows how to treat.
 
-use crate::delivery::retry::{classify, parse_retry_after, Failure};
+use super::failure::{classify, parse_retry_after, Failure};
 use wasm_bindgen::JsValue;
 use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
 

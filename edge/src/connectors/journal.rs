@@ -5,7 +5,7 @@
 //! A step left `started` is *interrupted*: the helpdesk may have acted without us hearing the
 //! answer, so the connector must look before it repeats the call.
 
-use super::retry::Failure;
+use super::failure::Failure;
 use crate::store::{self, Db};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -89,6 +89,34 @@ impl Journal {
             .map_err(internal)?;
         self.steps.insert(step.to_string(), row);
         Ok(())
+    }
+
+    /// Runs `step` once: its recorded result if it finished; after an interruption, what `find`
+    /// finds in the helpdesk (the call may have taken effect); otherwise `create`'s, marked started
+    /// before it calls out. The result is recorded before it is returned.
+    pub async fn once<T: Serialize + DeserializeOwned>(
+        &mut self,
+        step: &str,
+        find: impl AsyncFnOnce() -> Result<Option<T>, Failure>,
+        create: impl AsyncFnOnce() -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        if let Some(result) = self.done(step) {
+            return Ok(result);
+        }
+        let found = if self.interrupted(step) {
+            find().await?
+        } else {
+            None
+        };
+        let result = match found {
+            Some(result) => result,
+            None => {
+                self.start(step).await?;
+                create().await?
+            }
+        };
+        self.finish(step, &result).await?;
+        Ok(result)
     }
 }
 
