@@ -71,7 +71,7 @@ async fn forget_stale_parts_uploads(env: &Env, before: f64) -> Result<usize, Err
 /// Counts of hours that have ended.
 pub async fn forget_old_rate_limits(env: &Env) {
     let result = match Db::from_env(env) {
-        Ok(db) => crate::rate_limit::forget_old(&db, Date::now().as_millis() as f64).await,
+        Ok(db) => crate::accept::rate_limit::forget_old(&db, Date::now().as_millis() as f64).await,
         Err(e) => Err(e),
     };
     if let Err(e) = result {

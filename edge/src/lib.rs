@@ -6,6 +6,7 @@
 //! HTTP in one place. Everything that can be tested natively (route parsing, origin checks,
 //! ids, SQL building) is a plain function.
 
+mod accept;
 pub mod api;
 mod auth;
 mod cleanup;
@@ -21,7 +22,6 @@ mod identity;
 pub mod ids;
 mod log;
 mod queue;
-mod rate_limit;
 pub mod site;
 mod store;
 pub mod token;

@@ -14,7 +14,7 @@ mod uploads;
 mod widget_config;
 
 use crate::error::Error;
-use crate::{cors, http, site};
+use crate::{accept, cors, http, site};
 use worker::{Env, Request, Response};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -226,6 +226,15 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         ) => cors::any_origin(response),
         (None, _) => response,
     }
+}
+
+/// `202` with what was accepted; a resend's answer says it is one (`Idempotent-Replayed`).
+fn accepted<T: serde::Serialize>(accepted: accept::Accepted<T>) -> Result<Response, Error> {
+    let mut response = http::json(202, &accepted.body)?;
+    if accepted.replayed {
+        let _ = response.headers_mut().set("Idempotent-Replayed", "true");
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

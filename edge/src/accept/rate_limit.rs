@@ -19,12 +19,12 @@ const WINDOW_MS: f64 = 3600.0 * 1000.0;
 pub async fn take(
     secret: &[u8],
     db: &Db,
-    req: &Request,
+    address: &str,
     site: &str,
     limits: &Limits,
     now: f64,
 ) -> Result<(), Error> {
-    let count = rate_limits::take(db, &key(secret, site, &address(req)), window_start(now)).await?;
+    let count = rate_limits::take(db, &key(secret, site, address), window_start(now)).await?;
     verdict(count.unwrap_or(1.0) as u32, limits.messages_per_hour, now)
 }
 
@@ -33,14 +33,15 @@ pub async fn take(
 pub async fn give_back(
     secret: &[u8],
     db: &Db,
-    req: &Request,
+    address: &str,
     site: &str,
     now: f64,
 ) -> Result<(), Error> {
-    rate_limits::give_back(db, &key(secret, site, &address(req)), window_start(now)).await
+    rate_limits::give_back(db, &key(secret, site, address), window_start(now)).await
 }
 
-fn address(req: &Request) -> String {
+/// The visitor's address as Cloudflare gives it.
+pub fn address(req: &Request) -> String {
     req.headers()
         .get("CF-Connecting-IP")
         .ok()
