@@ -4,7 +4,6 @@
 //! domain, so a visitor token can never pass as a link or the reverse). Altering any part, or
 //! using it after it expires, gets 403 (served by `api::files`).
 
-use crate::store::UploadRow;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -34,15 +33,19 @@ pub fn verify(secret: &[u8], upload_id: &str, expires_at: u64, tag: &str, now: u
             .is_ok()
 }
 
-/// The link to `upload` valid until `expires_at`; the name in the path is for the helpdesk's
-/// benefit (it names the file it saves) and is not part of the signature.
-pub fn link(public_url: &str, secret: &[u8], upload: &UploadRow, expires_at: u64) -> String {
-    let name =
-        percent_encoding::utf8_percent_encode(&upload.name, percent_encoding::NON_ALPHANUMERIC);
+/// The link to upload `upload_id` (named `name`) valid until `expires_at`; the name in the path
+/// is for the helpdesk's benefit (it names the file it saves) and is not part of the signature.
+pub fn link(
+    public_url: &str,
+    secret: &[u8],
+    upload_id: &str,
+    name: &str,
+    expires_at: u64,
+) -> String {
+    let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     format!(
-        "{public_url}/v1/files/{}/{name}?expires={expires_at}&sig={}",
-        upload.id,
-        sign(secret, &upload.id, expires_at)
+        "{public_url}/v1/files/{upload_id}/{name}?expires={expires_at}&sig={}",
+        sign(secret, upload_id, expires_at)
     )
 }
 

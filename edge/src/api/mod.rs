@@ -1,7 +1,7 @@
 //! The HTTP layer: which handler a request goes to, and the handlers. Parsing a route is a plain
 //! function; each handler is thin: it reads the request, calls the layer below (`accept` for a
 //! visitor's messages, `store` for everything else) and writes the answer. Errors become HTTP in
-//! one place, [`crate::http::error`]. Nothing below imports this module.
+//! one place, `http::error`. Nothing below imports this module.
 
 mod admin;
 mod conversations;

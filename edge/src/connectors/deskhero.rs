@@ -1,7 +1,7 @@
-//! DeskHero (../shared/helpdesk-apis: deskhero). Public docs cover only the ticket conversation
-//! route; creating a ticket, uploading a file and finding a ticket again are configuration with
-//! documented defaults (`DeskHeroConfig`), so an operator with DeskHero's full API reference can
-//! correct them without a code change.
+//! DeskHero. Its public API documentation covers only the ticket conversation route
+//! (`/api/{tenant}/v{version}/ticket_conversations/{ticket}`); creating a ticket, uploading a file
+//! and finding a ticket again are configuration with documented defaults (`DeskHeroConfig`), so
+//! an operator with DeskHero's full API reference can correct them without a code change.
 //!
 //! Steps, each journalled: create the ticket (configured path and body template) unless this is a
 //! later message, upload each file (configured path and field), then add the visitor's message as

@@ -1,4 +1,4 @@
-//! Help Scout, Inbox API 2.0 (../shared/helpdesk-apis: helpscout).
+//! Help Scout, Inbox API 2.0 (<https://developer.helpscout.com/mailbox-api/>).
 //!
 //! Steps: create the conversation as the customer, without files (create bodies are capped, files
 //! are safer one by one), then upload each file to the customer's thread. The conversation
@@ -182,15 +182,7 @@ impl Api<'_> {
                     Some(body),
                 )
                 .await?;
-            if !reply.ok() {
-                return Err(fail(&reply));
-            }
-            reply
-                .header("Resource-ID")
-                .and_then(|v| v.trim().parse().ok())
-                .ok_or_else(|| {
-                    Failure::retryable("Help Scout created a thread but sent no Resource-ID")
-                })
+            created(&reply, "thread")
         };
         journal.once("message", find, create).await
     }
@@ -224,17 +216,7 @@ impl Api<'_> {
         let reply = self
             .call(Method::Post, "/v2/conversations", Some(body))
             .await?;
-        if !reply.ok() {
-            return Err(fail(&reply));
-        }
-        // The new id comes only in this header; without it the step stays interrupted and the
-        // next attempt finds the conversation by its tag.
-        reply
-            .header("Resource-ID")
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| {
-                Failure::retryable("Help Scout created a conversation but sent no Resource-ID")
-            })
+        created(&reply, "conversation")
     }
 
     async fn find_by_tag(&self, tag: &str) -> Result<Option<u64>, Failure> {
@@ -374,6 +356,22 @@ impl Api<'_> {
         let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
         oauth::read_grant("Help Scout", &reply, error_reason)
     }
+}
+
+/// The id of the `what` a create made. It comes only in the `Resource-ID` header; without it the
+/// step stays interrupted and the next attempt finds what was made (by its tag or its marker).
+fn created(reply: &Reply, what: &str) -> Result<u64, Failure> {
+    if !reply.ok() {
+        return Err(fail(reply));
+    }
+    reply
+        .header("Resource-ID")
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            Failure::retryable(format!(
+                "Help Scout created a {what} but sent no Resource-ID"
+            ))
+        })
 }
 
 fn fail(reply: &Reply) -> Failure {

@@ -1,4 +1,5 @@
-//! Libredesk, self-hosted (../shared/helpdesk-apis: libredesk; rules read from its source).
+//! Libredesk, self-hosted (<https://docs.libredesk.io>; rules its documentation leaves out are
+//! read from its source, <https://github.com/abhinavxd/libredesk>).
 //!
 //! Steps: upload each file as media (one per request, field `files`), then create the
 //! conversation as the contact with the media ids. Libredesk silently skips media already linked

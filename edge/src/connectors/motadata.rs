@@ -1,4 +1,5 @@
-//! Motadata ServiceOps, self-hosted (../shared/helpdesk-apis: motadata-serviceops).
+//! Motadata ServiceOps, self-hosted, through its REST API: OAuth (password grant) or an API key,
+//! requesters, requests and their conversations.
 //!
 //! Steps, each journalled: make sure the requester exists (created by name and email; an answer
 //! that it already exists is fine), upload each file (the Upload Attachment API, whose path and

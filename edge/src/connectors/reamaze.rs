@@ -1,4 +1,4 @@
-//! Re:amaze (../shared/helpdesk-apis: reamaze).
+//! Re:amaze (<https://www.reamaze.com/api>).
 //!
 //! Steps: create the conversation as the visitor (Markdown body, custom fields in `data`, the tag
 //! `porthole-<reference>`), with the first file as its one attachment; then each further file as a
@@ -133,7 +133,13 @@ impl Links {
     }
 
     fn to(&self, file: &UploadRow) -> String {
-        file_links::link(&self.public_url, &self.secret, file, self.expires_at)
+        file_links::link(
+            &self.public_url,
+            &self.secret,
+            &file.id,
+            &file.name,
+            self.expires_at,
+        )
     }
 }
 

@@ -192,10 +192,9 @@ async fn requeue(
 mod tests {
     use super::*;
 
+    /// A retry base of 10 seconds, as by default, and 5 attempts.
     fn settings() -> DeliverySettings {
         DeliverySettings {
-            retry_base_seconds: 10,
-            retry_max_seconds: 300,
             max_attempts: 5,
             ..DeliverySettings::default()
         }

@@ -1,13 +1,9 @@
 //! Messages and the files they hold: written with their delivery (and idempotency key) in one
 //! transaction, listed in the inbox.
 
-use super::{
-    deliveries, idempotency, n, placeholders, s, Conflict, Db, IdempotencyRow, NewDelivery,
-    IN_CHUNK,
-};
+use super::{deliveries, idempotency, n, s, select_in, Conflict, Db, IdempotencyRow, NewDelivery};
 use crate::error::Error;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -71,42 +67,24 @@ pub(super) fn statements(
     Ok(statements)
 }
 
+/// The messages of these conversations, oldest first.
 pub async fn list(db: &Db, conversation_ids: &[String]) -> Result<Vec<MessageRow>, Error> {
-    let mut rows = Vec::new();
-    for chunk in conversation_ids.chunks(IN_CHUNK) {
-        let sql = format!(
-            "SELECT id, conversation_id, author, body, created_at FROM messages WHERE conversation_id IN ({}) ORDER BY created_at, id",
-            placeholders(1, chunk.len())
-        );
-        let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
-        rows.extend(
-            db.prepare(sql)
-                .bind(&binds)?
-                .all()
-                .await?
-                .results::<MessageRow>()?,
-        );
-    }
-    Ok(rows)
+    select_in(db, conversation_ids, |list| {
+        format!(
+            "SELECT id, conversation_id, author, body, created_at FROM messages WHERE conversation_id IN ({list}) ORDER BY created_at, id"
+        )
+    })
+    .await
 }
 
+/// The files of these messages, in each message's order.
 pub async fn attachments(db: &Db, message_ids: &[String]) -> Result<Vec<AttachmentRow>, Error> {
-    let mut rows = Vec::new();
-    for chunk in message_ids.chunks(IN_CHUNK) {
-        let sql = format!(
+    select_in(db, message_ids, |list| {
+        format!(
             "SELECT m.message_id, u.id, u.name, u.content_type, u.size, u.sha256 \
              FROM message_attachments m JOIN uploads u ON u.id = m.upload_id \
-             WHERE m.message_id IN ({}) ORDER BY m.message_id, m.position",
-            placeholders(1, chunk.len())
-        );
-        let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
-        rows.extend(
-            db.prepare(sql)
-                .bind(&binds)?
-                .all()
-                .await?
-                .results::<AttachmentRow>()?,
-        );
-    }
-    Ok(rows)
+             WHERE m.message_id IN ({list}) ORDER BY m.message_id, m.position"
+        )
+    })
+    .await
 }

@@ -24,6 +24,7 @@ pub use steps::StepRow;
 pub use uploads::{UploadClaim, UploadRow};
 
 use crate::error::Error;
+use serde::de::DeserializeOwned;
 use std::ops::Deref;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -70,6 +71,27 @@ pub fn placeholders(first: usize, count: usize) -> String {
 
 /// D1 binds at most 100 parameters to one statement: `IN (…)` lists go in chunks below that.
 const IN_CHUNK: usize = 90;
+
+/// The rows `sql` selects for `ids`, asked in chunks of [`IN_CHUNK`]: `sql` gets the chunk's
+/// placeholders for its `IN (…)` list.
+async fn select_in<T: DeserializeOwned>(
+    db: &Db,
+    ids: &[String],
+    sql: impl Fn(&str) -> String,
+) -> Result<Vec<T>, Error> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
+        rows.extend(
+            db.prepare(sql(&placeholders(1, chunk.len())))
+                .bind(&binds)?
+                .all()
+                .await?
+                .results::<T>()?,
+        );
+    }
+    Ok(rows)
+}
 
 /// How many rows the first statement of a batch changed: whether a guarded update took effect.
 fn first_changed(results: &[worker::D1Result]) -> bool {
