@@ -262,27 +262,13 @@ impl Api<'_> {
         body: Option<(String, Body)>,
     ) -> Result<Reply, Failure> {
         let credential = secret(self.ctx.env, &self.config.token_secret)?;
-        let mut headers = vec![
-            (
-                "Authorization",
-                format!("{} {credential}", self.config.auth_scheme),
-            ),
-            ("Accept", "application/json".to_string()),
-        ];
-        let body = body.map(|(content_type, body)| {
-            headers.push(("Content-Type", content_type));
-            body
-        });
-        http::send(
-            Call {
-                method,
-                url: format!("{}{path}", self.config.base_url),
-                headers,
-                body,
-            },
-            self.ctx.settings.request_timeout_ms,
-        )
-        .await
+        let call = Call::json_api(
+            method,
+            format!("{}{path}", self.config.base_url),
+            format!("{} {credential}", self.config.auth_scheme),
+            body,
+        );
+        http::send(call, self.ctx.settings.request_timeout_ms).await
     }
 }
 

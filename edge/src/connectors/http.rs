@@ -36,6 +36,32 @@ pub struct Call<'a> {
     pub body: Option<Body>,
 }
 
+impl<'a> Call<'a> {
+    /// A call to a JSON API: its credential, `Accept: application/json`, and the body's own
+    /// content type when it has a body.
+    pub fn json_api(
+        method: Method,
+        url: String,
+        authorization: String,
+        body: Option<(String, Body)>,
+    ) -> Call<'a> {
+        let mut headers = vec![
+            ("Authorization", authorization),
+            ("Accept", "application/json".to_string()),
+        ];
+        let body = body.map(|(content_type, body)| {
+            headers.push(("Content-Type", content_type));
+            body
+        });
+        Call {
+            method,
+            url,
+            headers,
+            body,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub enum Body {
     Text(String),

@@ -266,20 +266,12 @@ impl Api<'_> {
     ) -> Result<Reply, Failure> {
         let key = secret(self.ctx.env, &self.config.api_key_secret)?;
         let api_secret = secret(self.ctx.env, &self.config.api_secret_secret)?;
-        let mut headers = vec![
-            ("Authorization", basic_auth(&key, &api_secret)),
-            ("Accept", "application/json".to_string()),
-        ];
-        let body = body.map(|(content_type, body)| {
-            headers.push(("Content-Type", content_type));
-            body
-        });
-        let call = Call {
+        let call = Call::json_api(
             method,
-            url: format!("{}{path}", self.config.base_url),
-            headers,
+            format!("{}{path}", self.config.base_url),
+            basic_auth(&key, &api_secret),
             body,
-        };
+        );
         http::send(call, self.ctx.settings.request_timeout_ms).await
     }
 }

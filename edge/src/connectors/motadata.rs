@@ -265,11 +265,6 @@ impl Api<'_> {
             MotadataAuth::Apikey => None,
             MotadataAuth::Oauth => Some(oauth::token(self.ctx, site, false, self.grant()).await?),
         };
-        // Bodies are sent again after a 401, so keep them.
-        let (content_type, body) = match body {
-            Some((t, b)) => (Some(t), Some(b)),
-            None => (None, None),
-        };
         loop {
             let authorization = match &token {
                 None => {
@@ -284,19 +279,13 @@ impl Api<'_> {
                 }
                 Some(token) => format!("Bearer {token}"),
             };
-            let mut headers = vec![
-                ("Authorization", authorization),
-                ("Accept", "application/json".to_string()),
-            ];
-            if let Some(t) = &content_type {
-                headers.push(("Content-Type", t.clone()));
-            }
-            let call = Call {
-                method: method.clone(),
-                url: format!("{}{path}", self.config.base_url),
-                headers,
-                body: body.clone(),
-            };
+            // The body is sent again after a 401, so each call gets a copy.
+            let call = Call::json_api(
+                method.clone(),
+                format!("{}{path}", self.config.base_url),
+                authorization,
+                body.clone(),
+            );
             let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
             if let (401, Some(old), false) = (reply.status, &token, refreshed) {
                 oauth::forget(self.ctx, site, old).await?;
