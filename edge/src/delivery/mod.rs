@@ -6,6 +6,10 @@
 //! backoff delay (retryable failure); or failed with the helpdesk's reason (permanent failure,
 //! or attempts used up, in which case it is also dead-lettered). The cron sweeper re-enqueues
 //! deliveries whose lease ran out: their message was lost or their worker died.
+//!
+//! Here: the consumer and the sweeper; `settle` (what an attempt's result means, as a plain
+//! function, then its writes); `backoff` (how long a retry waits). The connectors, their journal
+//! and their failure classes are the layer below (`connectors`), which never calls back up here.
 
 mod backoff;
 mod settle;
