@@ -1,13 +1,30 @@
-//! The operator's bearer token (`PORTHOLE_OPERATOR_TOKEN`, a wrangler secret).
+//! Who may ask: the operator, by its bearer token (`PORTHOLE_OPERATOR_TOKEN`, a wrangler
+//! secret), and a visitor, by its conversation's visitor token (`token.rs`).
 
 use crate::error::Error;
+use crate::token;
 use subtle::ConstantTimeEq;
-use worker::{Env, Request};
+use worker::{Date, Env, Request};
 
 pub fn require_operator(req: &Request, env: &Env) -> Result<(), Error> {
     let expected = crate::config::secret(env, "PORTHOLE_OPERATOR_TOKEN").unwrap_or_default();
     let presented = req.headers().get("Authorization").ok().flatten();
     if token_matches(presented.as_deref(), &expected) {
+        Ok(())
+    } else {
+        Err(Error::Unauthorized)
+    }
+}
+
+/// The request must carry this conversation's visitor token, unexpired.
+pub fn require_visitor(req: &Request, env: &Env, conversation_id: &str) -> Result<(), Error> {
+    let presented = req.headers().get("Authorization").ok().flatten();
+    let presented = presented
+        .as_deref()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let now = Date::now().as_millis() / 1000;
+    if token::verify(&token::secret(env)?, presented, conversation_id, now) {
         Ok(())
     } else {
         Err(Error::Unauthorized)

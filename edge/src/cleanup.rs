@@ -2,7 +2,9 @@
 //! `PORTHOLE_UPLOAD_TTL_SECONDS` (default 24 hours), and so are files sent in parts but never
 //! completed.
 
-use crate::{log, store};
+use crate::error::Error;
+use crate::log;
+use crate::store::{self, Db};
 use worker::{Date, Env};
 
 const DEFAULT_TTL_SECONDS: f64 = 24.0 * 3600.0;
@@ -20,7 +22,7 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
         Err(e) => log::error("uploads_cleanup_failed", &e.to_string()),
     }
     // Files started in parts and never completed, on the same clock.
-    match crate::multipart::forget_stale(env, before).await {
+    match forget_stale_parts_uploads(env, before).await {
         Ok(0) => {}
         Ok(count) => log::event(
             "parts_uploads_aborted",
@@ -30,12 +32,12 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
     }
 }
 
-async fn run(env: &Env, before: f64) -> Result<usize, crate::error::Error> {
-    let db = env.d1("DB")?;
+async fn run(env: &Env, before: f64) -> Result<usize, Error> {
+    let db = Db::from_env(env)?;
     let bucket = env.bucket("FILES")?;
     let mut total = 0;
     loop {
-        let deleted = store::delete_unclaimed_uploads(&db, before, BATCH).await?;
+        let deleted = store::uploads::delete_unclaimed(&db, before, BATCH).await?;
         if deleted.is_empty() {
             return Ok(total);
         }
@@ -45,11 +47,32 @@ async fn run(env: &Env, before: f64) -> Result<usize, crate::error::Error> {
     }
 }
 
+/// Aborts the R2 uploads of files started in parts before `before` (Unix ms) and never
+/// completed, and forgets them.
+async fn forget_stale_parts_uploads(env: &Env, before: f64) -> Result<usize, Error> {
+    let db = Db::from_env(env)?;
+    let bucket = env.bucket("FILES")?;
+    let mut total = 0;
+    loop {
+        let stale = store::parts::delete_stale(&db, before, 100).await?;
+        if stale.is_empty() {
+            return Ok(total);
+        }
+        total += stale.len();
+        for row in stale {
+            if let Ok(upload) = bucket.resume_multipart_upload(&row.r2_key, &row.r2_upload_id) {
+                // Already aborted or completed: nothing left to free.
+                let _ = upload.abort().await;
+            }
+        }
+    }
+}
+
 /// Counts of hours that have ended.
 pub async fn forget_old_rate_limits(env: &Env) {
-    let result = match env.d1("DB") {
-        Ok(db) => crate::rate_limit::forget_old(&db, Date::now().as_millis() as f64).await,
-        Err(e) => Err(e.into()),
+    let result = match Db::from_env(env) {
+        Ok(db) => crate::accept::rate_limit::forget_old(&db, Date::now().as_millis() as f64).await,
+        Err(e) => Err(e),
     };
     if let Err(e) = result {
         log::error("rate_limit_cleanup_failed", &format!("{e:?}"));
@@ -59,9 +82,9 @@ pub async fn forget_old_rate_limits(env: &Env) {
 /// Idempotency keys are promised for 24 hours; they are kept for 48.
 pub async fn forget_old_idempotency_keys(env: &Env) {
     let before = Date::now().as_millis() as f64 - 48.0 * 3600.0 * 1000.0;
-    let result = match env.d1("DB") {
-        Ok(db) => store::delete_idempotency_keys_before(&db, before).await,
-        Err(e) => Err(e.into()),
+    let result = match Db::from_env(env) {
+        Ok(db) => store::idempotency::delete_before(&db, before).await,
+        Err(e) => Err(e),
     };
     if let Err(e) = result {
         log::error("idempotency_cleanup_failed", &format!("{e:?}"));

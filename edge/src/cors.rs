@@ -1,4 +1,5 @@
-//! CORS for the visitor endpoints. Only origins a site allows ever get these headers.
+//! CORS for the visitor endpoints. Only origins a site allows ever get these headers, but for the
+//! endpoints a visitor token opens ([`any_origin`]).
 
 use crate::error::Error;
 use worker::Response;
@@ -23,5 +24,19 @@ pub fn allow(mut response: Response, origin: &str) -> Response {
     let _ = h.set("Access-Control-Allow-Origin", origin);
     let _ = h.set("Access-Control-Expose-Headers", EXPOSED_HEADERS);
     let _ = h.append("Vary", "Origin");
+    response
+}
+
+/// Read with a bearer token, never cookies, so any page may ask: the token is the permission.
+pub fn any_origin(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    let _ = h.set("Access-Control-Allow-Origin", "*");
+    let _ = h.set(
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, Idempotency-Key",
+    );
+    let _ = h.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    let _ = h.set("Access-Control-Expose-Headers", "Idempotent-Replayed");
+    let _ = h.set("Access-Control-Max-Age", "86400");
     response
 }

@@ -2,15 +2,13 @@
 //! (Re:amaze): `{PORTHOLE_PUBLIC_URL}/v1/files/{upload id}/{name}?expires={unix s}&sig={tag}`,
 //! where the tag is HMAC-SHA256 over the id and expiry with `PORTHOLE_TOKEN_SECRET` (in its own
 //! domain, so a visitor token can never pass as a link or the reverse). Altering any part, or
-//! using it after it expires, gets 403.
+//! using it after it expires, gets 403 (served by `api::files`).
 
-use crate::error::Error;
-use crate::store::{self, UploadRow};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use worker::{Env, Request, Response};
+use worker::Env;
 
 /// Long enough for a helpdesk that fetches in the background to get to it.
 pub const DEFAULT_TTL_SECONDS: u64 = 24 * 3600;
@@ -35,15 +33,19 @@ pub fn verify(secret: &[u8], upload_id: &str, expires_at: u64, tag: &str, now: u
             .is_ok()
 }
 
-/// The link to `upload` valid until `expires_at`; the name in the path is for the helpdesk's
-/// benefit (it names the file it saves) and is not part of the signature.
-pub fn link(public_url: &str, secret: &[u8], upload: &UploadRow, expires_at: u64) -> String {
-    let name =
-        percent_encoding::utf8_percent_encode(&upload.name, percent_encoding::NON_ALPHANUMERIC);
+/// The link to upload `upload_id` (named `name`) valid until `expires_at`; the name in the path
+/// is for the helpdesk's benefit (it names the file it saves) and is not part of the signature.
+pub fn link(
+    public_url: &str,
+    secret: &[u8],
+    upload_id: &str,
+    name: &str,
+    expires_at: u64,
+) -> String {
+    let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     format!(
-        "{public_url}/v1/files/{}/{name}?expires={expires_at}&sig={}",
-        upload.id,
-        sign(secret, &upload.id, expires_at)
+        "{public_url}/v1/files/{upload_id}/{name}?expires={expires_at}&sig={}",
+        sign(secret, upload_id, expires_at)
     )
 }
 
@@ -65,29 +67,6 @@ pub fn settings(env: &Env) -> Result<(String, u64), String> {
         .and_then(|v| v.to_string().parse().ok())
         .unwrap_or(DEFAULT_TTL_SECONDS);
     Ok((public_url.trim_end_matches('/').to_string(), ttl))
-}
-
-/// `GET /v1/files/{id}/{name}?expires=&sig=`: the file, streamed from R2 as a download.
-pub async fn serve(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
-    let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    let expires_at = param("expires")
-        .and_then(|e| e.parse::<u64>().ok())
-        .unwrap_or(0);
-    let tag = param("sig").unwrap_or_default();
-    let secret = crate::token::secret(env)?;
-    let now = worker::Date::now().as_millis() / 1000;
-    if !verify(&secret, id, expires_at, &tag, now) {
-        return Err(Error::InvalidLink);
-    }
-    let upload = store::upload(&env.d1("DB")?, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    crate::inbox::file_response(env, &upload).await
 }
 
 #[cfg(test)]

@@ -1,17 +1,39 @@
 //! Porthole's edge: a Cloudflare Worker that takes visitors' conversations and files, stores the
-//! files in R2 and the conversations in D1, and serves the loader, widget and demo page.
+//! files in R2 and the conversations in D1, delivers them into the site's helpdesk, and serves the
+//! loader, widget and demo page.
 //!
-//! Layout: `routes` parses a request into a [`routes::Route`] and calls one handler; handlers
-//! (`uploads`, `conversations`, `inbox`) do I/O through `store`; `error` maps every failure to
-//! HTTP in one place. Everything that can be tested natively (route parsing, origin checks,
-//! ids, SQL building) is a plain function.
+//! # The map
+//!
+//! Two stacks of layers, each importing only the ones below it, and the primitives beside both:
+//!
+//! | layer | what | entered from |
+//! |---|---|---|
+//! | [`api`] | the router (`Route::parse`, `handle`) and one thin handler per endpoint: uploads, files in parts, conversations, messages, status, widget config, inbox, admin, files | `fetch` |
+//! | `accept` | the pipeline a first message and a follow-up share: rules, attachment claims, rate limit, store, hand-over to the queue, idempotent resends | `api` |
+//! | [`delivery`] | the queue consumer: claim, run the connector, settle (a pure verdict, then its writes), backoff; the cron sweeper | `queue`, `scheduled` |
+//! | `connectors` | one module per helpdesk behind one trait, with what they share: the step journal, failure classification, the vendor HTTP client, the OAuth cache | `delivery` |
+//! | `store` | all SQL, one file per aggregate, behind a `Db` handle taken once per request | everything above |
+//!
+//! `api -> accept -> store` and `delivery -> connectors -> store`; nothing imports `api`,
+//! `connectors` never imports `delivery`, and `accept` hands deliveries over through `queue`, not
+//! `delivery`. `cleanup` is the cron's housekeeping (stale uploads, idempotency keys, rate-limit
+//! windows).
+//!
+//! The primitives stay flat at the top, because every layer may use them and they use no layer:
+//! [`error`] (the crate's one error enum; `http::error` maps it to HTTP, in one place), `http`
+//! (JSON in and out), `cors`, `auth` (operator and visitor tokens), [`token`], `identity`,
+//! [`site`], `config`, [`ids`], `log`, `escape`, `file_links` (signed file links), `queue`. A
+//! folder of their own would only lengthen every path to them.
+//!
+//! Everything that can be tested natively (route parsing, origin checks, ids, rules, settling
+//! verdicts, constraint conflicts, backoff) is a plain function.
 
-mod admin;
+mod accept;
+pub mod api;
 mod auth;
 mod cleanup;
 mod config;
 mod connectors;
-mod conversations;
 mod cors;
 pub mod delivery;
 pub mod error;
@@ -20,19 +42,11 @@ mod file_links;
 mod http;
 mod identity;
 pub mod ids;
-mod inbox;
 mod log;
-mod messages;
-mod multipart;
-mod outbound;
-mod rate_limit;
-pub mod routes;
+mod queue;
 pub mod site;
-mod status;
 mod store;
 pub mod token;
-mod uploads;
-mod widget_config;
 
 use worker::{
     event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent,
@@ -40,7 +54,7 @@ use worker::{
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(routes::handle(req, &env).await)
+    Ok(api::handle(req, &env).await)
 }
 
 #[event(queue)]

@@ -1,7 +1,7 @@
-//! DeskHero (../shared/helpdesk-apis: deskhero). Public docs cover only the ticket conversation
-//! route; creating a ticket, uploading a file and finding a ticket again are configuration with
-//! documented defaults (`DeskHeroConfig`), so an operator with DeskHero's full API reference can
-//! correct them without a code change.
+//! DeskHero. Its public API documentation covers only the ticket conversation route
+//! (`/api/{tenant}/v{version}/ticket_conversations/{ticket}`); creating a ticket, uploading a file
+//! and finding a ticket again are configuration with documented defaults (`DeskHeroConfig`), so
+//! an operator with DeskHero's full API reference can correct them without a code change.
 //!
 //! Steps, each journalled: create the ticket (configured path and body template) unless this is a
 //! later message, upload each file (configured path and field), then add the visitor's message as
@@ -10,13 +10,13 @@
 //! before it is sent again; a ticket whose answer was lost is looked up with `find_ticket_path`
 //! when one is configured, and otherwise left to an operator rather than risk a second ticket.
 
+use super::failure::Failure;
+use super::http::{self, multipart_file, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
     fail, html_body, json_body, json_reason, read_file, secret, upload_each, Connector, Context,
     Delivered, Job, Uploaded,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
-use crate::outbound::{self, multipart_file, Body, Call, Reply};
 use porthole_shared::config::DeskHeroConfig;
 use serde_json::{json, Value};
 use worker::async_trait::async_trait;
@@ -56,13 +56,16 @@ impl Connector for DeskHero {
         };
         let (ids, notes) = upload_each(job, journal, async |file| api.upload(file).await).await?;
         let attachments = ids.into_iter().map(|id: Value| json!({"id": id})).collect();
-        if journal.done::<bool>("message").is_none() {
-            if !(journal.interrupted("message") && api.has_message(&ticket).await?) {
-                journal.start("message").await?;
-                api.add_message(&ticket, attachments).await?;
-            }
-            journal.finish("message", &true).await?;
-        }
+        journal
+            .once(
+                "message",
+                async || Ok(api.has_message(&ticket).await?.then_some(true)),
+                async || {
+                    api.add_message(&ticket, attachments).await?;
+                    Ok(true)
+                },
+            )
+            .await?;
         Ok(Delivered {
             helpdesk_ref: ticket,
             notes,
@@ -259,27 +262,13 @@ impl Api<'_> {
         body: Option<(String, Body)>,
     ) -> Result<Reply, Failure> {
         let credential = secret(self.ctx.env, &self.config.token_secret)?;
-        let mut headers = vec![
-            (
-                "Authorization",
-                format!("{} {credential}", self.config.auth_scheme),
-            ),
-            ("Accept", "application/json".to_string()),
-        ];
-        let body = body.map(|(content_type, body)| {
-            headers.push(("Content-Type", content_type));
-            body
-        });
-        outbound::send(
-            Call {
-                method,
-                url: format!("{}{path}", self.config.base_url),
-                headers,
-                body,
-            },
-            self.ctx.settings.request_timeout_ms,
-        )
-        .await
+        let call = Call::json_api(
+            method,
+            format!("{}{path}", self.config.base_url),
+            format!("{} {credential}", self.config.auth_scheme),
+            body,
+        );
+        http::send(call, self.ctx.settings.request_timeout_ms).await
     }
 }
 

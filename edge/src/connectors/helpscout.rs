@@ -1,18 +1,18 @@
-//! Help Scout, Inbox API 2.0 (../shared/helpdesk-apis: helpscout).
+//! Help Scout, Inbox API 2.0 (<https://developer.helpscout.com/mailbox-api/>).
 //!
 //! Steps: create the conversation as the customer, without files (create bodies are capped, files
 //! are safer one by one), then upload each file to the customer's thread. The conversation
 //! carries the tag `porthole-<reference>`: Help Scout has no idempotency key, so when a create's
 //! answer was lost the connector lists conversations with that tag before creating again.
 
+use super::failure::Failure;
+use super::http::{self, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
-    fields, html_body, oauth, read_file, reference_tag, secret, split_name, Connector, Context,
-    Delivered, Job,
+    fields, html_body, oauth, read_file, recovered, reference_tag, secret, split_name, Connector,
+    Context, Delivered, Job,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
 use crate::escape::html;
-use crate::outbound::{self, Body, Call, Reply};
 use crate::store::UploadRow;
 use base64::Engine;
 use porthole_shared::config::HelpScoutConfig;
@@ -149,75 +149,42 @@ impl Api<'_> {
 
     /// The visitor's conversation: created once; after a lost answer, found by its tag.
     async fn conversation(&self, journal: &mut Journal) -> Result<u64, Failure> {
-        if let Some(id) = journal.done("conversation") {
-            return Ok(id);
-        }
         let tag = reference_tag(&self.job.conversation.reference);
-        let existing = if journal.interrupted("conversation") {
-            self.find_by_tag(&tag).await?
-        } else {
-            None
-        };
-        let id = match existing {
-            Some(id) => {
-                crate::log::event(
-                    "delivery_step_recovered",
-                    json!({"step": "conversation", "helpdesk_ref": id}),
-                );
-                id
-            }
-            None => {
-                journal.start("conversation").await?;
-                self.create(&tag).await?
-            }
-        };
-        journal.finish("conversation", &id).await?;
-        Ok(id)
+        journal
+            .once(
+                "conversation",
+                async || Ok(recovered("conversation", self.find_by_tag(&tag).await?)),
+                async || self.create(&tag).await,
+            )
+            .await
     }
 
     /// A later message from the visitor, as a customer thread (which reopens the conversation);
     /// after a lost answer, found by the marker in its text. Returns the thread's id.
     async fn follow_up(&self, journal: &mut Journal, conversation: u64) -> Result<u64, Failure> {
-        if let Some(id) = journal.done("message") {
-            return Ok(id);
-        }
         let marker = html(&self.job.marker());
-        let existing = if journal.interrupted("message") {
-            self.threads(conversation)
+        let find = async || {
+            Ok(self
+                .threads(conversation)
                 .await?
                 .into_iter()
                 .find(|t| {
                     t.kind == "customer" && t.body.as_deref().is_some_and(|b| b.contains(&marker))
                 })
-                .map(|t| t.id)
-        } else {
-            None
+                .map(|t| t.id))
         };
-        let id = match existing {
-            Some(id) => id,
-            None => {
-                journal.start("message").await?;
-                let body = json!({"customer": {"email": self.job.conversation.email}, "text": html_body(self.job, |_| false)});
-                let reply = self
-                    .call(
-                        Method::Post,
-                        &format!("/v2/conversations/{conversation}/customer"),
-                        Some(body),
-                    )
-                    .await?;
-                if !reply.ok() {
-                    return Err(fail(&reply));
-                }
-                reply
-                    .header("Resource-ID")
-                    .and_then(|v| v.trim().parse().ok())
-                    .ok_or_else(|| {
-                        Failure::retryable("Help Scout created a thread but sent no Resource-ID")
-                    })?
-            }
+        let create = async || {
+            let body = json!({"customer": {"email": self.job.conversation.email}, "text": html_body(self.job, |_| false)});
+            let reply = self
+                .call(
+                    Method::Post,
+                    &format!("/v2/conversations/{conversation}/customer"),
+                    Some(body),
+                )
+                .await?;
+            created(&reply, "thread")
         };
-        journal.finish("message", &id).await?;
-        Ok(id)
+        journal.once("message", find, create).await
     }
 
     async fn create(&self, tag: &str) -> Result<u64, Failure> {
@@ -249,17 +216,7 @@ impl Api<'_> {
         let reply = self
             .call(Method::Post, "/v2/conversations", Some(body))
             .await?;
-        if !reply.ok() {
-            return Err(fail(&reply));
-        }
-        // The new id comes only in this header; without it the step stays interrupted and the
-        // next attempt finds the conversation by its tag.
-        reply
-            .header("Resource-ID")
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| {
-                Failure::retryable("Help Scout created a conversation but sent no Resource-ID")
-            })
+        created(&reply, "conversation")
     }
 
     async fn find_by_tag(&self, tag: &str) -> Result<Option<u64>, Failure> {
@@ -367,7 +324,7 @@ impl Api<'_> {
                 ],
                 body: body.as_ref().map(Body::json),
             };
-            let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+            let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
             if reply.status == 401 && !refreshed {
                 oauth::forget(self.ctx, site, &token).await?;
                 token = oauth::token(self.ctx, site, true, self.grant()).await?;
@@ -396,9 +353,25 @@ impl Api<'_> {
             ],
             body: Some(Body::Text(form)),
         };
-        let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+        let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
         oauth::read_grant("Help Scout", &reply, error_reason)
     }
+}
+
+/// The id of the `what` a create made. It comes only in the `Resource-ID` header; without it the
+/// step stays interrupted and the next attempt finds what was made (by its tag or its marker).
+fn created(reply: &Reply, what: &str) -> Result<u64, Failure> {
+    if !reply.ok() {
+        return Err(fail(reply));
+    }
+    reply
+        .header("Resource-ID")
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            Failure::retryable(format!(
+                "Help Scout created a {what} but sent no Resource-ID"
+            ))
+        })
 }
 
 fn fail(reply: &Reply) -> Failure {

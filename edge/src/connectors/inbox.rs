@@ -1,9 +1,9 @@
 //! The built-in inbox. The conversation is already in D1 when it is accepted, so delivering it is
 //! the delivery's own D1 write: marking it delivered, with Porthole's reference as its reference.
 
+use super::failure::Failure;
+use super::journal::Journal;
 use super::{Connector, Context, Delivered, Job};
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
 use worker::async_trait::async_trait;
 
 pub struct Inbox;

@@ -1,4 +1,5 @@
-//! Libredesk, self-hosted (../shared/helpdesk-apis: libredesk; rules read from its source).
+//! Libredesk, self-hosted (<https://docs.libredesk.io>; rules its documentation leaves out are
+//! read from its source, <https://github.com/abhinavxd/libredesk>).
 //!
 //! Steps: upload each file as media (one per request, field `files`), then create the
 //! conversation as the contact with the media ids. Libredesk silently skips media already linked
@@ -7,13 +8,13 @@
 //! searching messages for the Porthole reference in the message's text. Later messages go to the
 //! conversation as the contact, found after a lost answer by the same marker.
 
+use super::failure::Failure;
+use super::http::{self, multipart_file, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
     basic_auth, fail, fields, html_body, json_body, json_reason, read_file, secret, split_name,
     Connector, Context, Delivered, Job,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
-use crate::outbound::{self, multipart_file, Body, Call, Reply};
 use porthole_shared::config::LibredeskConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -265,21 +266,13 @@ impl Api<'_> {
     ) -> Result<Reply, Failure> {
         let key = secret(self.ctx.env, &self.config.api_key_secret)?;
         let api_secret = secret(self.ctx.env, &self.config.api_secret_secret)?;
-        let mut headers = vec![
-            ("Authorization", basic_auth(&key, &api_secret)),
-            ("Accept", "application/json".to_string()),
-        ];
-        let body = body.map(|(content_type, body)| {
-            headers.push(("Content-Type", content_type));
-            body
-        });
-        let call = Call {
+        let call = Call::json_api(
             method,
-            url: format!("{}{path}", self.config.base_url),
-            headers,
+            format!("{}{path}", self.config.base_url),
+            basic_auth(&key, &api_secret),
             body,
-        };
-        outbound::send(call, self.ctx.settings.request_timeout_ms).await
+        );
+        http::send(call, self.ctx.settings.request_timeout_ms).await
     }
 }
 

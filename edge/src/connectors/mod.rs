@@ -1,17 +1,25 @@
 //! Connectors: the only place vendor specifics live. Each delivers one visitor message into one
-//! kind of helpdesk, journalling every step (see `delivery::journal`) so that a retry resumes.
+//! kind of helpdesk, journalling every step (`journal`) so that a retry resumes, and tells every
+//! way it failed as a [`Failure`] (`failure`); vendor calls go through one client (`http`).
+//!
+//! This layer sits below `delivery`, which picks a connector ([`for_site`]) and settles what it
+//! answers: nothing here imports `delivery`. Below it is only `store` (rows, the journal's and the
+//! OAuth cache's SQL) and the crate's primitives.
 
 mod deskhero;
+pub mod failure;
 mod helpscout;
+pub mod http;
 mod inbox;
+pub mod journal;
 mod libredesk;
 mod motadata;
 mod oauth;
 mod reamaze;
 
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
-use crate::store::{ConversationRow, MessageRow, UploadRow};
+use crate::store::{ConversationRow, Db, MessageRow, UploadRow};
+use failure::Failure;
+use journal::Journal;
 use porthole_shared::config::{ConnectorConfig, DeliverySettings, SiteConfig};
 use worker::{async_trait::async_trait, Env};
 
@@ -43,6 +51,8 @@ impl Job {
 
 pub struct Context<'a> {
     pub env: &'a Env,
+    /// The attempt's database handle (connectors cache OAuth tokens in it).
+    pub db: &'a Db,
     pub settings: &'a DeliverySettings,
 }
 
@@ -80,6 +90,17 @@ pub fn for_site(site: &SiteConfig) -> Box<dyn Connector> {
 pub fn secret(env: &Env, name: &str) -> Result<String, Failure> {
     crate::config::secret(env, name)
         .ok_or_else(|| Failure::permanent(format!("the secret {name} is not set")))
+}
+
+/// What a lost answer's step was found to have made in the helpdesk, logged as recovered.
+fn recovered<T: serde::Serialize>(step: &str, found: Option<T>) -> Option<T> {
+    if let Some(found) = &found {
+        crate::log::event(
+            "delivery_step_recovered",
+            serde_json::json!({"step": step, "helpdesk_ref": found}),
+        );
+    }
+    found
 }
 
 /// First name and the rest, as helpdesks want them.
@@ -275,16 +296,13 @@ where
 }
 
 /// A non-success answer from a helpdesk with JSON errors and a standard `Retry-After`.
-pub fn fail(reply: &crate::outbound::Reply) -> Failure {
+pub fn fail(reply: &http::Reply) -> Failure {
     reply.failure(json_reason, "Retry-After")
 }
 
 /// A JSON request body with its content type.
-pub fn json_body(value: &serde_json::Value) -> (String, crate::outbound::Body) {
-    (
-        "application/json".into(),
-        crate::outbound::Body::json(value),
-    )
+pub fn json_body(value: &serde_json::Value) -> (String, http::Body) {
+    ("application/json".into(), http::Body::json(value))
 }
 
 /// A stored file's bytes, for helpdesks that take uploads.

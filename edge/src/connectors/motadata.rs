@@ -1,4 +1,5 @@
-//! Motadata ServiceOps, self-hosted (../shared/helpdesk-apis: motadata-serviceops).
+//! Motadata ServiceOps, self-hosted, through its REST API: OAuth (password grant) or an API key,
+//! requesters, requests and their conversations.
 //!
 //! Steps, each journalled: make sure the requester exists (created by name and email; an answer
 //! that it already exists is fine), upload each file (the Upload Attachment API, whose path and
@@ -9,13 +10,13 @@
 //! configuration). Later messages are conversations on the request from the requester, published,
 //! looked up by their marker after a lost answer.
 
+use super::failure::Failure;
+use super::http::{self, multipart_file, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
-    fail, html_body, json_body, json_reason, oauth, read_file, secret, upload_each, Connector,
-    Context, Delivered, Job, Uploaded,
+    fail, html_body, json_body, json_reason, oauth, read_file, recovered, secret, upload_each,
+    Connector, Context, Delivered, Job, Uploaded,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
-use crate::outbound::{self, multipart_file, Body, Call, Reply};
 use porthole_shared::config::{MotadataAuth, MotadataConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -141,42 +142,29 @@ impl Api<'_> {
     }
 
     async fn request(&self, journal: &mut Journal, files: &[FileRef]) -> Result<String, Failure> {
-        if let Some(id) = journal.done("request") {
-            return Ok(id);
-        }
-        let existing = if journal.interrupted("request") {
-            self.find_request().await?
-        } else {
-            None
-        };
-        let id = match existing {
-            Some(id) => {
-                crate::log::event(
-                    "delivery_step_recovered",
-                    json!({"step": "request", "helpdesk_ref": id}),
-                );
-                id
+        let create = async || {
+            let c = &self.job.conversation;
+            let body = json!({
+                "subject": format!("{} [{}]", c.subject, c.reference),
+                "requesterEmail": c.email,
+                "description": html_body(self.job, |_| false),
+                "fileAttachments": files,
+            });
+            let reply = self
+                .call(Method::Post, "/api/v1/request", Some(json_body(&body)))
+                .await?;
+            if !reply.ok() {
+                return Err(fail(&reply));
             }
-            None => {
-                journal.start("request").await?;
-                let c = &self.job.conversation;
-                let body = json!({
-                    "subject": format!("{} [{}]", c.subject, c.reference),
-                    "requesterEmail": c.email,
-                    "description": html_body(self.job, |_| false),
-                    "fileAttachments": files,
-                });
-                let reply = self
-                    .call(Method::Post, "/api/v1/request", Some(json_body(&body)))
-                    .await?;
-                if !reply.ok() {
-                    return Err(fail(&reply));
-                }
-                id_of(&reply)?
-            }
+            id_of(&reply)
         };
-        journal.finish("request", &id).await?;
-        Ok(id)
+        journal
+            .once(
+                "request",
+                async || Ok(recovered("request", self.find_request().await?)),
+                create,
+            )
+            .await
     }
 
     /// The request whose subject carries this conversation's reference.
@@ -205,31 +193,39 @@ impl Api<'_> {
         request: &str,
         files: &[FileRef],
     ) -> Result<(), Failure> {
-        if journal.done::<String>("message").is_some() {
-            return Ok(());
-        }
-        if journal.interrupted("message") && self.has_conversation(request).await? {
-            return journal.finish("message", &request).await;
-        }
-        journal.start("message").await?;
-        let body = json!({
-            "conversationType": self.config.conversation_type,
-            "details": html_body(self.job, |_| false),
-            "subject": format!("{} [{}]", self.job.conversation.subject, self.job.conversation.reference),
-            "conversationState": "published",
-            "fileAttachments": files,
-        });
-        let reply = self
-            .call(
-                Method::Post,
-                &format!("/api/v1/request/{request}/conversation"),
-                Some(json_body(&body)),
+        let create = async || {
+            let body = json!({
+                "conversationType": self.config.conversation_type,
+                "details": html_body(self.job, |_| false),
+                "subject": format!("{} [{}]", self.job.conversation.subject, self.job.conversation.reference),
+                "conversationState": "published",
+                "fileAttachments": files,
+            });
+            let reply = self
+                .call(
+                    Method::Post,
+                    &format!("/api/v1/request/{request}/conversation"),
+                    Some(json_body(&body)),
+                )
+                .await?;
+            if !reply.ok() {
+                return Err(fail(&reply));
+            }
+            Ok(request.to_string())
+        };
+        journal
+            .once::<String>(
+                "message",
+                async || {
+                    Ok(self
+                        .has_conversation(request)
+                        .await?
+                        .then(|| request.to_string()))
+                },
+                create,
             )
             .await?;
-        if !reply.ok() {
-            return Err(fail(&reply));
-        }
-        journal.finish("message", &request).await
+        Ok(())
     }
 
     /// Whether the request has a conversation from the requester carrying this message's marker.
@@ -269,11 +265,6 @@ impl Api<'_> {
             MotadataAuth::Apikey => None,
             MotadataAuth::Oauth => Some(oauth::token(self.ctx, site, false, self.grant()).await?),
         };
-        // Bodies are sent again after a 401, so keep them.
-        let (content_type, body) = match body {
-            Some((t, b)) => (Some(t), Some(b)),
-            None => (None, None),
-        };
         loop {
             let authorization = match &token {
                 None => {
@@ -288,20 +279,14 @@ impl Api<'_> {
                 }
                 Some(token) => format!("Bearer {token}"),
             };
-            let mut headers = vec![
-                ("Authorization", authorization),
-                ("Accept", "application/json".to_string()),
-            ];
-            if let Some(t) = &content_type {
-                headers.push(("Content-Type", t.clone()));
-            }
-            let call = Call {
-                method: method.clone(),
-                url: format!("{}{path}", self.config.base_url),
-                headers,
-                body: body.clone(),
-            };
-            let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+            // The body is sent again after a 401, so each call gets a copy.
+            let call = Call::json_api(
+                method.clone(),
+                format!("{}{path}", self.config.base_url),
+                authorization,
+                body.clone(),
+            );
+            let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
             if let (401, Some(old), false) = (reply.status, &token, refreshed) {
                 oauth::forget(self.ctx, site, old).await?;
                 token = Some(oauth::token(self.ctx, site, true, self.grant()).await?);
@@ -340,7 +325,7 @@ impl Api<'_> {
                 enc(&password)
             ))),
         };
-        let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+        let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
         oauth::read_grant("ServiceOps", &reply, json_reason)
     }
 }

@@ -2,9 +2,9 @@
 //! until a minute before they expire, and forgotten after a 401. The cache key names the site and
 //! the helpdesk's address, so a token is never sent to a host other than the one that issued it.
 
+use super::failure::Failure;
+use super::journal::internal;
 use super::Context;
-use crate::delivery::journal::internal;
-use crate::delivery::retry::Failure;
 use crate::store;
 use serde::Deserialize;
 use std::future::Future;
@@ -30,13 +30,10 @@ pub async fn token(
     fresh: bool,
     grant: impl Future<Output = Result<Grant, Failure>>,
 ) -> Result<String, Failure> {
-    let db = ctx
-        .env
-        .d1("DB")
-        .map_err(|e| Failure::retryable(e.to_string()))?;
+    let db = ctx.db;
     let now = Date::now().as_millis() as f64;
     if !fresh {
-        if let Some(cached) = store::connector_token(&db, key).await.map_err(internal)? {
+        if let Some(cached) = store::tokens::find(db, key).await.map_err(internal)? {
             if cached.expires_at > now {
                 return Ok(cached.token);
             }
@@ -44,7 +41,7 @@ pub async fn token(
     }
     let grant = grant.await?;
     let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
-    store::save_connector_token(&db, key, &grant.access_token, expires_at)
+    store::tokens::save(db, key, &grant.access_token, expires_at)
         .await
         .map_err(internal)?;
     Ok(grant.access_token)
@@ -52,11 +49,8 @@ pub async fn token(
 
 /// Drops `token` from the cache (unless another worker already replaced it).
 pub async fn forget(ctx: &Context<'_>, key: &str, token: &str) -> Result<(), Failure> {
-    let db = ctx
-        .env
-        .d1("DB")
-        .map_err(|e| Failure::retryable(e.to_string()))?;
-    store::forget_connector_token(&db, key, token)
+    let db = ctx.db;
+    store::tokens::forget(db, key, token)
         .await
         .map_err(internal)
 }
@@ -64,7 +58,7 @@ pub async fn forget(ctx: &Context<'_>, key: &str, token: &str) -> Result<(), Fai
 /// A token endpoint's answer, read; a refusal is permanent until the credentials are fixed.
 pub fn read_grant(
     vendor: &str,
-    reply: &crate::outbound::Reply,
+    reply: &super::http::Reply,
     reason: impl Fn(&str) -> String,
 ) -> Result<Grant, Failure> {
     if !reply.ok() {

@@ -1,4 +1,4 @@
-//! Re:amaze (../shared/helpdesk-apis: reamaze).
+//! Re:amaze (<https://www.reamaze.com/api>).
 //!
 //! Steps: create the conversation as the visitor (Markdown body, custom fields in `data`, the tag
 //! `porthole-<reference>`), with the first file as its one attachment; then each further file as a
@@ -7,15 +7,15 @@
 //! key: a create whose answer was lost is looked up by its tag before creating again, and every
 //! message carries an `origin_id` that Re:amaze uses to drop duplicates.
 
+use super::failure::Failure;
+use super::http::{self, Body, Call, Reply};
+use super::journal::Journal;
 use super::{
     basic_auth, fail, fields, json_reason, markdown_body, reference_tag, secret, Connector,
     Context, Delivered, Job,
 };
-use crate::delivery::journal::Journal;
-use crate::delivery::retry::Failure;
 use crate::escape::markdown;
 use crate::file_links;
-use crate::outbound::{self, Body, Call, Reply};
 use crate::store::UploadRow;
 use porthole_shared::config::ReamazeConfig;
 use serde_json::{json, Value};
@@ -133,7 +133,13 @@ impl Links {
     }
 
     fn to(&self, file: &UploadRow) -> String {
-        file_links::link(&self.public_url, &self.secret, file, self.expires_at)
+        file_links::link(
+            &self.public_url,
+            &self.secret,
+            &file.id,
+            &file.name,
+            self.expires_at,
+        )
     }
 }
 
@@ -157,24 +163,14 @@ impl Api<'_> {
         journal: &mut Journal,
         file: Option<&UploadRow>,
     ) -> Result<String, Failure> {
-        if let Some(slug) = journal.done("conversation") {
-            return Ok(slug);
-        }
         let tag = reference_tag(&self.job.conversation.reference);
-        let existing = if journal.interrupted("conversation") {
-            self.find_by_tag(&tag).await?
-        } else {
-            None
-        };
-        let slug = match existing {
-            Some(slug) => slug,
-            None => {
-                journal.start("conversation").await?;
-                self.create(&tag, file).await?
-            }
-        };
-        journal.finish("conversation", &slug).await?;
-        Ok(slug)
+        journal
+            .once(
+                "conversation",
+                async || self.find_by_tag(&tag).await,
+                async || self.create(&tag, file).await,
+            )
+            .await
     }
 
     async fn create(&self, tag: &str, file: Option<&UploadRow>) -> Result<String, Failure> {
@@ -241,15 +237,23 @@ impl Api<'_> {
         slug: &str,
         message: &Message<'_>,
     ) -> Result<(), Failure> {
-        if journal.done::<String>(&message.step).is_some() {
-            return Ok(());
-        }
-        if !(journal.interrupted(&message.step) && self.has_message(slug, message).await?) {
-            journal.start(&message.step).await?;
-            self.message(slug, &message.body, message.file, &message.origin_id)
-                .await?;
-        }
-        journal.finish(&message.step, &slug).await
+        journal
+            .once::<String>(
+                &message.step,
+                async || {
+                    Ok(self
+                        .has_message(slug, message)
+                        .await?
+                        .then(|| slug.to_string()))
+                },
+                async || {
+                    self.message(slug, &message.body, message.file, &message.origin_id)
+                        .await?;
+                    Ok(slug.to_string())
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     async fn has_message(&self, slug: &str, message: &Message<'_>) -> Result<bool, Failure> {
@@ -321,7 +325,7 @@ impl Api<'_> {
             ],
             body: body.as_ref().map(Body::json),
         };
-        let reply = outbound::send(call, self.ctx.settings.request_timeout_ms).await?;
+        let reply = http::send(call, self.ctx.settings.request_timeout_ms).await?;
         if reply.status == 401 || reply.status == 403 {
             return Err(Failure::permanent(format!(
                 "Re:amaze refused the credentials ({}): {}",

@@ -6,52 +6,29 @@
 //! backoff delay (retryable failure); or failed with the helpdesk's reason (permanent failure,
 //! or attempts used up, in which case it is also dead-lettered). The cron sweeper re-enqueues
 //! deliveries whose lease ran out: their message was lost or their worker died.
+//!
+//! Here: the consumer and the sweeper; `settle` (what an attempt's result means, as a plain
+//! function, then its writes); `backoff` (how long a retry waits). The connectors, their journal
+//! and their failure classes are the layer below (`connectors`), which never calls back up here.
 
-pub mod journal;
-pub mod retry;
+mod backoff;
+mod settle;
 
+use crate::connectors::failure::Failure;
+use crate::connectors::journal::{self, Journal};
 use crate::connectors::{self, Context, Job};
-use crate::{config, ids, log, store};
-use journal::Journal;
+use crate::store::{self, Db};
+use crate::{config, ids, log, queue};
 use porthole_shared::config::PortholeConfig;
-use retry::{backoff_seconds, Failure};
-use serde::{Deserialize, Serialize};
-use worker::{Date, Env, MessageBatch, MessageBuilder, MessageExt, QueueRetryOptionsBuilder};
+use settle::{decide, settle};
+use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
-pub const QUEUE: &str = "DELIVERIES";
-pub const DEAD_LETTERS: &str = "DEAD_LETTERS";
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct QueueJob {
-    pub delivery: String,
-    /// Must match the delivery's current job token, or the message is stale and dropped.
-    pub job: String,
-}
+pub use crate::queue::QueueJob;
 
 /// What to do with the queue message after an attempt.
 enum Next {
     Ack,
     RetryIn(u32),
-}
-
-pub async fn enqueue(
-    env: &Env,
-    delivery_id: &str,
-    job: &str,
-    delay_seconds: u32,
-) -> Result<(), crate::error::Error> {
-    let message = QueueJob {
-        delivery: delivery_id.to_string(),
-        job: job.to_string(),
-    };
-    env.queue(QUEUE)?
-        .send(
-            MessageBuilder::new(message)
-                .delay_seconds(delay_seconds)
-                .build(),
-        )
-        .await?;
-    Ok(())
 }
 
 /// The queue consumer. Messages of a batch are worked a few at a time; each one's outcome is decided
@@ -102,7 +79,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
         }
     };
     let settings = &config.delivery;
-    let db = match env.d1("DB") {
+    let db = match Db::from_env(env) {
         Ok(db) => db,
         Err(e) => {
             log::error("delivery_db", &e.to_string());
@@ -112,7 +89,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
     let owner = ids::new_id();
     let now = Date::now().as_millis() as f64;
     let claim =
-        match store::claim_delivery(&db, delivery_id, job, &owner, now, settings.lease_seconds)
+        match store::deliveries::claim(&db, delivery_id, job, &owner, now, settings.lease_seconds)
             .await
         {
             Ok(Some(claim)) => claim,
@@ -137,98 +114,8 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
     } else {
         run(env, &db, &config, &claim, delivery_id, &owner).await
     };
-    let outcome = match &result {
-        Ok(delivered) => {
-            let notes = serde_json::to_string(&delivered.notes).unwrap_or_else(|_| "[]".into());
-            log::event(
-                "delivery_delivered",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "helpdesk_ref": delivered.helpdesk_ref, "skipped_files": delivered.notes.len()}),
-            );
-            store::settle_delivery(
-                &db,
-                delivery_id,
-                &owner,
-                store::Settled::Delivered {
-                    helpdesk_ref: &delivered.helpdesk_ref,
-                    notes: &notes,
-                },
-            )
-            .await
-        }
-        Err(Failure::Permanent { reason }) => {
-            log::event(
-                "delivery_failed",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason}),
-            );
-            store::settle_delivery(
-                &db,
-                delivery_id,
-                &owner,
-                store::Settled::Failed { error: reason },
-            )
-            .await
-        }
-        Err(Failure::Retryable { reason, .. }) if attempt >= settings.max_attempts => {
-            let error = format!("gave up after {attempt} attempts: {reason}");
-            log::event(
-                "delivery_failed",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": error}),
-            );
-            let settled = store::settle_delivery(
-                &db,
-                delivery_id,
-                &owner,
-                store::Settled::Failed { error: &error },
-            )
-            .await;
-            // Only the lease holder's verdict counts: a worker that lost its lease must not
-            // dead-letter a delivery another worker may still finish.
-            if matches!(settled, Ok(true)) {
-                if let Err(e) = dead_letter(env, delivery_id).await {
-                    log::error("delivery_dead_letter", &format!("{delivery_id}: {e:?}"));
-                }
-            }
-            settled
-        }
-        Err(Failure::Waiting { reason }) => {
-            log::event(
-                "delivery_waiting",
-                serde_json::json!({"delivery": delivery_id, "reason": reason}),
-            );
-            requeue(
-                env,
-                &db,
-                delivery_id,
-                &owner,
-                reason,
-                settings.retry_base_seconds,
-                settings,
-                true,
-            )
-            .await
-        }
-        Err(Failure::Retryable {
-            reason,
-            retry_after,
-        }) => {
-            let delay = backoff_seconds(attempt, settings, *retry_after, random_unit());
-            log::event(
-                "delivery_retry",
-                serde_json::json!({"delivery": delivery_id, "attempt": attempt, "reason": reason, "delay_seconds": delay}),
-            );
-            requeue(
-                env,
-                &db,
-                delivery_id,
-                &owner,
-                reason,
-                delay,
-                settings,
-                false,
-            )
-            .await
-        }
-    };
+    let verdict = decide(&result, attempt, settings, random_unit());
+    let outcome = settle(env, &db, delivery_id, &owner, attempt, verdict, settings).await;
     if let Err(e) = outcome {
         // Not settled: the lease runs out and the sweeper hands the delivery on; the journal makes
         // that safe.
@@ -239,7 +126,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
 
 async fn run(
     env: &Env,
-    db: &worker::D1Database,
+    db: &Db,
     config: &PortholeConfig,
     claim: &store::Claim,
     delivery_id: &str,
@@ -249,7 +136,7 @@ async fn run(
     let site = config.sites.get(&claim.site).cloned().ok_or_else(|| {
         Failure::permanent(format!("site `{}` is no longer configured", claim.site))
     })?;
-    let context = store::delivery_context(db, claim, delivery_id)
+    let context = store::deliveries::context(db, claim, delivery_id)
         .await
         .map_err(journal::internal)?;
     let follow_up = if claim.follow_up > 0.0 {
@@ -269,11 +156,8 @@ async fn run(
         files: context.files,
         follow_up,
     };
-    let journal_db = env
-        .d1("DB")
-        .map_err(|e| Failure::retryable(e.to_string()))?;
     let mut journal = Journal::new(
-        journal_db,
+        db.clone(),
         delivery_id,
         owner,
         settings.lease_seconds,
@@ -281,45 +165,8 @@ async fn run(
     );
     let connector = connectors::for_site(&job.site);
     connector
-        .deliver(&job, &mut journal, &Context { env, settings })
+        .deliver(&job, &mut journal, &Context { env, db, settings })
         .await
-}
-
-/// Back to the queue under a new job token, `delay` seconds from now. The retry travels as a new
-/// message; should sending it fail, the sweeper sends one when the lease runs out. `refund` gives
-/// the attempt back (the delivery was waiting, not failing).
-#[allow(clippy::too_many_arguments)]
-async fn requeue(
-    env: &Env,
-    db: &worker::D1Database,
-    delivery_id: &str,
-    owner: &str,
-    reason: &str,
-    delay: u32,
-    settings: &porthole_shared::config::DeliverySettings,
-    refund: bool,
-) -> Result<bool, crate::error::Error> {
-    let lease_until =
-        Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
-    let next_job = ids::new_id();
-    let settled = store::settle_delivery(
-        db,
-        delivery_id,
-        owner,
-        store::Settled::Retry {
-            error: reason,
-            lease_until,
-            job: &next_job,
-            refund,
-        },
-    )
-    .await;
-    if matches!(settled, Ok(true)) {
-        if let Err(e) = enqueue(env, delivery_id, &next_job, delay).await {
-            log::error("enqueue_failed", &format!("{delivery_id}: {e:?}"));
-        }
-    }
-    settled
 }
 
 /// The helpdesk's reference of the conversation a later message continues: it can only go once
@@ -338,16 +185,6 @@ fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<Stri
     }
 }
 
-async fn dead_letter(env: &Env, delivery_id: &str) -> Result<(), crate::error::Error> {
-    env.queue(DEAD_LETTERS)?
-        .send(QueueJob {
-            delivery: delivery_id.to_string(),
-            job: String::new(),
-        })
-        .await?;
-    Ok(())
-}
-
 /// In [0, 1), for jitter.
 fn random_unit() -> f64 {
     let bytes = uuid::Uuid::new_v4().into_bytes();
@@ -357,12 +194,12 @@ fn random_unit() -> f64 {
 /// The sweeper (cron): re-enqueues deliveries whose lease ran out.
 pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
     let settings = config::load(env)?.delivery.clone();
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let now = Date::now().as_millis() as f64;
-    let stale = store::stale_deliveries(&db, now, 500).await?;
+    let stale = store::deliveries::stale(&db, now, 500).await?;
     for d in &stale {
         let job = ids::new_id();
-        if store::rejob_stale(
+        if store::deliveries::rejob_stale(
             &db,
             &d.id,
             &job,
@@ -371,7 +208,7 @@ pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
         )
         .await?
         {
-            enqueue(env, &d.id, &job, 0).await?;
+            queue::enqueue(env, &d.id, &job, 0).await?;
         }
     }
     if !stale.is_empty() {

@@ -1,10 +1,20 @@
-//! Which handler a request goes to. Parsing is a plain function; handlers do the work.
+//! The HTTP layer: which handler a request goes to, and the handlers. Parsing a route is a plain
+//! function; each handler is thin: it reads the request, calls the layer below (`accept` for a
+//! visitor's messages, `store` for everything else) and writes the answer. Errors become HTTP in
+//! one place, `http::error`. Nothing below imports this module.
+
+mod admin;
+mod conversations;
+mod files;
+mod inbox;
+mod messages;
+mod multipart;
+mod status;
+mod uploads;
+mod widget_config;
 
 use crate::error::Error;
-use crate::{
-    admin, conversations, cors, file_links, http, inbox, messages, multipart, site, status,
-    uploads, widget_config,
-};
+use crate::{accept, cors, http, site};
 use worker::{Env, Request, Response};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -201,8 +211,8 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         (Route::InboxConversations, _) => inbox::list(&req, env).await,
         (Route::AdminDeliveries, _) => admin::list(&req, env).await,
         (Route::AdminRetry { id }, _) => admin::retry(&mut req, env, id).await,
-        (Route::InboxAttachment { id }, _) => inbox::download(&req, env, id).await,
-        (Route::SignedFile { id }, _) => file_links::serve(&req, env, id).await,
+        (Route::InboxAttachment { id }, _) => files::download(&req, env, id).await,
+        (Route::SignedFile { id }, _) => files::serve(&req, env, id).await,
         (Route::MethodNotAllowed, _) => Err(Error::MethodNotAllowed),
         _ => Err(Error::NotFound),
     };
@@ -213,9 +223,18 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         (
             None,
             Route::ConversationStatus { .. } | Route::AddMessage { .. } | Route::StatusPreflight,
-        ) => status::cors(response),
+        ) => cors::any_origin(response),
         (None, _) => response,
     }
+}
+
+/// `202` with what was accepted; a resend's answer says it is one (`Idempotent-Replayed`).
+fn accepted<T: serde::Serialize>(accepted: accept::Accepted<T>) -> Result<Response, Error> {
+    let mut response = http::json(202, &accepted.body)?;
+    if accepted.replayed {
+        let _ = response.headers_mut().set("Idempotent-Replayed", "true");
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! Calls from the Worker to helpdesks: every call has a deadline, and every way it can fail
-//! becomes a [`Failure`] the delivery engine knows how to treat.
+//! The vendor HTTP client: calls from the Worker to helpdesks. Every call has a deadline, and
+//! every way it can fail becomes a [`Failure`] the delivery engine knows how to treat.
 
-use crate::delivery::retry::{classify, parse_retry_after, Failure};
+use super::failure::{classify, parse_retry_after, Failure};
 use wasm_bindgen::JsValue;
 use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
 
@@ -34,6 +34,32 @@ pub struct Call<'a> {
     pub url: String,
     pub headers: Vec<(&'a str, String)>,
     pub body: Option<Body>,
+}
+
+impl<'a> Call<'a> {
+    /// A call to a JSON API: its credential, `Accept: application/json`, and the body's own
+    /// content type when it has a body.
+    pub fn json_api(
+        method: Method,
+        url: String,
+        authorization: String,
+        body: Option<(String, Body)>,
+    ) -> Call<'a> {
+        let mut headers = vec![
+            ("Authorization", authorization),
+            ("Accept", "application/json".to_string()),
+        ];
+        let body = body.map(|(content_type, body)| {
+            headers.push(("Content-Type", content_type));
+            body
+        });
+        Call {
+            method,
+            url,
+            headers,
+            body,
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -1,9 +1,10 @@
 //! `POST /v1/sites/{site}/uploads`: a file's raw bytes, streamed into R2 and recorded in D1.
-//! Files over 100 MB are sent in parts instead (`multipart.rs`).
+//! Files over 8 MiB (`porthole_shared::limits::in_parts`) are sent in parts instead
+//! (`multipart.rs`); one request here may carry at most the 100 MB a Worker's body is capped at.
 
 use crate::error::Error;
 use crate::site::Site;
-use crate::store::{self, UploadRow};
+use crate::store::{self, Db, UploadRow};
 use crate::{http, ids, log};
 use porthole_shared::limits::MAX_SINGLE_REQUEST_BYTES;
 use porthole_shared::{validate_upload, UploadMeta, UploadResult};
@@ -37,7 +38,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         r2_key: r2_key.clone(),
         created_at: Date::now().as_millis() as f64,
     };
-    if let Err(e) = store::insert_upload(&env.d1("DB")?, &row).await {
+    if let Err(e) = store::uploads::insert(&Db::from_env(env)?, &row).await {
         // Nothing half-done: bytes without a record would never be cleaned up.
         let _ = bucket.delete(&r2_key).await;
         return Err(e);

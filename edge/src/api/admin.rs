@@ -2,8 +2,8 @@
 
 use crate::auth::require_operator;
 use crate::error::Error;
-use crate::store::{self, DeliveryRow};
-use crate::{config, delivery, http, log};
+use crate::store::{self, Db, DeliveryRow};
+use crate::{config, http, log, queue};
 use porthole_shared::{DeliveryList, DeliveryRecord, DeliveryStatus, StepResolution};
 use serde::Deserialize;
 use worker::{Date, Env, Request, Response};
@@ -27,8 +27,8 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
             return Err(Error::Validation(fields));
         }
     }
-    let rows = store::deliveries(
-        &env.d1("DB")?,
+    let rows = store::deliveries::list(
+        &Db::from_env(env)?,
         query.status.as_deref(),
         query.limit.unwrap_or(100).clamp(1, 500),
     )
@@ -46,7 +46,7 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
 /// settles an interrupted step first, with what the operator found in the helpdesk.
 pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, Error> {
     require_operator(req, env)?;
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let body = req.bytes().await?;
     if !body.is_empty() {
         let resolution: StepResolution =
@@ -55,8 +55,8 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
             .created
             .as_ref()
             .map(|r| serde_json::Value::String(r.clone()).to_string());
-        if !store::resolve_step(&db, id, &resolution.step, result.as_deref()).await? {
-            return match store::delivery(&db, id).await? {
+        if !store::steps::resolve(&db, id, &resolution.step, result.as_deref()).await? {
+            return match store::deliveries::find(&db, id).await? {
                 None => Err(Error::NotFound),
                 Some(d) if d.status != "failed" => Err(Error::NotRetryable(d.status)),
                 Some(_) => Err(Error::Validation(porthole_shared::FieldErrors::from([(
@@ -72,8 +72,10 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
     }
     let lease = config::load(env)?.delivery.lease_seconds as f64 * 1000.0;
     let job = crate::ids::new_id();
-    if !store::requeue_failed(&db, id, &job, Date::now().as_millis() as f64 + lease).await? {
-        return match store::delivery(&db, id).await? {
+    if !store::deliveries::requeue_failed(&db, id, &job, Date::now().as_millis() as f64 + lease)
+        .await?
+    {
+        return match store::deliveries::find(&db, id).await? {
             None => Err(Error::NotFound),
             Some(d) => Err(Error::NotRetryable(d.status)),
         };
@@ -82,10 +84,12 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
         "delivery_retry_requested",
         serde_json::json!({"delivery": id}),
     );
-    if let Err(e) = delivery::enqueue(env, id, &job, 0).await {
+    if let Err(e) = queue::enqueue(env, id, &job, 0).await {
         log::error("enqueue_failed", &format!("{id}: {e:?}"));
     }
-    let row = store::delivery(&db, id).await?.ok_or(Error::NotFound)?;
+    let row = store::deliveries::find(&db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     http::json(202, &record(row))
 }
 

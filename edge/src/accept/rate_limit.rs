@@ -2,13 +2,15 @@
 //! site in a clock hour; more are refused with `429` and when to try again. A visitor is the
 //! client's address as Cloudflare gives it (`CF-Connecting-IP`; IPv6 by its /64), kept only as a
 //! keyed hash with the site.
-//! Counted in D1 with one statement, so concurrent requests cannot both take the last place.
+//! Counted in D1 with one statement (`store::rate_limits`), so concurrent requests cannot both
+//! take the last place.
 
 use crate::error::Error;
+use crate::store::{rate_limits, Db};
 use hmac::{Hmac, Mac};
 use porthole_shared::Limits;
 use sha2::Sha256;
-use worker::{D1Database, Request};
+use worker::Request;
 
 const WINDOW_MS: f64 = 3600.0 * 1000.0;
 
@@ -16,22 +18,13 @@ const WINDOW_MS: f64 = 3600.0 * 1000.0;
 /// `secret` keys the hash (the edge's token secret).
 pub async fn take(
     secret: &[u8],
-    db: &D1Database,
-    req: &Request,
+    db: &Db,
+    address: &str,
     site: &str,
     limits: &Limits,
     now: f64,
 ) -> Result<(), Error> {
-    let window = window_start(now);
-    let count: Option<f64> = db
-        .prepare(
-            "INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, 1) \
-             ON CONFLICT (key) DO UPDATE SET count = CASE WHEN window_start = ?2 THEN count + 1 ELSE 1 END, window_start = ?2 \
-             RETURNING count",
-        )
-        .bind(&[key(secret, site, &address(req)).into(), window.into()])?
-        .first(Some("count"))
-        .await?;
+    let count = rate_limits::take(db, &key(secret, site, address), window_start(now)).await?;
     verdict(count.unwrap_or(1.0) as u32, limits.messages_per_hour, now)
 }
 
@@ -39,24 +32,16 @@ pub async fn take(
 /// message (its answer was lost): the visitor sent one message, not two.
 pub async fn give_back(
     secret: &[u8],
-    db: &D1Database,
-    req: &Request,
+    db: &Db,
+    address: &str,
     site: &str,
     now: f64,
 ) -> Result<(), Error> {
-    db.prepare(
-        "UPDATE rate_limits SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
-    )
-    .bind(&[
-        key(secret, site, &address(req)).into(),
-        window_start(now).into(),
-    ])?
-    .run()
-    .await?;
-    Ok(())
+    rate_limits::give_back(db, &key(secret, site, address), window_start(now)).await
 }
 
-fn address(req: &Request) -> String {
+/// The visitor's address as Cloudflare gives it.
+pub fn address(req: &Request) -> String {
     req.headers()
         .get("CF-Connecting-IP")
         .ok()
@@ -103,12 +88,8 @@ pub fn verdict(count: u32, limit: u32, now: f64) -> Result<(), Error> {
 }
 
 /// Windows that have ended are of no use.
-pub async fn forget_old(db: &D1Database, now: f64) -> Result<(), Error> {
-    db.prepare("DELETE FROM rate_limits WHERE window_start < ?1")
-        .bind(&[window_start(now).into()])?
-        .run()
-        .await?;
-    Ok(())
+pub async fn forget_old(db: &Db, now: f64) -> Result<(), Error> {
+    rate_limits::forget_before(db, window_start(now)).await
 }
 
 #[cfg(test)]

@@ -5,15 +5,14 @@
 //! A step left `started` is *interrupted*: the helpdesk may have acted without us hearing the
 //! answer, so the connector must look before it repeats the call.
 
-use super::retry::Failure;
-use crate::store;
+use super::failure::Failure;
+use crate::store::{self, Db};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use worker::D1Database;
 
 pub struct Journal {
-    db: D1Database,
+    db: Db,
     delivery_id: String,
     lease_owner: String,
     lease_seconds: u32,
@@ -23,7 +22,7 @@ pub struct Journal {
 impl Journal {
     /// The journal as `steps` (read with the rest of the attempt's context) left it.
     pub fn new(
-        db: D1Database,
+        db: Db,
         delivery_id: &str,
         lease_owner: &str,
         lease_seconds: u32,
@@ -52,7 +51,7 @@ impl Journal {
     /// Marks `step` as about to call out. Renews this worker's lease first; a worker that lost its
     /// lease (it took too long and the sweeper handed the delivery on) stops here.
     pub async fn start(&mut self, step: &str) -> Result<(), Failure> {
-        let held = store::start_step(
+        let held = store::steps::start(
             &self.db,
             &self.delivery_id,
             &self.lease_owner,
@@ -76,7 +75,7 @@ impl Journal {
     /// The helpdesk answered `step`'s call with an error, so the call did not take effect: the
     /// step is no longer interrupted. For helpdesks where a lost answer cannot be looked up.
     pub async fn answered_with_error(&mut self, step: &str) -> Result<(), Failure> {
-        store::delete_started_step(&self.db, &self.delivery_id, step)
+        store::steps::forget_started(&self.db, &self.delivery_id, step)
             .await
             .map_err(internal)?;
         self.steps.remove(step);
@@ -85,11 +84,39 @@ impl Journal {
 
     pub async fn finish<T: Serialize>(&mut self, step: &str, result: &T) -> Result<(), Failure> {
         let json = serde_json::to_string(result).map_err(|e| Failure::retryable(e.to_string()))?;
-        let row = store::finish_step(&self.db, &self.delivery_id, step, &json)
+        let row = store::steps::finish(&self.db, &self.delivery_id, step, &json)
             .await
             .map_err(internal)?;
         self.steps.insert(step.to_string(), row);
         Ok(())
+    }
+
+    /// Runs `step` once: its recorded result if it finished; after an interruption, what `find`
+    /// finds in the helpdesk (the call may have taken effect); otherwise `create`'s, marked started
+    /// before it calls out. The result is recorded before it is returned.
+    pub async fn once<T: Serialize + DeserializeOwned>(
+        &mut self,
+        step: &str,
+        find: impl AsyncFnOnce() -> Result<Option<T>, Failure>,
+        create: impl AsyncFnOnce() -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        if let Some(result) = self.done(step) {
+            return Ok(result);
+        }
+        let found = if self.interrupted(step) {
+            find().await?
+        } else {
+            None
+        };
+        let result = match found {
+            Some(result) => result,
+            None => {
+                self.start(step).await?;
+                create().await?
+            }
+        };
+        self.finish(step, &result).await?;
+        Ok(result)
     }
 }
 

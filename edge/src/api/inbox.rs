@@ -1,9 +1,10 @@
-//! The built-in inbox, for operators: conversations with their messages and files.
+//! The built-in inbox, for operators: conversations with their messages and files (the files
+//! themselves are served by `files.rs`).
 
 use crate::auth::require_operator;
 use crate::error::Error;
 use crate::http;
-use crate::store::{self, AttachmentRow, InboxConversationRow, MessageRow};
+use crate::store::{self, AttachmentRow, Db, InboxConversationRow, MessageRow};
 use porthole_shared::{Attachment, DeliveryStatus, InboxConversation, InboxMessage, InboxPage};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -20,12 +21,12 @@ pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
     require_operator(req, env)?;
     let query: ListQuery = req.query().unwrap_or_default();
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let db = env.d1("DB")?;
-    let conversations = store::conversations(&db, query.site.as_deref(), limit).await?;
+    let db = Db::from_env(env)?;
+    let conversations = store::conversations::list(&db, query.site.as_deref(), limit).await?;
     let conversation_ids: Vec<String> = conversations.iter().map(|c| c.row.id.clone()).collect();
-    let messages = store::messages(&db, &conversation_ids).await?;
+    let messages = store::messages::list(&db, &conversation_ids).await?;
     let message_ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
-    let attachments = store::attachments(&db, &message_ids).await?;
+    let attachments = store::messages::attachments(&db, &message_ids).await?;
     http::json(200, &assemble(conversations, messages, attachments))
 }
 
@@ -91,65 +92,9 @@ pub fn assemble(
     }
 }
 
-/// `GET /v1/inbox/attachments/{id}`: the file's bytes, streamed from R2, always as a download
-/// so that a visitor's HTML or SVG never runs on the edge's origin.
-pub async fn download(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
-    require_operator(req, env)?;
-    let upload = store::upload(&env.d1("DB")?, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    file_response(env, &upload).await
-}
-
-/// A stored file as a download, never rendered on the edge's origin (also for signed links).
-pub async fn file_response(env: &Env, upload: &store::UploadRow) -> Result<Response, Error> {
-    let object = env
-        .bucket("FILES")?
-        .get(&upload.r2_key)
-        .execute()
-        .await?
-        .ok_or(Error::NotFound)?;
-    let body = object.body().ok_or(Error::NotFound)?.response_body()?;
-    let mut response = Response::from_body(body)?;
-    let h = response.headers_mut();
-    let _ = h.set("Content-Type", &upload.content_type);
-    let _ = h.set("Content-Length", &(upload.size as u64).to_string());
-    let _ = h.set("Content-Disposition", &content_disposition(&upload.name));
-    let _ = h.set("X-Content-Type-Options", "nosniff");
-    let _ = h.set("Content-Security-Policy", "sandbox");
-    let _ = h.set("Cache-Control", "private, no-store");
-    Ok(response)
-}
-
-/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
-pub fn content_disposition(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let exact = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn disposition_keeps_unicode_and_quotes_safe() {
-        let d = content_disposition("ré\"sumé.pdf");
-        assert!(d.starts_with("attachment; filename=\"r__sum_.pdf\""), "{d}");
-        assert!(
-            d.contains("filename*=UTF-8''r%C3%A9%22sum%C3%A9%2Epdf"),
-            "{d}"
-        );
-    }
 
     #[test]
     fn assemble_nests_messages_and_files() {

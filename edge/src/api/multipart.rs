@@ -4,11 +4,11 @@
 
 use crate::error::Error;
 use crate::site::Site;
-use crate::store::{self, PartsUploadRow, UploadRow};
+use crate::store::{self, Db, PartsUploadRow, UploadRow};
 use crate::{http, ids, log};
 use porthole_shared::limits::{part_count, part_len, PART_BYTES};
 use porthole_shared::{validate_upload, PartsUpload, UploadMeta, UploadResult};
-use worker::{Bucket, D1Database, Data, Date, Env, HttpMetadata, Request, Response, UploadedPart};
+use worker::{Bucket, Data, Date, Env, HttpMetadata, Request, Response, UploadedPart};
 
 /// `POST /v1/sites/{site}/multipart`: checks the file's name, size and type, and opens its upload.
 pub async fn start(req: &mut Request, env: &Env, site: &Site) -> Result<Response, Error> {
@@ -38,7 +38,7 @@ pub async fn start(req: &mut Request, env: &Env, site: &Site) -> Result<Response
         r2_upload_id: upload.upload_id().await,
         created_at: Date::now().as_millis() as f64,
     };
-    if let Err(e) = store::insert_parts_upload(&env.d1("DB")?, &row).await {
+    if let Err(e) = store::parts::insert(&Db::from_env(env)?, &row).await {
         // Nothing half-done: an upload no row knows of would never be aborted.
         let _ = upload.abort().await;
         return Err(e);
@@ -52,9 +52,9 @@ pub async fn start(req: &mut Request, env: &Env, site: &Site) -> Result<Response
 
 /// `GET /v1/sites/{site}/multipart/{id}`: which parts have arrived.
 pub async fn get(env: &Env, site: &Site, id: &str) -> Result<Response, Error> {
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let row = find(&db, site, id).await?;
-    let done = store::parts(&db, id)
+    let done = store::parts::stored(&db, id)
         .await?
         .into_iter()
         .map(|p| p.number as u64)
@@ -71,7 +71,7 @@ pub async fn put_part(
     id: &str,
     number: &str,
 ) -> Result<Response, Error> {
-    let db = env.d1("DB")?;
+    let db = Db::from_env(env)?;
     let row = find(&db, site, id).await?;
     let size = row.size as u64;
     let number: u64 = number.parse().map_err(|_| Error::NotFound)?;
@@ -87,7 +87,7 @@ pub async fn put_part(
         .upload_part(number as u16, Data::ReadableStream(body))
         .await
         .map_err(|e| Error::Internal(format!("R2 upload part {number}: {e}")))?;
-    store::save_part(&db, id, number, &part.etag()).await?;
+    store::parts::save(&db, id, number, &part.etag()).await?;
     http::json(200, &serde_json::json!({ "part": number }))
 }
 
@@ -95,14 +95,14 @@ pub async fn put_part(
 /// a submission then attaches by this id like any other upload. Completing again answers the
 /// same file.
 pub async fn complete(env: &Env, site: &Site, id: &str) -> Result<Response, Error> {
-    let db = env.d1("DB")?;
-    if let Some(done) = store::upload(&db, id).await? {
+    let db = Db::from_env(env)?;
+    if let Some(done) = store::uploads::find(&db, id).await? {
         if done.site == site.id {
             return http::json(201, &result(&done));
         }
     }
     let row = find(&db, site, id).await?;
-    let parts = store::parts(&db, id).await?;
+    let parts = store::parts::stored(&db, id).await?;
     let missing = missing_parts(row.size as u64, parts.iter().map(|p| p.number as u64));
     if !missing.is_empty() {
         return Err(Error::PartsMissing(missing));
@@ -131,7 +131,7 @@ pub async fn complete(env: &Env, site: &Site, id: &str) -> Result<Response, Erro
         r2_key: row.r2_key,
         created_at: Date::now().as_millis() as f64,
     };
-    store::finish_parts_upload(&db, &upload).await?;
+    store::parts::finish(&db, &upload).await?;
     log::event(
         "upload_stored",
         serde_json::json!({"site": site.id, "upload": upload.id, "size": upload.size, "in_parts": true}),
@@ -140,8 +140,8 @@ pub async fn complete(env: &Env, site: &Site, id: &str) -> Result<Response, Erro
 }
 
 /// The site's upload in parts, or not found: another site's id is as unknown as a made-up one.
-async fn find(db: &D1Database, site: &Site, id: &str) -> Result<PartsUploadRow, Error> {
-    store::parts_upload(db, id)
+async fn find(db: &Db, site: &Site, id: &str) -> Result<PartsUploadRow, Error> {
+    store::parts::find(db, id)
         .await?
         .filter(|row| row.site == site.id)
         .ok_or(Error::NotFound)
@@ -175,27 +175,6 @@ pub fn missing_parts(size: u64, done: impl Iterator<Item = u64>) -> Vec<u64> {
     (1..=part_count(size))
         .filter(|n| !done.contains(n))
         .collect()
-}
-
-/// Aborts the R2 uploads of files started in parts before `before` (Unix ms) and never
-/// completed, and forgets them.
-pub async fn forget_stale(env: &Env, before: f64) -> Result<usize, Error> {
-    let db = env.d1("DB")?;
-    let bucket = env.bucket("FILES")?;
-    let mut total = 0;
-    loop {
-        let stale = store::delete_stale_parts_uploads(&db, before, 100).await?;
-        if stale.is_empty() {
-            return Ok(total);
-        }
-        total += stale.len();
-        for row in stale {
-            if let Ok(upload) = bucket.resume_multipart_upload(&row.r2_key, &row.r2_upload_id) {
-                // Already aborted or completed: nothing left to free.
-                let _ = upload.abort().await;
-            }
-        }
-    }
 }
 
 #[cfg(test)]

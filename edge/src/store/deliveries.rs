@@ -1,0 +1,340 @@
+//! Deliveries: a message's way into the helpdesk. Claimed with a lease for one attempt, settled
+//! together with their conversation's status, swept when their lease runs out, retried by an
+//! operator.
+
+use super::{
+    first_changed, ConversationRow, ConversationStatusRow, MessageRow, StepRow, UploadRow,
+};
+use super::{n, opt, s, Db};
+use crate::error::Error;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+pub struct NewDelivery {
+    pub id: String,
+    /// The token its first queue message carries.
+    pub job: String,
+    pub connector: String,
+    /// Until then the queue owns it; past it, the sweeper re-enqueues it.
+    pub lease_until: f64,
+    /// Why it is not to be delivered until an operator retries it (stored as a failure, so it
+    /// is listed and retried like one).
+    pub held: Option<String>,
+}
+
+/// How a held delivery's stored reason begins: its conversation then reads as queued to the
+/// visitor (see [`conversation_status`]).
+pub(super) const HELD_MARK: &str = "held:";
+
+impl NewDelivery {
+    /// The reason it is held, as stored and shown to the operator.
+    fn held_reason(&self) -> Option<String> {
+        self.held.as_ref().map(|why| format!("{HELD_MARK} {why}"))
+    }
+
+    pub(super) fn status(&self) -> &'static str {
+        if self.held.is_some() {
+            "failed"
+        } else {
+            "queued"
+        }
+    }
+}
+
+/// The delivery of message `m`, written with it.
+pub(super) fn insert_statement(
+    db: &Db,
+    site: &str,
+    m: &MessageRow,
+    d: &NewDelivery,
+    follow_up: bool,
+) -> Result<D1PreparedStatement, Error> {
+    Ok(db
+        .prepare(
+            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at, follow_up, last_error) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?8, ?9, ?11)",
+        )
+        .bind(&[
+            s(&d.id),
+            s(&m.conversation_id),
+            s(&m.id),
+            s(site),
+            s(&d.connector),
+            s(&d.job),
+            n(d.lease_until),
+            n(m.created_at),
+            n(if follow_up { 1.0 } else { 0.0 }),
+            s(d.status()),
+            opt(d.held_reason().as_deref()),
+        ])?)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub conversation_id: String,
+    pub site: String,
+    pub connector: String,
+    pub status: String,
+    pub attempts: f64,
+    pub helpdesk_ref: Option<String>,
+    pub last_error: Option<String>,
+    pub notes: Option<String>,
+    pub updated_at: f64,
+    pub reference: String,
+}
+
+const DELIVERY_COLUMNS: &str =
+    "d.id, d.conversation_id, d.site, d.connector, d.status, d.attempts, \
+     d.helpdesk_ref, d.last_error, d.notes, d.updated_at, c.reference";
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<DeliveryRow>, Error> {
+    Ok(db
+        .prepare(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id WHERE d.id = ?1"))
+        .bind(&[s(id)])?
+        .first::<DeliveryRow>(None)
+        .await?)
+}
+
+pub async fn list(db: &Db, status: Option<&str>, limit: u32) -> Result<Vec<DeliveryRow>, Error> {
+    let statement = match status {
+        Some(status) => db
+            .prepare(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
+                 WHERE d.status = ?1 ORDER BY d.updated_at DESC LIMIT ?2"
+            ))
+            .bind(&[s(status), n(limit as f64)])?,
+        None => db
+            .prepare(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
+                 ORDER BY d.updated_at DESC LIMIT ?1"
+            ))
+            .bind(&[n(limit as f64)])?,
+    };
+    Ok(statement.all().await?.results::<DeliveryRow>()?)
+}
+
+/// The status of a message's delivery.
+pub async fn message_status(db: &Db, message_id: &str) -> Result<Option<String>, Error> {
+    #[derive(Deserialize)]
+    struct Row {
+        status: String,
+    }
+    Ok(db
+        .prepare("SELECT status FROM deliveries WHERE message_id = ?1")
+        .bind(&[s(message_id)])?
+        .first::<Row>(None)
+        .await?
+        .map(|r| r.status))
+}
+
+/// A delivery taken for one attempt.
+#[derive(Debug, Deserialize)]
+pub struct Claim {
+    pub attempts: f64,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub site: String,
+    /// 1 for a visitor's later message in the conversation.
+    pub follow_up: f64,
+}
+
+/// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out; `None` if
+/// it is finished or another worker holds it. One round trip: the conversation's status follows
+/// only if this worker got the lease.
+pub async fn claim(
+    db: &Db,
+    id: &str,
+    job: &str,
+    owner: &str,
+    now: f64,
+    lease_seconds: u32,
+) -> Result<Option<Claim>, Error> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "UPDATE deliveries SET status = 'delivering', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND job = ?5 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) \
+                 RETURNING attempts, conversation_id, message_id, site, follow_up",
+            )
+            .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now), s(job)])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'delivering' WHERE status = 'queued' AND id = \
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering' AND follow_up = 0)",
+            )
+            .bind(&[s(id), s(owner)])?,
+        ])
+        .await?;
+    Ok(results
+        .first()
+        .map(|r| r.results::<Claim>())
+        .transpose()?
+        .and_then(|mut rows| rows.pop()))
+}
+
+/// Everything an attempt reads, in one round trip.
+pub struct DeliveryContext {
+    pub conversation: Option<ConversationRow>,
+    /// Where the conversation's own delivery stands (a later message waits for it).
+    pub conversation_status: Option<ConversationStatusRow>,
+    pub message: Option<MessageRow>,
+    /// The message's files, in order.
+    pub files: Vec<UploadRow>,
+    pub steps: Vec<StepRow>,
+}
+
+pub async fn context(db: &Db, claim: &Claim, delivery_id: &str) -> Result<DeliveryContext, Error> {
+    let results = db
+        .batch(vec![
+            db.prepare("SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, verified FROM conversations WHERE id = ?1")
+                .bind(&[s(&claim.conversation_id)])?,
+            db.prepare("SELECT id, conversation_id, author, body, created_at FROM messages WHERE id = ?1").bind(&[s(&claim.message_id)])?,
+            db.prepare(
+                "SELECT u.id, u.site, u.name, u.content_type, u.size, u.sha256, u.r2_key, u.created_at \
+                 FROM message_attachments m JOIN uploads u ON u.id = m.upload_id WHERE m.message_id = ?1 ORDER BY m.position",
+            )
+            .bind(&[s(&claim.message_id)])?,
+            db.prepare("SELECT step, state, result FROM delivery_steps WHERE delivery_id = ?1").bind(&[s(delivery_id)])?,
+            db.prepare("SELECT id, reference, status, helpdesk_ref FROM conversations WHERE id = ?1").bind(&[s(&claim.conversation_id)])?,
+        ])
+        .await?;
+    let [c, m, u, j, status] = results.as_slice() else {
+        return Err(Error::Internal(format!(
+            "D1 answered {} results to 5 statements",
+            results.len()
+        )));
+    };
+    Ok(DeliveryContext {
+        conversation: c.results()?.pop(),
+        conversation_status: status.results()?.pop(),
+        message: m.results()?.pop(),
+        files: u.results()?,
+        steps: j.results()?,
+    })
+}
+
+/// Where an attempt left the delivery, written together with the conversation's status.
+pub enum Settled<'a> {
+    Delivered {
+        helpdesk_ref: &'a str,
+        notes: &'a str,
+    },
+    /// Back in the queue under a new job token; the sweeper leaves it alone until `lease_until`.
+    /// `refund` gives the attempt back: the delivery waited, it did not fail.
+    Retry {
+        error: &'a str,
+        lease_until: f64,
+        job: &'a str,
+        refund: bool,
+    },
+    Failed {
+        error: &'a str,
+    },
+}
+
+/// Only the lease holder may settle: a worker that lost its lease changes nothing.
+pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Result<bool, Error> {
+    let now = worker::Date::now().as_millis() as f64;
+    let (delivery, conversation) = match outcome {
+        Settled::Delivered { helpdesk_ref, notes } => (
+            db.prepare(
+                "UPDATE deliveries SET status = 'delivered', helpdesk_ref = ?3, notes = ?4, last_error = NULL, lease_owner = NULL, \
+                 lease_until = 0, updated_at = ?5 WHERE id = ?1 AND lease_owner = ?2",
+            )
+            .bind(&[s(id), s(owner), s(helpdesk_ref), s(notes), n(now)])?,
+            // Only if the update above was this worker's: a worker that lost its lease must not
+            // overwrite the reference the lease holder recorded.
+            db.prepare(
+                "UPDATE conversations SET status = 'delivered', helpdesk_ref = ?2 WHERE id = \
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'delivered' AND helpdesk_ref = ?2 AND updated_at = ?3 \
+                 AND follow_up = 0)",
+            )
+            .bind(&[s(id), s(helpdesk_ref), n(now)])?,
+        ),
+        Settled::Retry { error, lease_until, job, refund } => (
+            db.prepare(
+                "UPDATE deliveries SET status = 'queued', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5, \
+                 attempts = attempts - ?7 WHERE id = ?1 AND lease_owner = ?2",
+            )
+            .bind(&[s(id), s(owner), s(error), n(lease_until), n(now), s(job), n(if refund { 1.0 } else { 0.0 })])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'queued' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued' AND follow_up = 0) AND status = 'delivering'",
+            )
+            .bind(&[s(id)])?,
+        ),
+        Settled::Failed { error } => (
+            db.prepare(
+                "UPDATE deliveries SET status = 'failed', last_error = ?3, lease_owner = NULL, lease_until = 0, updated_at = ?4 \
+                 WHERE id = ?1 AND lease_owner = ?2",
+            )
+            .bind(&[s(id), s(owner), s(error), n(now)])?,
+            db.prepare(
+                "UPDATE conversations SET status = 'failed' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'failed' AND follow_up = 0) AND status != 'delivered'",
+            )
+            .bind(&[s(id)])?,
+        ),
+    };
+    let results = db.batch(vec![delivery, conversation]).await?;
+    Ok(first_changed(&results))
+}
+
+/// An operator's retry: a failed delivery starts over with a fresh attempt count. Its journal is
+/// kept, so steps that succeeded are not repeated.
+pub async fn requeue_failed(db: &Db, id: &str, job: &str, lease_until: f64) -> Result<bool, Error> {
+    let now = worker::Date::now().as_millis() as f64;
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "UPDATE deliveries SET status = 'queued', job = ?4, attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
+                 WHERE id = ?1 AND status = 'failed'",
+            )
+            .bind(&[s(id), n(lease_until), n(now), s(job)])?,
+            // A later message's retry leaves its conversation alone.
+            db.prepare(
+                "UPDATE conversations SET status = 'queued' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued' AND follow_up = 0) AND status = 'failed'",
+            )
+            .bind(&[s(id)])?,
+        ])
+        .await?;
+    Ok(first_changed(&results))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StaleDelivery {
+    pub id: String,
+}
+
+/// Deliveries whose queue message was lost (a send that failed, a restart that emptied a local
+/// queue) or whose worker died: waiting or running, with their lease run out.
+pub async fn stale(db: &Db, now: f64, limit: u32) -> Result<Vec<StaleDelivery>, Error> {
+    Ok(db
+        .prepare("SELECT id FROM deliveries WHERE status IN ('queued', 'delivering') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2")
+        .bind(&[n(now), n(limit as f64)])?
+        .all()
+        .await?
+        .results::<StaleDelivery>()?)
+}
+
+/// Hands a stale delivery a new job token and lease before it is re-enqueued: any older message
+/// for it is then dropped, and the next sweep leaves it alone while this one is on its way.
+/// `false` if it was no longer stale.
+pub async fn rejob_stale(
+    db: &Db,
+    id: &str,
+    job: &str,
+    now: f64,
+    lease_until: f64,
+) -> Result<bool, Error> {
+    let result = db
+        .prepare(
+            "UPDATE deliveries SET job = ?2, status = 'queued', lease_owner = NULL, lease_until = ?4 \
+             WHERE id = ?1 AND status IN ('queued', 'delivering') AND lease_until < ?3",
+        )
+        .bind(&[s(id), s(job), n(now), n(lease_until)])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}

@@ -1,0 +1,178 @@
+//! D1 access, and only D1: every SQL statement of the edge is in this folder, one file per
+//! aggregate, one small function per question or change. Callers take a [`Db`] once per request
+//! or delivery attempt and hand it down; they get rows (their types are re-exported here) or, for
+//! the accept transaction, a typed [`Conflict`].
+
+pub mod conversations;
+pub mod deliveries;
+pub mod idempotency;
+pub mod messages;
+pub mod parts;
+pub mod rate_limits;
+pub mod steps;
+pub mod tokens;
+pub mod uploads;
+
+pub use conversations::{
+    ConversationRow, ConversationStatusRow, InboxConversationRow, NewConversation,
+};
+pub use deliveries::{Claim, DeliveryRow, NewDelivery, Settled};
+pub use idempotency::IdempotencyRow;
+pub use messages::{AttachmentRow, MessageRow};
+pub use parts::PartsUploadRow;
+pub use steps::StepRow;
+pub use uploads::{UploadClaim, UploadRow};
+
+use crate::error::Error;
+use serde::de::DeserializeOwned;
+use std::ops::Deref;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env};
+
+/// The D1 database (binding `DB`), looked up once and shared by everything one request or one
+/// delivery attempt does.
+#[derive(Clone)]
+pub struct Db(Rc<D1Database>);
+
+impl Db {
+    pub fn from_env(env: &Env) -> Result<Db, Error> {
+        Ok(Db(Rc::new(env.d1("DB")?)))
+    }
+}
+
+impl Deref for Db {
+    type Target = D1Database;
+
+    fn deref(&self) -> &D1Database {
+        &self.0
+    }
+}
+
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+fn opt(v: Option<&str>) -> JsValue {
+    v.map(JsValue::from_str).unwrap_or(JsValue::NULL)
+}
+
+fn n(v: f64) -> JsValue {
+    JsValue::from_f64(v)
+}
+
+/// `?1, ?2, …` for an `IN (…)` list starting at `first`.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// D1 binds at most 100 parameters to one statement: `IN (…)` lists go in chunks below that.
+const IN_CHUNK: usize = 90;
+
+/// The rows `sql` selects for `ids`, asked in chunks of [`IN_CHUNK`]: `sql` gets the chunk's
+/// placeholders for its `IN (…)` list.
+async fn select_in<T: DeserializeOwned>(
+    db: &Db,
+    ids: &[String],
+    sql: impl Fn(&str) -> String,
+) -> Result<Vec<T>, Error> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let binds: Vec<JsValue> = chunk.iter().map(|id| s(id)).collect();
+        rows.extend(
+            db.prepare(sql(&placeholders(1, chunk.len())))
+                .bind(&binds)?
+                .all()
+                .await?
+                .results::<T>()?,
+        );
+    }
+    Ok(rows)
+}
+
+/// How many rows the first statement of a batch changed: whether a guarded update took effect.
+fn first_changed(results: &[worker::D1Result]) -> bool {
+    results
+        .first()
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+        > 0
+}
+
+/// Why the accept transaction (a conversation or a later message, with its files, delivery and
+/// key) was not written, told apart by the constraint D1 names in its error.
+#[derive(Debug)]
+pub enum Conflict {
+    /// Another conversation has this reference (40 random bits: rare, and worth a new one).
+    ReferenceTaken(Error),
+    /// A file is part of another message already, or was cleaned up meanwhile.
+    AttachmentClaimed,
+    /// The idempotency key is stored already: a request with it won a race, or this is a resend.
+    KeyExists(Error),
+    Other(Error),
+}
+
+impl Conflict {
+    /// D1 reports a failed constraint as text: `UNIQUE constraint failed: conversations.reference`.
+    fn of(text: &str, error: Error) -> Conflict {
+        if text.contains("conversations.reference") {
+            Conflict::ReferenceTaken(error)
+        } else if text.contains("message_attachments") || text.contains("FOREIGN KEY") {
+            Conflict::AttachmentClaimed
+        } else if text.contains("idempotency_keys") {
+            Conflict::KeyExists(error)
+        } else {
+            Conflict::Other(error)
+        }
+    }
+}
+
+impl From<worker::Error> for Conflict {
+    fn from(e: worker::Error) -> Conflict {
+        Conflict::of(&e.to_string(), e.into())
+    }
+}
+
+impl From<Error> for Conflict {
+    fn from(e: Error) -> Conflict {
+        Conflict::Other(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Conflict, Error};
+
+    #[test]
+    fn placeholders_number_from_first() {
+        assert_eq!(super::placeholders(1, 3), "?1, ?2, ?3");
+        assert_eq!(super::placeholders(2, 1), "?2");
+        assert_eq!(super::placeholders(1, 0), "");
+    }
+
+    #[test]
+    fn conflicts_by_the_constraint_d1_names() {
+        let of = |text: &str| Conflict::of(text, Error::Internal(text.into()));
+        assert!(matches!(
+            of("D1_ERROR: UNIQUE constraint failed: conversations.reference: SQLITE_CONSTRAINT"),
+            Conflict::ReferenceTaken(_)
+        ));
+        assert!(matches!(
+            of("D1_ERROR: UNIQUE constraint failed: message_attachments.upload_id"),
+            Conflict::AttachmentClaimed
+        ));
+        assert!(matches!(
+            of("D1_ERROR: FOREIGN KEY constraint failed"),
+            Conflict::AttachmentClaimed
+        ));
+        assert!(matches!(
+            of("D1_ERROR: UNIQUE constraint failed: idempotency_keys.site, idempotency_keys.key"),
+            Conflict::KeyExists(_)
+        ));
+        assert!(matches!(of("D1_ERROR: network"), Conflict::Other(_)));
+    }
+}
