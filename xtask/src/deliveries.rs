@@ -7,12 +7,13 @@
 //!
 //! The operator token comes from PORTHOLE_OPERATOR_TOKEN, else the local development default.
 
-use crate::wrangler::{DEV_OPERATOR_TOKEN, DEV_PORT};
-use crate::Result;
-use porthole_shared::{DeliveryList, DeliveryRecord, ErrorBody, StepResolution};
+use crate::client::Edge;
+use crate::wrangler::DEV_OPERATOR_TOKEN;
+use crate::{ports, Result};
+use porthole_shared::{DeliveryList, DeliveryRecord, StepResolution};
 
 pub fn run(args: &[String]) -> Result {
-    let mut edge = format!("http://127.0.0.1:{DEV_PORT}");
+    let mut edge = ports::local(ports::DEV);
     let mut status = "failed".to_string();
     let mut retry = None;
     let mut resolution = None;
@@ -36,49 +37,25 @@ pub fn run(args: &[String]) -> Result {
     }
     let token =
         std::env::var("PORTHOLE_OPERATOR_TOKEN").unwrap_or_else(|_| DEV_OPERATOR_TOKEN.to_string());
-    let agent = ureq::AgentBuilder::new()
-        .timeout(std::time::Duration::from_secs(30))
-        .build();
-    let auth = format!("Bearer {token}");
     if resolution.is_some() && retry.is_none() {
         return Err("--created and --not-created go with --retry ID".into());
     }
-    let result = match (&retry, &resolution) {
-        (Some(id), Some(r)) => agent
-            .post(&format!("{edge}/v1/admin/deliveries/{id}/retry"))
-            .set("Authorization", &auth)
-            .send_json(r),
-        (Some(id), None) => agent
-            .post(&format!("{edge}/v1/admin/deliveries/{id}/retry"))
-            .set("Authorization", &auth)
-            .call(),
-        (None, _) => agent
-            .get(&format!(
-                "{edge}/v1/admin/deliveries?status={status}&limit=500"
-            ))
-            .set("Authorization", &auth)
-            .call(),
-    };
-    let response = match result {
-        Ok(r) => r,
-        Err(ureq::Error::Status(code, r)) => {
-            let why = r
-                .into_json::<ErrorBody>()
-                .map(|b| b.error.message)
-                .unwrap_or_default();
-            return Err(format!("{edge} answered {code}: {why}"));
-        }
-        Err(e) => return Err(format!("{edge}: {e}")),
-    };
+    let client = Edge::new(&edge);
+    let response = match &retry {
+        Some(id) => client.retry(&token, id, resolution.as_ref()),
+        None => client.deliveries(&token, &status, 500),
+    }
+    .and_then(|r| r.ok())
+    .map_err(|e| format!("{edge}: {e}"))?;
     if retry.is_some() {
-        let record: DeliveryRecord = response.into_json().map_err(|e| e.to_string())?;
+        let record: DeliveryRecord = response.parse()?;
         println!(
             "queued again: {} ({} on {})",
             record.id, record.reference, record.site
         );
         return Ok(());
     }
-    let list: DeliveryList = response.into_json().map_err(|e| e.to_string())?;
+    let list: DeliveryList = response.parse()?;
     print!("{}", table(&list.deliveries, &status));
     Ok(())
 }

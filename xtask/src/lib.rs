@@ -3,10 +3,12 @@
 
 pub mod bench;
 pub mod build;
+pub mod client;
 pub mod config;
 pub mod deliveries;
 pub mod fakes;
 pub mod newcomer;
+pub mod ports;
 pub mod sh;
 pub mod test;
 pub mod tools;

@@ -3,10 +3,8 @@
 
 use crate::sh::{cmd, run};
 use crate::wrangler::{Options, Worker};
-use crate::{build, config, newcomer, root, tools, Result};
+use crate::{build, config, newcomer, ports, root, tools, Result};
 
-pub const EDGE_PORT: u16 = 18787;
-pub const HOST_PORT: u16 = 18790;
 pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
 pub const TOKEN_SECRET: &str = "test-token-secret-0123456789abcdef0123456789";
 /// Short, so the clean-up test can see an unclaimed upload expire.
@@ -78,7 +76,7 @@ fn run_selected(args: &[String], rust_tests: bool) -> Result {
         run(cmd("node")
             .args(["--test", "--test-concurrency=1", "xtask/e2e/"])
             .env("PORTHOLE_EDGE", &worker.url)
-            .env("PORTHOLE_HOST_PORT", HOST_PORT.to_string())
+            .env("PORTHOLE_HOST_PORT", ports::HOST.to_string())
             .env("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN))
     };
     drop(worker);
@@ -102,8 +100,8 @@ pub fn start_test_worker() -> Result<Worker> {
     let _ = std::fs::remove_dir_all(&state);
     let config = config::load(&root().join("xtask/e2e/porthole.test.toml"))?;
     Worker::start(&Options {
-        port: EDGE_PORT,
-        inspector_port: 19229,
+        port: ports::EDGE,
+        inspector_port: ports::EDGE_INSPECTOR,
         config_json: config::to_var(&config),
         persist_to: state,
         vars: worker_vars(),
@@ -140,10 +138,7 @@ pub fn worker_vars() -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    vars.push((
-        "PORTHOLE_PUBLIC_URL".into(),
-        format!("http://127.0.0.1:{EDGE_PORT}"),
-    ));
+    vars.push(("PORTHOLE_PUBLIC_URL".into(), ports::local(ports::EDGE)));
     vars
 }
 

@@ -1,13 +1,12 @@
 //! Running the Worker with wrangler: locally for development and tests, and deploying it.
 
 use crate::sh::{cmd, in_dir, run};
-use crate::{build, config, root, tools, Result};
+use crate::{build, config, ports, root, tools, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-pub const DEV_PORT: u16 = 8787;
 /// Printed by `cargo xtask dev`; only ever used on this machine. `.dev.vars` overrides it.
 pub const DEV_OPERATOR_TOKEN: &str = "porthole-local-operator-token";
 /// Signs visitor tokens locally; `.dev.vars` overrides it. Production sets its own secret.
@@ -180,7 +179,7 @@ pub fn dev(config_path: &Path) -> Result {
             DEV_TOKEN_SECRET.to_string(),
         ));
     }
-    let url = format!("http://127.0.0.1:{DEV_PORT}");
+    let url = ports::local(ports::DEV);
     // Links to attachments point here (a helpdesk on this machine can fetch them).
     vars.push(("PORTHOLE_PUBLIC_URL".to_string(), url.clone()));
     println!(
@@ -194,8 +193,8 @@ pub fn dev(config_path: &Path) -> Result {
         config = config_path.display(),
     );
     let opts = Options {
-        port: DEV_PORT,
-        inspector_port: 9229,
+        port: ports::DEV,
+        inspector_port: ports::DEV_INSPECTOR,
         config_json,
         persist_to,
         vars,

@@ -1,31 +1,26 @@
 //! Accepted means delivered: submissions go through the real queue into a fake Help Scout that
 //! enforces the vendor's contract and injects faults, and arrive exactly once.
 //!
-//! The tests share one fake and one Worker, so they run one at a time (the `SERIAL` lock).
+//! The tests share one fake and one Worker, so they run one at a time ([`alone`](crate::helpers::alone)).
 
-mod common;
-use common::*;
+use crate::helpers::*;
 use porthole_shared::{ConversationAccepted, DeliveryStatus, ErrorCode};
 use serde_json::json;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 use xtask::fakes::helpscout::{FakeHelpScout, Fault};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 fn fake() -> &'static FakeHelpScout {
     static FAKE: OnceLock<FakeHelpScout> = OnceLock::new();
-    FAKE.get_or_init(|| xtask::fakes::helpscout::HelpScout::start(18791))
+    FAKE.get_or_init(|| xtask::fakes::helpscout::HelpScout::start(xtask::ports::HELPSCOUT))
 }
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    fake().set_fault_rate(0.0);
-    fake().refuse_creates(None);
-    fake().clear_forced();
-    // The fake is reset first, so that whatever an earlier test left settles quickly.
-    wait_idle("helpscout");
-    guard
+fn serial() -> std::sync::RwLockWriteGuard<'static, ()> {
+    alone(&["helpscout"], || {
+        fake().set_fault_rate(0.0);
+        fake().refuse_creates(None);
+        fake().clear_forced();
+    })
 }
 
 fn tag(reference: &str) -> String {
@@ -47,7 +42,7 @@ fn a_submission_with_three_files_arrives_once_with_identical_bytes_and_escaped_t
     let ids = files
         .iter()
         .enumerate()
-        .map(|(i, f)| upload_for("helpscout", &format!("file-{i}.bin"), f))
+        .map(|(i, f)| upload("helpscout", &format!("file-{i}.bin"), f).id)
         .collect();
     let accepted = accept(&form("Three files", ids), None);
     assert_eq!(accepted.status, DeliveryStatus::Queued);
@@ -114,7 +109,7 @@ fn five_hundred_submissions_with_thirty_percent_faults_arrive_exactly_once() {
                             let file = (n % 3 == 0).then(|| bytes(1000 + n, n as u64));
                             let ids = file
                                 .iter()
-                                .map(|f| upload_for("helpscout", &format!("load-{n}.bin"), f))
+                                .map(|f| upload("helpscout", &format!("load-{n}.bin"), f).id)
                                 .collect();
                             (accept(&form(&format!("Load {n}"), ids), None), file)
                         })
@@ -297,7 +292,7 @@ fn idempotent_replays_create_nothing() {
     let body = form("Sent twice", vec![]);
     let key = format!("key-{}", std::process::id());
     let first = accept(&body, Some(&key));
-    let again = submit_with_key("helpscout", &body, Some(&key));
+    let again = submit("helpscout", &body, Some(&key));
     assert_eq!(again.status, 202);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     let again: ConversationAccepted = serde_json::from_slice(&again.body).unwrap();
@@ -308,16 +303,12 @@ fn idempotent_replays_create_nothing() {
     // White space around fields is not a different submission.
     let mut padded = body.clone();
     padded["subject"] = json!("  Sent twice ");
-    assert_eq!(
-        submit_with_key("helpscout", &padded, Some(&key)).status,
-        202
-    );
+    assert_eq!(submit("helpscout", &padded, Some(&key)).status, 202);
     // A different body under the same key is refused.
     let mut other = body.clone();
     other["message"] = json!("Something else");
-    submit_with_key("helpscout", &other, Some(&key)).error(409, ErrorCode::IdempotencyKeyReused);
-    submit_with_key("helpscout", &body, Some("has space"))
-        .error(400, ErrorCode::InvalidIdempotencyKey);
+    submit("helpscout", &other, Some(&key)).error(409, ErrorCode::IdempotencyKeyReused);
+    submit("helpscout", &body, Some("has space")).error(400, ErrorCode::InvalidIdempotencyKey);
 
     // Racing duplicates: all answered with one conversation.
     let race_key = format!("race-{}", std::process::id());
@@ -331,7 +322,7 @@ fn idempotent_replays_create_nothing() {
 
     // A replay with files: the files already belong to the first request's message, and the
     // replay still answers as the first request did.
-    let file = upload_for("helpscout", "once.bin", &bytes(3000, 5));
+    let file = upload("helpscout", "once.bin", &bytes(3000, 5)).id;
     let with_file = form("With a file, twice", vec![file]);
     let file_key = format!("file-{}", std::process::id());
     let a = accept(&with_file, Some(&file_key));
@@ -339,7 +330,7 @@ fn idempotent_replays_create_nothing() {
     assert_eq!(a.id, b.id);
     // Racing duplicates with a file: the losers' claim on the file fails, and they still get the
     // winner's answer, not a 422.
-    let raced_file = upload_for("helpscout", "raced.bin", &bytes(2000, 6));
+    let raced_file = upload("helpscout", "raced.bin", &bytes(2000, 6)).id;
     let raced_body = form("Raced with a file", vec![raced_file]);
     let raced_key = format!("raced-file-{}", std::process::id());
     let raced: Vec<String> = std::thread::scope(|scope| {
@@ -382,8 +373,8 @@ fn a_file_over_help_scouts_limit_is_reported_not_dropped_silently() {
     let big = bytes(10 * 1024 * 1024 + 1, 77);
     let small = bytes(100, 78);
     let ids = vec![
-        upload_for("helpscout", "huge.bin", &big),
-        upload_for("helpscout", "small.bin", &small),
+        upload("helpscout", "huge.bin", &big).id,
+        upload("helpscout", "small.bin", &small).id,
     ];
     let accepted = accept(&form("One too big", ids), None);
     wait_for_status(
@@ -442,7 +433,7 @@ fn a_later_message_continues_the_conversation_once_even_when_its_answer_is_lost(
     let accepted = accept(&form("Then a follow-up", vec![]), None);
     // Sent at once: it waits for the conversation to reach Help Scout first.
     let file = bytes(4000, 91);
-    let body = json!({"message": "One more thing <b>bold</b>", "attachments": [upload_for("helpscout", "more.bin", &file)]});
+    let body = json!({"message": "One more thing <b>bold</b>", "attachments": [upload("helpscout", "more.bin", &file).id]});
     let key = format!("follow-{}", std::process::id());
     let reply = follow_up(&accepted, &body, Some(&key));
     assert_eq!(

@@ -1,31 +1,26 @@
 //! Delivery into Libredesk, through the real Worker and queue, against a fake that enforces the
 //! rules read from Libredesk's source and injects faults. The tests share the fake, so they run
-//! one at a time (the `SERIAL` lock).
+//! one at a time ([`alone`](crate::helpers::alone)).
 
-mod common;
-use common::*;
+use crate::helpers::*;
 use porthole_shared::{ConversationAccepted, DeliveryStatus};
 use serde_json::json;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 use xtask::fakes::libredesk::{Conversation, FakeLibredesk, Libredesk};
 use xtask::fakes::server::Fault;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 fn fake() -> &'static FakeLibredesk {
     static FAKE: OnceLock<FakeLibredesk> = OnceLock::new();
-    FAKE.get_or_init(|| Libredesk::start(18794))
+    FAKE.get_or_init(|| Libredesk::start(xtask::ports::LIBREDESK))
 }
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    fake().set_fault_rate(0.0);
-    fake().refuse_creates(None);
-    fake().clear_forced();
-    // The fake is reset first, so that whatever an earlier test left settles quickly.
-    wait_idle("libredesk");
-    guard
+fn serial() -> std::sync::RwLockWriteGuard<'static, ()> {
+    alone(&["libredesk"], || {
+        fake().set_fault_rate(0.0);
+        fake().refuse_creates(None);
+        fake().clear_forced();
+    })
 }
 
 fn accept(body: &serde_json::Value) -> ConversationAccepted {
@@ -57,7 +52,7 @@ fn three_files_arrive_once_with_escaped_html_and_mapped_attributes() {
     let ids = files
         .iter()
         .enumerate()
-        .map(|(i, f)| upload_for("libredesk", &format!("doc-{i}.bin"), f))
+        .map(|(i, f)| upload("libredesk", &format!("doc-{i}.bin"), f).id)
         .collect();
     let accepted = accept(&form("Three files for Libredesk", ids));
     let delivered = wait_for_status(
@@ -124,7 +119,7 @@ fn every_fault_is_survived_without_duplicates() {
         let ids = files
             .iter()
             .enumerate()
-            .map(|(n, f)| upload_for("libredesk", &format!("f{n}.bin"), f))
+            .map(|(n, f)| upload("libredesk", &format!("f{n}.bin"), f).id)
             .collect();
         fake().force(&[fault, Fault::Pass, Fault::Pass, fault]);
         let accepted = accept(&form(&format!("Fault {fault:?}"), ids));
@@ -162,7 +157,7 @@ fn files_are_uploaded_again_when_the_create_is_retried() {
     let files = [bytes(500, 71), bytes(600, 72)];
     let ids = files
         .iter()
-        .map(|f| upload_for("libredesk", "again.bin", f))
+        .map(|f| upload("libredesk", "again.bin", f).id)
         .collect();
     let media_before = fake().media_count();
     // Both uploads go through, the create fails: the media stay unlinked, and the retry uploads
@@ -199,8 +194,8 @@ fn refusals_fail_with_libredesks_reason_and_oversized_files_are_reported() {
 
     let big = bytes(20 * 1024 * 1024 + 1, 81);
     let ids = vec![
-        upload_for("libredesk", "huge.bin", &big),
-        upload_for("libredesk", "fine.bin", &bytes(100, 82)),
+        upload("libredesk", "huge.bin", &big).id,
+        upload("libredesk", "fine.bin", &bytes(100, 82)).id,
     ];
     let accepted = accept(&form("One too big", ids));
     wait_for_status(
@@ -235,7 +230,7 @@ fn later_messages_go_to_the_conversation_as_the_contact_once() {
     fake().force(&[Fault::Pass, Fault::Drop]);
     let reply = follow_up(
         &accepted,
-        &json!({"message": "And <this> too", "attachments": [upload_for("libredesk", "more.bin", &file)]}),
+        &json!({"message": "And <this> too", "attachments": [upload("libredesk", "more.bin", &file).id]}),
         None,
     );
     assert_eq!(reply.status, 202);

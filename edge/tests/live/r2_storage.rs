@@ -1,9 +1,7 @@
-//! What an oversize upload leaves in R2: nothing. A test binary of its own, so that no other
-//! upload runs while the local bucket's blobs are counted.
+//! What an oversize upload leaves in R2: nothing. It runs alone, so that no other upload runs
+//! while the local bucket's blobs are counted.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use porthole_shared::ErrorCode;
 use std::path::PathBuf;
 
@@ -16,6 +14,7 @@ fn blob_count() -> usize {
 
 #[test]
 fn a_refused_upload_leaves_no_object_and_an_accepted_one_does() {
+    let _alone = alone(&[], || {});
     let before = blob_count();
     upload_to("tiny", "big.txt", "text/plain", &bytes(50_000, 5))
         .error(413, ErrorCode::FileTooLarge);

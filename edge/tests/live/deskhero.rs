@@ -4,37 +4,31 @@
 //! answers are shaped otherwise (with a ticket lookup), reached by a site whose configuration
 //! alone differs. The tests share them, so they run one at a time.
 
-mod common;
-use common::*;
+use crate::helpers::*;
 use porthole_shared::{ConversationAccepted, DeliveryStatus};
 use serde_json::json;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 use xtask::fakes::deskhero::{Assumptions, DeskHero, FakeDeskHero, Ticket};
 use xtask::fakes::server::Fault;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 fn fake() -> &'static FakeDeskHero {
     static FAKE: OnceLock<FakeDeskHero> = OnceLock::new();
-    FAKE.get_or_init(|| DeskHero::start(18798, Assumptions::default()))
+    FAKE.get_or_init(|| DeskHero::start(xtask::ports::DESKHERO, Assumptions::default()))
 }
 
 fn moved() -> &'static FakeDeskHero {
     static FAKE: OnceLock<FakeDeskHero> = OnceLock::new();
-    FAKE.get_or_init(|| DeskHero::start(18799, Assumptions::moved()))
+    FAKE.get_or_init(|| DeskHero::start(xtask::ports::DESKHERO_MOVED, Assumptions::moved()))
 }
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for f in [fake(), moved()] {
-        f.set_fault_rate(0.0);
-        f.clear_forced();
-    }
-    // The fake is reset first, so that whatever an earlier test left settles quickly.
-    wait_idle("deskhero");
-    wait_idle("deskhero-moved");
-    guard
+fn serial() -> std::sync::RwLockWriteGuard<'static, ()> {
+    alone(&["deskhero", "deskhero-moved"], || {
+        for f in [fake(), moved()] {
+            f.set_fault_rate(0.0);
+            f.clear_forced();
+        }
+    })
 }
 
 fn found(on: &FakeDeskHero, accepted: &ConversationAccepted) -> Vec<Ticket> {
@@ -59,7 +53,7 @@ fn a_ticket_with_three_files_arrives_once_as_an_inbound_reply_with_escaped_html(
         .collect();
     let ids = sent
         .iter()
-        .map(|(name, b)| upload_for("deskhero", name, b))
+        .map(|(name, b)| upload("deskhero", name, b).id)
         .collect();
     let accepted = accept_at("deskhero", &form("Cannot log in", ids), None);
     let delivered = wait_for_status(
@@ -99,8 +93,8 @@ fn a_file_too_large_to_pass_on_stays_in_porthole_and_the_delivery_says_so() {
     let _serial = serial();
     let small = bytes(1000, 7);
     let ids = vec![
-        upload_for("deskhero", "small.txt", &small),
-        upload_for("deskhero", "recording.mov", &bytes(33 * 1024 * 1024, 8)),
+        upload("deskhero", "small.txt", &small).id,
+        upload("deskhero", "recording.mov", &bytes(33 * 1024 * 1024, 8)).id,
     ];
     let accepted = accept_at("deskhero", &form("A large recording", ids), None);
     wait_for_status(
@@ -148,7 +142,7 @@ fn faults_are_survived_without_duplicates() {
         ];
         let ids = sent
             .iter()
-            .map(|(n, b)| upload_for("deskhero", n, b))
+            .map(|(n, b)| upload("deskhero", n, b).id)
             .collect();
         fake().force(&[on_create, Fault::Pass, Fault::Pass, Fault::Pass, on_entry]);
         let accepted = accept_at(
@@ -226,7 +220,7 @@ fn moved_routes_shapes_and_a_lookup_need_only_configuration() {
     let sent = vec![("moved.pdf".to_string(), bytes(7000, 88))];
     let ids = sent
         .iter()
-        .map(|(n, b)| upload_for("deskhero-moved", n, b))
+        .map(|(n, b)| upload("deskhero-moved", n, b).id)
         .collect();
     // The create's answer is lost: the configured lookup finds the ticket.
     moved().force(&[Fault::Drop]);
@@ -260,7 +254,7 @@ fn later_messages_are_further_inbound_replies_once() {
     fake().force(&[Fault::Pass, Fault::Drop]);
     let reply = follow_up(
         &accepted,
-        &json!({"message": "Still <locked> out", "attachments": [upload_for("deskhero", "again.png", &file)]}),
+        &json!({"message": "Still <locked> out", "attachments": [upload("deskhero", "again.png", &file).id]}),
         None,
     );
     assert_eq!(reply.status, 202);

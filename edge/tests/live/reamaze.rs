@@ -1,32 +1,27 @@
 //! Delivery into Re:amaze, through the real Worker and queue, against a fake that enforces
 //! Re:amaze's documented contract, downloads attachments from the signed links it is given, and
-//! injects faults. The tests share the fake, so they run one at a time (the `SERIAL` lock).
+//! injects faults. The tests share the fake, so they run one at a time ([`alone`](crate::helpers::alone)).
 
-mod common;
-use common::*;
+use crate::helpers::*;
 use porthole_shared::{ConversationAccepted, DeliveryStatus};
 use serde_json::json;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 use xtask::fakes::reamaze::{FakeReamaze, Reamaze};
 use xtask::fakes::server::Fault;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 fn fake() -> &'static FakeReamaze {
     static FAKE: OnceLock<FakeReamaze> = OnceLock::new();
-    FAKE.get_or_init(|| Reamaze::start(18793))
+    FAKE.get_or_init(|| Reamaze::start(xtask::ports::REAMAZE))
 }
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    fake().set_fault_rate(0.0);
-    fake().refuse_creates(None);
-    fake().keep_repeated_origins(false);
-    fake().clear_forced();
-    // The fake is reset first, so that whatever an earlier test left settles quickly.
-    wait_idle("reamaze");
-    guard
+fn serial() -> std::sync::RwLockWriteGuard<'static, ()> {
+    alone(&["reamaze"], || {
+        fake().set_fault_rate(0.0);
+        fake().refuse_creates(None);
+        fake().keep_repeated_origins(false);
+        fake().clear_forced();
+    })
 }
 
 fn accept(body: &serde_json::Value) -> ConversationAccepted {
@@ -47,7 +42,7 @@ fn three_files_arrive_once_by_signed_link_with_escaped_markdown() {
     let ids = files
         .iter()
         .enumerate()
-        .map(|(i, f)| upload_for("reamaze", &format!("scan {i}.bin"), f))
+        .map(|(i, f)| upload("reamaze", &format!("scan {i}.bin"), f).id)
         .collect();
     let accepted = accept(&form("Three files for Re:amaze", ids));
     let delivered = wait_for_status(
@@ -113,7 +108,7 @@ fn a_signed_link_fails_when_altered_and_after_it_expires() {
     let file = bytes(5000, 9);
     let accepted = accept(&form(
         "Link lifetime",
-        vec![upload_for("reamaze", "proof.bin", &file)],
+        vec![upload("reamaze", "proof.bin", &file).id],
     ));
     wait_for_status(
         &accepted,
@@ -186,7 +181,7 @@ fn every_fault_is_survived_without_duplicates() {
         let ids = files
             .iter()
             .enumerate()
-            .map(|(n, f)| upload_for("reamaze", &format!("f{n}.bin"), f))
+            .map(|(n, f)| upload("reamaze", &format!("f{n}.bin"), f).id)
             .collect();
         fake().force(&[fault, Fault::Pass, fault]);
         let accepted = accept(&form(&format!("Fault {fault:?}"), ids));
@@ -252,7 +247,7 @@ fn later_messages_are_sent_once_with_their_files() {
     let files = [bytes(700, 61), bytes(800, 62)];
     let ids: Vec<String> = files
         .iter()
-        .map(|f| upload_for("reamaze", "later.bin", f))
+        .map(|f| upload("reamaze", "later.bin", f).id)
         .collect();
     // The answer is lost after Re:amaze stored the message, and this Re:amaze does not drop
     // repeated origin ids: Porthole finds the message on the conversation instead of resending.

@@ -1,8 +1,6 @@
 //! The Worker's HTTP contract, exercised in workerd with local D1 and R2.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use porthole_shared::limits::PART_BYTES;
 use porthole_shared::{
     ConversationAccepted, DeliveryStatus, ErrorCode, FieldCode, PartsUpload, UploadResult,
@@ -23,6 +21,7 @@ fn form(extra: serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn health() {
+    let _beside = beside_others();
     let r = call("GET", "/health", &[], None);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["ok"], true);
@@ -30,10 +29,11 @@ fn health() {
 
 #[test]
 fn uploaded_bytes_come_back_from_the_inbox_identical() {
+    let _beside = beside_others();
     let files = [bytes(1, 1), bytes(70_000, 2), bytes(3 * 1024 * 1024 + 7, 3)];
     let mut ids = Vec::new();
     for (i, data) in files.iter().enumerate() {
-        let stored = upload(&format!("fïle {i}.bin"), data);
+        let stored = upload("demo", &format!("fïle {i}.bin"), data);
         assert_eq!(stored.size, data.len() as u64);
         assert_eq!(stored.name, format!("fïle {i}.bin"));
         ids.push(stored.id);
@@ -43,6 +43,7 @@ fn uploaded_bytes_come_back_from_the_inbox_identical() {
         &form(
             json!({"attachments": ids, "fields": {"order_id": "A-17"}, "page_url": "https://shop.example/cart", "locale": "de-DE"}),
         ),
+        None,
     );
     assert_eq!(
         reply.status,
@@ -114,6 +115,7 @@ fn parts_call(method: &str, path: &str, body: Option<&[u8]>) -> Reply {
 
 #[test]
 fn a_file_sent_in_parts_resumes_and_arrives_whole() {
+    let _beside = beside_others();
     let part = PART_BYTES as usize;
     let data = bytes(2 * part + 12_345, 11);
     let started = parts_call(
@@ -176,7 +178,8 @@ fn a_file_sent_in_parts_resumes_and_arrives_whole() {
     );
 
     let created: ConversationAccepted =
-        serde_json::from_slice(&submit("demo", &form(json!({"attachments": [id]}))).body).unwrap();
+        serde_json::from_slice(&submit("demo", &form(json!({"attachments": [id]})), None).body)
+            .unwrap();
     let conversation = inbox().into_iter().find(|c| c.id == created.id).unwrap();
     let attachment = &conversation.messages[0].attachments[0];
     assert_eq!(attachment.content_type, "video/mp4");
@@ -187,6 +190,7 @@ fn a_file_sent_in_parts_resumes_and_arrives_whole() {
 
 #[test]
 fn parts_are_checked_before_a_byte_is_stored() {
+    let _beside = beside_others();
     let meta = |size: u64, content_type: &str| {
         json!({"name": "a.bin", "size": size, "content_type": content_type}).to_string()
     };
@@ -241,11 +245,13 @@ fn parts_are_checked_before_a_byte_is_stored() {
         serde_json::from_slice(&parts_call("GET", &format!("/{id}"), None).body).unwrap();
     assert!(asked.done.is_empty(), "no refused part was kept");
     // Nothing of it can be attached before it is complete.
-    submit("demo", &form(json!({"attachments": [id]}))).error(422, ErrorCode::UnknownAttachment);
+    submit("demo", &form(json!({"attachments": [id]})), None)
+        .error(422, ErrorCode::UnknownAttachment);
 }
 
 #[test]
 fn a_resend_of_a_stored_message_does_not_count_toward_the_hourly_limit() {
+    let _beside = beside_others();
     // Two messages an hour on `counted`. The first is sent twice (its answer was lost), then a
     // second message still fits, and a third does not.
     let first = accept_at(
@@ -264,7 +270,7 @@ fn a_resend_of_a_stored_message_does_not_count_toward_the_hourly_limit() {
         &form(json!({"subject": "two"})),
         Some("counted-2"),
     );
-    submit_with_key(
+    submit(
         "counted",
         &form(json!({"subject": "three"})),
         Some("counted-3"),
@@ -274,6 +280,7 @@ fn a_resend_of_a_stored_message_does_not_count_toward_the_hourly_limit() {
 
 #[test]
 fn a_bots_held_submission_looks_queued_to_it_and_failed_to_the_operator() {
+    let _beside = beside_others();
     let bot = form(json!({"subject": "Cheap pills", "honeypot": "https://spam.example"}));
     let accepted = accept_at("demo", &bot, Some("held-bot-1"));
     assert_eq!(accepted.status, DeliveryStatus::Queued);
@@ -289,9 +296,11 @@ fn a_bots_held_submission_looks_queued_to_it_and_failed_to_the_operator() {
 
 #[test]
 fn an_empty_subject_becomes_the_first_line_of_the_message() {
+    let _beside = beside_others();
     let reply = submit(
         "demo",
         &form(json!({"subject": "", "message": "  \nWhere is my parcel?\nIt was due Monday."})),
+        None,
     );
     let created: ConversationAccepted = serde_json::from_slice(&reply.body).unwrap();
     let conversation = inbox().into_iter().find(|c| c.id == created.id).unwrap();
@@ -300,6 +309,7 @@ fn an_empty_subject_becomes_the_first_line_of_the_message() {
 
 #[test]
 fn malformed_json_is_400() {
+    let _beside = beside_others();
     let r = call(
         "POST",
         "/v1/sites/demo/conversations",
@@ -314,6 +324,7 @@ fn malformed_json_is_400() {
 
 #[test]
 fn wrong_content_type_is_415() {
+    let _beside = beside_others();
     let r = call(
         "POST",
         "/v1/sites/demo/conversations",
@@ -328,12 +339,14 @@ fn wrong_content_type_is_415() {
 
 #[test]
 fn unknown_site_is_404() {
-    submit("nope", &form(json!({}))).error(404, ErrorCode::SiteNotFound);
+    let _beside = beside_others();
+    submit("nope", &form(json!({})), None).error(404, ErrorCode::SiteNotFound);
     upload_to("nope", "a.txt", "text/plain", b"x").error(404, ErrorCode::SiteNotFound);
 }
 
 #[test]
 fn origins_not_allowed_are_403_without_cors() {
+    let _beside = beside_others();
     let evil = call(
         "POST",
         "/v1/sites/demo/conversations",
@@ -363,10 +376,7 @@ fn origins_not_allowed_are_403_without_cors() {
     let other = call(
         "POST",
         "/v1/sites/tiny/conversations",
-        &[
-            ("Origin", "http://127.0.0.1:18787"),
-            ("Content-Type", "application/json"),
-        ],
+        &[("Origin", &edge()), ("Content-Type", "application/json")],
         Some(b"{}"),
     );
     other.error(403, ErrorCode::OriginNotAllowed);
@@ -374,6 +384,7 @@ fn origins_not_allowed_are_403_without_cors() {
 
 #[test]
 fn preflight_answers_allowed_origins_only() {
+    let _beside = beside_others();
     let ok = call(
         "OPTIONS",
         "/v1/sites/demo/uploads",
@@ -416,9 +427,11 @@ fn preflight_answers_allowed_origins_only() {
 
 #[test]
 fn field_violations_are_422_per_field_and_readable_cross_origin() {
+    let _beside = beside_others();
     let r = submit(
         "demo",
         &json!({"name": "", "email": "nope", "message": "x".repeat(20_001), "fields": {"Bad Key": "v"}, "locale": "!!"}),
+        None,
     );
     let body = r.error(422, ErrorCode::ValidationFailed);
     let fields = body.error.fields.expect("per-field codes");
@@ -433,9 +446,11 @@ fn field_violations_are_422_per_field_and_readable_cross_origin() {
 
 #[test]
 fn wrong_types_in_json_are_400_naming_the_field() {
+    let _beside = beside_others();
     let r = submit(
         "demo",
         &json!({"name": 5, "email": "a@b.co", "message": "m"}),
+        None,
     );
     let body = r.error(400, ErrorCode::MalformedJson);
     assert!(
@@ -447,9 +462,11 @@ fn wrong_types_in_json_are_400_naming_the_field() {
 
 #[test]
 fn attachments_must_exist_belong_to_the_site_and_be_unclaimed() {
+    let _beside = beside_others();
     let unknown = submit(
         "demo",
         &form(json!({"attachments": ["0123456789abcdef0123456789abcdef"]})),
+        None,
     );
     let body = unknown.error(422, ErrorCode::UnknownAttachment);
     assert_eq!(
@@ -465,26 +482,29 @@ fn attachments_must_exist_belong_to_the_site_and_be_unclaimed() {
     );
     assert_eq!(reply.status, 201);
     let theirs: porthole_shared::UploadResult = serde_json::from_slice(&reply.body).unwrap();
-    submit("demo", &form(json!({"attachments": [theirs.id]})))
+    submit("demo", &form(json!({"attachments": [theirs.id]})), None)
         .error(422, ErrorCode::UnknownAttachment);
 
-    let mine = upload("mine.txt", b"mine");
+    let mine = upload("demo", "mine.txt", b"mine");
     assert_eq!(
-        submit("demo", &form(json!({"attachments": [mine.id]}))).status,
+        submit("demo", &form(json!({"attachments": [mine.id]})), None).status,
         202
     );
-    submit("demo", &form(json!({"attachments": [mine.id]})))
+    submit("demo", &form(json!({"attachments": [mine.id]})), None)
         .error(422, ErrorCode::UnknownAttachment);
 }
 
 #[test]
 fn two_submissions_racing_for_one_file_get_it_once() {
+    let _beside = beside_others();
     for round in 0..5 {
-        let file = upload(&format!("race-{round}.txt"), b"contested");
+        let file = upload("demo", &format!("race-{round}.txt"), b"contested");
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 let id = file.id.clone();
-                thread::spawn(move || submit("demo", &form(json!({"attachments": [id]}))).status)
+                thread::spawn(move || {
+                    submit("demo", &form(json!({"attachments": [id]})), None).status
+                })
             })
             .collect();
         let mut statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
@@ -495,6 +515,7 @@ fn two_submissions_racing_for_one_file_get_it_once() {
 
 #[test]
 fn upload_limits_and_types() {
+    let _beside = beside_others();
     // `tiny` takes at most 1024 bytes, text and images only.
     let too_big = upload_to("tiny", "big.txt", "text/plain", &bytes(1025, 9));
     let body = too_big.error(413, ErrorCode::FileTooLarge);
@@ -544,6 +565,7 @@ fn upload_limits_and_types() {
 
 #[test]
 fn an_upload_without_a_length_is_411() {
+    let _beside = beside_others();
     let agent = ureq::AgentBuilder::new().build();
     // A reader body is sent chunked, with no Content-Length.
     let result = agent
@@ -562,13 +584,14 @@ fn an_upload_without_a_length_is_411() {
 
 #[test]
 fn the_inbox_pages_past_a_hundred_conversations() {
+    let _beside = beside_others();
     // D1 binds at most 100 parameters to a statement; a page of 200 must still load.
     let handles: Vec<_> = (0..4)
         .map(|t| {
             thread::spawn(move || {
                 for i in 0..28 {
                     let body = form(json!({"subject": format!("Many {t}-{i}")}));
-                    assert_eq!(submit("other", &body).status, 202);
+                    assert_eq!(submit("other", &body, None).status, 202);
                 }
             })
         })
@@ -600,6 +623,7 @@ fn the_inbox_pages_past_a_hundred_conversations() {
 
 #[test]
 fn the_inbox_needs_the_operator_token() {
+    let _beside = beside_others();
     call("GET", "/v1/inbox/conversations", &[], None).error(401, ErrorCode::Unauthorized);
     call(
         "GET",
@@ -615,6 +639,7 @@ fn the_inbox_needs_the_operator_token() {
 
 #[test]
 fn unknown_paths_and_methods() {
+    let _beside = beside_others();
     call(
         "GET",
         "/v1/sites/demo/conversations",
@@ -627,6 +652,7 @@ fn unknown_paths_and_methods() {
 
 #[test]
 fn the_loader_widget_and_demo_page_are_served() {
+    let _beside = beside_others();
     let page = call("GET", "/", &[], None);
     assert_eq!(page.status, 200);
     assert!(String::from_utf8_lossy(&page.body).contains(r#"data-site="demo""#));
@@ -655,10 +681,11 @@ fn the_loader_widget_and_demo_page_are_served() {
 
 #[test]
 fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
-    let kept = upload("kept.txt", b"in a conversation");
-    let created = submit("demo", &form(json!({"attachments": [kept.id]})));
+    let _beside = beside_others();
+    let kept = upload("demo", "kept.txt", b"in a conversation");
+    let created = submit("demo", &form(json!({"attachments": [kept.id]})), None);
     assert_eq!(created.status, 202);
-    let orphan = upload("orphan.txt", b"never sent");
+    let orphan = upload("demo", "orphan.txt", b"never sent");
     let abandoned = parts_call(
         "POST",
         "",
@@ -691,12 +718,13 @@ fn unclaimed_uploads_are_deleted_by_the_cron_and_claimed_ones_kept() {
         200,
         "a file in a conversation stays"
     );
-    submit("demo", &form(json!({"attachments": [orphan.id]})))
+    submit("demo", &form(json!({"attachments": [orphan.id]})), None)
         .error(422, ErrorCode::UnknownAttachment);
 }
 
 #[test]
 fn the_loader_stays_within_its_budget() {
+    let _beside = beside_others();
     // Issue budget: the one script every page loads is at most 1.5 KB gzip (1,500 bytes here).
     let loader = call("GET", "/porthole.js", &[], None);
     assert_eq!(loader.status, 200);
@@ -708,6 +736,7 @@ fn the_loader_stays_within_its_budget() {
 
 #[test]
 fn the_first_open_fetches_at_most_100_kb() {
+    let _beside = beside_others();
     // Issue budget: everything the first open fetches (the glue and the wasm, which carries the
     // panel's CSS) is at most 100 KB gzip (100,000 bytes here), as the edge serves it.
     let fetched: usize = [
@@ -729,7 +758,8 @@ fn the_first_open_fetches_at_most_100_kb() {
 
 #[test]
 fn the_widget_settings_answer_allowed_origins_and_the_edges_own_pages() {
-    let host = "http://127.0.0.1:18790";
+    let _beside = beside_others();
+    let host = SITE_ORIGIN;
     let themed = call(
         "GET",
         "/v1/sites/themed/config?locale=es-MX",

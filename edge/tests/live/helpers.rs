@@ -1,6 +1,5 @@
-//! Talking to the Worker that `cargo xtask test` started in workerd (wrangler dev, local D1 and
-//! R2). These tests need it: run them through `cargo xtask test`.
-#![allow(dead_code)]
+//! Talking to the Worker that `cargo xtask test` started, through `xtask::client`, and waiting
+//! for what it does in the background.
 
 use porthole_shared::{
     ConversationAccepted, ConversationStatus, DeliveryList, DeliveryStatus, ErrorBody, ErrorCode,
@@ -8,10 +7,34 @@ use porthole_shared::{
 };
 use serde_json::json;
 use serde_json::Value;
-use std::io::Read;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
+use xtask::client::Edge;
+pub use xtask::client::Reply;
 
-pub const SITE_ORIGIN: &str = "http://127.0.0.1:18790";
+/// The origin the test sites allow: the browser tests' host pages.
+pub const SITE_ORIGIN: &str = xtask::ports::HOST_ORIGIN;
+
+static WORKER: RwLock<()> = RwLock::new(());
+
+/// Taken by a test that others may run beside: the HTTP contract's.
+pub fn beside_others() -> RwLockReadGuard<'static, ()> {
+    WORKER.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Taken by a test that must run with nothing else under way: one that counts what the Worker
+/// stores, forces a helpdesk fake's faults or runs a Worker of its own. `reset` puts the test's
+/// fakes back to their defaults first; then whatever an earlier test left to deliver into
+/// `sites` settles (quickly, the fakes being reset), so that the test's forced faults meet its
+/// own calls.
+pub fn alone(sites: &[&str], reset: impl FnOnce()) -> RwLockWriteGuard<'static, ()> {
+    let guard = WORKER.write().unwrap_or_else(|e| e.into_inner());
+    reset();
+    for site in sites {
+        wait_idle(site);
+    }
+    guard
+}
 
 pub fn edge() -> String {
     std::env::var("PORTHOLE_EDGE").expect(
@@ -24,28 +47,20 @@ pub fn operator_token() -> String {
         .expect("PORTHOLE_OPERATOR_TOKEN is set by `cargo xtask test`")
 }
 
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+/// What the tests read of an answer.
+pub trait Answer {
+    fn json(&self) -> Value;
+    /// Asserts the one error shape and the status its code maps to.
+    fn error(&self, status: u16, code: ErrorCode) -> ErrorBody;
 }
 
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
+impl Answer for Reply {
+    fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
-    /// Asserts the one error shape and the status its code maps to.
-    pub fn error(&self, status: u16, code: ErrorCode) -> ErrorBody {
+    fn error(&self, status: u16, code: ErrorCode) -> ErrorBody {
         assert_eq!(
             self.status,
             status,
@@ -76,56 +91,21 @@ pub fn call_at(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Reply {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(30))
-        .build();
-    let mut req = agent.request(method, &format!("{base}{path}"));
-    for (k, v) in headers {
-        req = req.set(k, v);
-    }
-    let result = match body {
-        Some(bytes) => req.send_bytes(bytes),
-        None => req.call(),
-    };
-    let response = match result {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {path}: {e}"),
-    };
-    let status = response.status();
-    let headers = response
-        .headers_names()
-        .into_iter()
-        .filter_map(|n| response.header(&n).map(|v| (n.clone(), v.to_string())))
-        .collect();
-    let mut body = Vec::new();
-    response
-        .into_reader()
-        .read_to_end(&mut body)
-        .expect("read body");
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    // A fresh connection per call: a pooled one the Worker had closed would fail a POST.
+    Edge::new(base)
+        .call(method, path, headers, body)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn upload_to(site: &str, name: &str, content_type: &str, bytes: &[u8]) -> Reply {
-    let encoded = utf8_percent(name);
-    call(
-        "POST",
-        &format!("/v1/sites/{site}/uploads"),
-        &[
-            ("Origin", SITE_ORIGIN),
-            ("Content-Type", content_type),
-            ("X-Filename", &encoded),
-        ],
-        Some(bytes),
-    )
+    Edge::new(&edge())
+        .upload(site, SITE_ORIGIN, name, content_type, bytes)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
-pub fn upload(name: &str, bytes: &[u8]) -> UploadResult {
-    let reply = upload_to("demo", name, "application/octet-stream", bytes);
+/// A file uploaded to `site`, which must take it.
+pub fn upload(site: &str, name: &str, bytes: &[u8]) -> UploadResult {
+    let reply = upload_to(site, name, "application/octet-stream", bytes);
     assert_eq!(
         reply.status,
         201,
@@ -135,25 +115,17 @@ pub fn upload(name: &str, bytes: &[u8]) -> UploadResult {
     serde_json::from_slice(&reply.body).unwrap()
 }
 
-pub fn submit(site: &str, body: &Value) -> Reply {
-    call(
-        "POST",
-        &format!("/v1/sites/{site}/conversations"),
-        &[
-            ("Origin", SITE_ORIGIN),
-            ("Content-Type", "application/json"),
-        ],
-        Some(body.to_string().as_bytes()),
-    )
+/// A submission to `site` from the test pages' origin, with an Idempotency-Key if given.
+pub fn submit(site: &str, body: &Value, key: Option<&str>) -> Reply {
+    Edge::new(&edge())
+        .submit(site, SITE_ORIGIN, body, key)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn inbox() -> Vec<InboxConversation> {
-    let reply = call(
-        "GET",
-        "/v1/inbox/conversations?site=demo&limit=200",
-        &[("Authorization", &format!("Bearer {}", operator_token()))],
-        None,
-    );
+    let reply = Edge::new(&edge())
+        .inbox(&operator_token(), "demo", 200)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(reply.status, 200);
     serde_json::from_slice::<InboxPage>(&reply.body)
         .unwrap()
@@ -192,22 +164,10 @@ pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn utf8_percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 // Delivery: submissions into a site whose helpdesk is a fake, and waiting for their outcome.
 
 pub fn accept_at(site: &str, body: &serde_json::Value, key: Option<&str>) -> ConversationAccepted {
-    let reply = submit_with_key(site, body, key);
+    let reply = submit(site, body, key);
     assert_eq!(
         reply.status,
         202,
@@ -215,35 +175,6 @@ pub fn accept_at(site: &str, body: &serde_json::Value, key: Option<&str>) -> Con
         String::from_utf8_lossy(&reply.body)
     );
     serde_json::from_slice(&reply.body).unwrap()
-}
-
-pub fn submit_with_key(site: &str, body: &serde_json::Value, key: Option<&str>) -> Reply {
-    let mut headers = vec![
-        ("Origin", SITE_ORIGIN),
-        ("Content-Type", "application/json"),
-    ];
-    if let Some(k) = key {
-        headers.push(("Idempotency-Key", k));
-    }
-    call(
-        "POST",
-        &format!("/v1/sites/{site}/conversations"),
-        &headers,
-        Some(body.to_string().as_bytes()),
-    )
-}
-
-pub fn upload_for(site: &str, name: &str, data: &[u8]) -> String {
-    let reply = upload_to(site, name, "application/octet-stream", data);
-    assert_eq!(
-        reply.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    serde_json::from_slice::<porthole_shared::UploadResult>(&reply.body)
-        .unwrap()
-        .id
 }
 
 pub fn status(accepted: &ConversationAccepted) -> ConversationStatus {
@@ -300,12 +231,9 @@ pub fn operator() -> String {
 }
 
 pub fn deliveries(status: &str) -> DeliveryList {
-    let reply = call(
-        "GET",
-        &format!("/v1/admin/deliveries?status={status}&limit=500"),
-        &[("Authorization", &operator())],
-        None,
-    );
+    let reply = Edge::new(&edge())
+        .deliveries(&operator_token(), status, 500)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(reply.status, 200);
     serde_json::from_slice(&reply.body).unwrap()
 }
@@ -384,10 +312,7 @@ pub fn submit_and_deliver_many(
             (
                 accept_at(
                     site,
-                    &form(
-                        &format!("Mix {n}"),
-                        vec![upload_for(site, "mix.bin", &file)],
-                    ),
+                    &form(&format!("Mix {n}"), vec![upload(site, "mix.bin", &file).id]),
                     None,
                 ),
                 file,

@@ -3,20 +3,17 @@
 //! default assumptions (API key), one whose Upload Attachment API is elsewhere (OAuth), reached
 //! by a site whose configuration alone differs. The tests share them, so they run one at a time.
 
-mod common;
-use common::*;
+use crate::helpers::*;
 use porthole_shared::{ConversationAccepted, DeliveryStatus};
 use serde_json::json;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 use xtask::fakes::motadata::{Assumptions, FakeMotadata, Motadata, ServiceRequest};
 use xtask::fakes::server::Fault;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 fn fake() -> &'static FakeMotadata {
     static FAKE: OnceLock<FakeMotadata> = OnceLock::new();
-    FAKE.get_or_init(|| Motadata::start(18795, Assumptions::default()))
+    FAKE.get_or_init(|| Motadata::start(xtask::ports::MOTADATA, Assumptions::default()))
 }
 
 /// The ServiceOps whose upload API is at another path and field.
@@ -24,7 +21,7 @@ fn moved() -> &'static FakeMotadata {
     static FAKE: OnceLock<FakeMotadata> = OnceLock::new();
     FAKE.get_or_init(|| {
         Motadata::start(
-            18796,
+            xtask::ports::MOTADATA_MOVED,
             Assumptions {
                 upload_path: "/api/v2/files/upload".into(),
                 upload_field: "attachment".into(),
@@ -34,17 +31,14 @@ fn moved() -> &'static FakeMotadata {
     })
 }
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for f in [fake(), moved()] {
-        f.set_fault_rate(0.0);
-        f.refuse_creates(None);
-        f.clear_forced();
-    }
-    // The fake is reset first, so that whatever an earlier test left settles quickly.
-    wait_idle("motadata");
-    wait_idle("motadata-moved");
-    guard
+fn serial() -> std::sync::RwLockWriteGuard<'static, ()> {
+    alone(&["motadata", "motadata-moved"], || {
+        for f in [fake(), moved()] {
+            f.set_fault_rate(0.0);
+            f.refuse_creates(None);
+            f.clear_forced();
+        }
+    })
 }
 
 fn found(on: &FakeMotadata, accepted: &ConversationAccepted) -> Vec<ServiceRequest> {
@@ -68,7 +62,7 @@ fn a_request_with_three_files_arrives_once_with_escaped_html() {
         .collect();
     let ids = sent
         .iter()
-        .map(|(name, b)| upload_for("motadata", name, b))
+        .map(|(name, b)| upload("motadata", name, b).id)
         .collect();
     let mut body = form("Printer on fire", ids);
     body["email"] = json!("grace@example.org");
@@ -133,7 +127,7 @@ fn every_fault_is_survived_without_duplicates() {
         ];
         let ids = sent
             .iter()
-            .map(|(n, b)| upload_for("motadata", n, b))
+            .map(|(n, b)| upload("motadata", n, b).id)
             .collect();
         // On the requester, then on the request's create (after the two uploads).
         fake().force(&[fault, Fault::Pass, Fault::Pass, Fault::Pass, fault]);
@@ -190,7 +184,7 @@ fn later_messages_are_published_conversations_from_the_requester_once() {
     fake().force(&[Fault::Pass, Fault::Drop]);
     let reply = follow_up(
         &accepted,
-        &json!({"message": "It <b>smokes</b> now", "attachments": [upload_for("motadata", "smoke.jpg", &file)]}),
+        &json!({"message": "It <b>smokes</b> now", "attachments": [upload("motadata", "smoke.jpg", &file).id]}),
         None,
     );
     assert_eq!(reply.status, 202);
@@ -216,7 +210,7 @@ fn moved_upload_api_and_oauth_need_only_configuration() {
     let sent = vec![("moved.bin".to_string(), bytes(5000, 77))];
     let ids = sent
         .iter()
-        .map(|(n, b)| upload_for("motadata-moved", n, b))
+        .map(|(n, b)| upload("motadata-moved", n, b).id)
         .collect();
     let grants = moved().token_grants();
     let accepted = accept_at("motadata-moved", &form("Elsewhere", ids), None);

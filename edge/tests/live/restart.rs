@@ -2,9 +2,7 @@
 //! nothing lost, nothing delivered twice. This test runs a Worker of its own (and a fake Help
 //! Scout of its own), so killing it disturbs no other test.
 
-mod common;
-
-use common::{bytes, call_at, SITE_ORIGIN};
+use crate::helpers::{alone, bytes, call_at, Answer, SITE_ORIGIN};
 use porthole_shared::{ConversationAccepted, ConversationStatus, DeliveryStatus};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -12,8 +10,7 @@ use xtask::fakes::helpscout::HelpScout;
 use xtask::wrangler::{Options, Worker};
 use xtask::{config, root, test};
 
-const FAKE_PORT: u16 = 18792;
-const PORT: u16 = 18797;
+use xtask::ports::{RESTART_EDGE as PORT, RESTART_HELPSCOUT as FAKE_PORT, RESTART_INSPECTOR};
 
 fn start_worker() -> Worker {
     let mut config = config::load(&root().join("xtask/e2e/porthole.test.toml")).unwrap();
@@ -26,7 +23,7 @@ fn start_worker() -> Worker {
     vars.retain(|(k, _)| k != "PORTHOLE_UPLOAD_TTL_SECONDS");
     Worker::start(&Options {
         port: PORT,
-        inspector_port: 19231,
+        inspector_port: RESTART_INSPECTOR,
         config_json: config::to_var(&config),
         persist_to: root().join("target/restart-state"),
         vars,
@@ -37,6 +34,7 @@ fn start_worker() -> Worker {
 
 #[test]
 fn a_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing() {
+    let _alone = alone(&[], || {});
     let _ = std::fs::remove_dir_all(root().join("target/restart-state"));
     let fake = HelpScout::start(FAKE_PORT);
     // A slow helpdesk (each answer a second after the work, inside the connector's 1.5 s timeout),
