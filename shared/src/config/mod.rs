@@ -1,6 +1,21 @@
 //! The site configuration (`porthole.toml`): which sites exist, where their widget may be
 //! embedded, where their conversations go, and their limits. Read by `xtask` from TOML and by the
 //! edge from the JSON that `xtask` hands it.
+//!
+//! This file holds what every site has and the registry of helpdesks ([`ConnectorConfig`]); each
+//! helpdesk's own settings, their defaults and their checks are in its file beside this one.
+
+mod deskhero;
+mod helpscout;
+mod libredesk;
+mod motadata;
+mod reamaze;
+
+pub use deskhero::DeskHeroConfig;
+pub use helpscout::HelpScoutConfig;
+pub use libredesk::LibredeskConfig;
+pub use motadata::{MotadataAuth, MotadataConfig};
+pub use reamaze::ReamazeConfig;
 
 use crate::Limits;
 use serde::{Deserialize, Serialize};
@@ -63,7 +78,8 @@ pub struct SiteConfig {
     pub widget: crate::form::WidgetSettings,
 }
 
-/// Where a site's conversations are delivered.
+/// Where a site's conversations are delivered: the registry of helpdesks, one variant each (its
+/// `kind` in `porthole.toml`, snake_case of the variant).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConnectorConfig {
@@ -83,273 +99,57 @@ pub enum ConnectorConfig {
 }
 
 impl ConnectorConfig {
-    pub fn kind(&self) -> &'static str {
+    /// The vendor's own configuration; `None` for the built-in inbox. The one match over the
+    /// vendors: everything else about a connector's configuration asks its [`VendorConfig`].
+    pub fn vendor(&self) -> Option<&dyn VendorConfig> {
         match self {
-            ConnectorConfig::Inbox => "inbox",
-            ConnectorConfig::Helpscout(_) => "helpscout",
-            ConnectorConfig::Reamaze(_) => "reamaze",
-            ConnectorConfig::Libredesk(_) => "libredesk",
-            ConnectorConfig::Motadata(_) => "motadata",
-            ConnectorConfig::Deskhero(_) => "deskhero",
+            ConnectorConfig::Inbox => None,
+            ConnectorConfig::Helpscout(c) => Some(c),
+            ConnectorConfig::Reamaze(c) => Some(c),
+            ConnectorConfig::Libredesk(c) => Some(c),
+            ConnectorConfig::Motadata(c) => Some(c),
+            ConnectorConfig::Deskhero(c) => Some(c),
         }
+    }
+
+    /// The `kind` that names it in `porthole.toml`.
+    pub fn kind(&self) -> &'static str {
+        self.vendor().map_or("inbox", |v| v.kind())
     }
 
     /// The helpdesk's API root, where it has one.
     pub fn base_url(&self) -> Option<String> {
-        match self {
-            ConnectorConfig::Inbox => None,
-            ConnectorConfig::Helpscout(c) => Some(c.base_url.clone()),
-            ConnectorConfig::Reamaze(c) => Some(c.base_url()),
-            ConnectorConfig::Libredesk(c) => Some(c.base_url.clone()),
-            ConnectorConfig::Motadata(c) => Some(c.base_url.clone()),
-            ConnectorConfig::Deskhero(c) => Some(c.base_url.clone()),
-        }
+        self.vendor().map(|v| v.base_url())
+    }
+
+    /// The names of the secrets the connector reads.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.vendor().map(|v| v.secrets()).unwrap_or_default()
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HelpScoutConfig {
-    /// The inbox (mailbox) conversations are created in: the number in its URL in Help Scout.
-    pub mailbox_id: u64,
-    #[serde(default = "HelpScoutConfig::default_base_url")]
-    pub base_url: String,
-    /// Names of the secrets (wrangler secrets or .dev.vars) holding the OAuth app's credentials.
-    #[serde(default = "HelpScoutConfig::default_client_id_secret")]
-    pub client_id_secret: String,
-    #[serde(default = "HelpScoutConfig::default_client_secret_secret")]
-    pub client_secret_secret: String,
-    /// The site's custom fields that have a Help Scout custom field: form key → Help Scout field
-    /// id (Manage → Company → Custom Fields). Others go in a readable block under the message.
-    #[serde(default)]
-    pub fields: BTreeMap<String, u64>,
-}
-
-impl HelpScoutConfig {
-    fn default_base_url() -> String {
-        "https://api.helpscout.net".into()
+/// What every helpdesk's configuration tells the rest of Porthole; each vendor's file implements
+/// it beside its struct, its defaults and its checks.
+pub trait VendorConfig {
+    /// The `kind` that names it in `porthole.toml` (the [`ConnectorConfig`] variant's tag).
+    fn kind(&self) -> &'static str;
+    /// The helpdesk's name, as operators know it.
+    fn name(&self) -> &'static str;
+    /// The helpdesk's API root (checked for every vendor: http(s), no trailing slash).
+    fn base_url(&self) -> String;
+    /// The names of the secrets (wrangler secrets or .dev.vars) the connector reads.
+    fn secrets(&self) -> Vec<&str>;
+    /// Its own problems, in words an operator can act on, for the site `site`.
+    fn problems(&self, site: &str) -> Vec<String>;
+    /// Settings that must be valid JSON, as (key, value): checked where a JSON parser is at hand
+    /// (`cargo xtask`), as this crate has none.
+    fn json_templates(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
     }
-    fn default_client_id_secret() -> String {
-        "HELPSCOUT_CLIENT_ID".into()
-    }
-    fn default_client_secret_secret() -> String {
-        "HELPSCOUT_CLIENT_SECRET".into()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReamazeConfig {
-    /// The brand: `acme` for https://acme.reamaze.io.
-    pub brand: String,
-    /// The channel's slug (Settings → Account IDs and Secret), sent as the conversation's category.
-    pub channel: String,
-    /// Overrides `https://{brand}.reamaze.io` (tests point it at a fake).
-    #[serde(default)]
-    pub base_url: Option<String>,
-    /// Names of the secrets holding a staff user's login email and API token.
-    #[serde(default = "ReamazeConfig::default_login_email_secret")]
-    pub login_email_secret: String,
-    #[serde(default = "ReamazeConfig::default_api_token_secret")]
-    pub api_token_secret: String,
-}
-
-impl ReamazeConfig {
-    pub fn base_url(&self) -> String {
-        self.base_url
-            .clone()
-            .unwrap_or_else(|| format!("https://{}.reamaze.io", self.brand))
-    }
-    fn default_login_email_secret() -> String {
-        "REAMAZE_LOGIN_EMAIL".into()
-    }
-    fn default_api_token_secret() -> String {
-        "REAMAZE_API_TOKEN".into()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LibredeskConfig {
-    /// Where the Libredesk is served, e.g. https://support.acme.example (self-hosted: no default).
-    pub base_url: String,
-    /// The email inbox conversations are created in: the number in its URL under Admin → Inboxes.
-    pub inbox_id: u64,
-    /// Names of the secrets holding the agent's API key and secret.
-    #[serde(default = "LibredeskConfig::default_api_key_secret")]
-    pub api_key_secret: String,
-    #[serde(default = "LibredeskConfig::default_api_secret_secret")]
-    pub api_secret_secret: String,
-    /// The site's custom fields that exist as conversation custom attributes in Libredesk (same
-    /// key). Libredesk silently drops unknown attributes, so the others go under the message.
-    #[serde(default)]
-    pub custom_attributes: Vec<String>,
-    /// Libredesk's upload limit (its `app.max_file_upload_size`, 20 MB unless changed): larger
-    /// files are reported instead of sent.
-    #[serde(default = "LibredeskConfig::default_max_file_mb")]
-    pub max_file_mb: u64,
-}
-
-impl LibredeskConfig {
-    fn default_api_key_secret() -> String {
-        "LIBREDESK_API_KEY".into()
-    }
-    fn default_api_secret_secret() -> String {
-        "LIBREDESK_API_SECRET".into()
-    }
-    fn default_max_file_mb() -> u64 {
-        20
-    }
-}
-
-/// How Porthole signs in to Motadata ServiceOps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MotadataAuth {
-    /// `Authorization: Apikey <key>`, the key generated in the ServiceOps portal.
-    #[default]
-    Apikey,
-    /// OAuth password grant at `/api/oauth/token` with a client id and secret and a technician's
-    /// username and password; the token is cached and renewed.
-    Oauth,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MotadataConfig {
-    /// Where ServiceOps is served, e.g. https://servicedesk.acme.example (self-hosted: no default).
-    pub base_url: String,
-    #[serde(default)]
-    pub auth: MotadataAuth,
-    /// Names of the secrets: the API key (auth = "apikey"), or the OAuth client and the
-    /// technician it signs in as (auth = "oauth").
-    #[serde(default = "MotadataConfig::default_api_key_secret")]
-    pub api_key_secret: String,
-    #[serde(default = "MotadataConfig::default_client_id_secret")]
-    pub client_id_secret: String,
-    #[serde(default = "MotadataConfig::default_client_secret_secret")]
-    pub client_secret_secret: String,
-    #[serde(default = "MotadataConfig::default_username_secret")]
-    pub username_secret: String,
-    #[serde(default = "MotadataConfig::default_password_secret")]
-    pub password_secret: String,
-    /// Not in Motadata's public docs, so assumed and changeable: the Upload Attachment API's
-    /// path and multipart field, answering `{refFileName, realName}`.
-    #[serde(default = "MotadataConfig::default_upload_path")]
-    pub upload_path: String,
-    #[serde(default = "MotadataConfig::default_upload_field")]
-    pub upload_field: String,
-    /// Assumed: the conversation type of a message from the requester.
-    #[serde(default = "MotadataConfig::default_conversation_type")]
-    pub conversation_type: String,
-    /// Assumed from the documented change search: where requests are searched by qualification
-    /// (to find a request whose create answer was lost).
-    #[serde(default = "MotadataConfig::default_search_path")]
-    pub search_path: String,
-}
-
-impl MotadataConfig {
-    fn default_api_key_secret() -> String {
-        "MOTADATA_API_KEY".into()
-    }
-    fn default_client_id_secret() -> String {
-        "MOTADATA_CLIENT_ID".into()
-    }
-    fn default_client_secret_secret() -> String {
-        "MOTADATA_CLIENT_SECRET".into()
-    }
-    fn default_username_secret() -> String {
-        "MOTADATA_USERNAME".into()
-    }
-    fn default_password_secret() -> String {
-        "MOTADATA_PASSWORD".into()
-    }
-    fn default_upload_path() -> String {
-        "/api/v1/attachment".into()
-    }
-    fn default_upload_field() -> String {
-        "file".into()
-    }
-    fn default_conversation_type() -> String {
-        "requestor_to_technician".into()
-    }
-    fn default_search_path() -> String {
-        "/api/v1/request/search/byqual".into()
-    }
-}
-
-/// DeskHero. Its public docs cover only the ticket conversation route; everything marked
-/// "assumed" is a default an operator with DeskHero's full API reference can change. Paths take
-/// `{tenant}`, `{version}` and, where it applies, `{reference}`; the ticket body template takes
-/// `{subject}`, `{name}`, `{email}` and `{reference}` inside its JSON strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeskHeroConfig {
-    pub base_url: String,
-    /// The tenant in every path (`/api/{tenant}/v{version}/…`).
-    pub tenant: String,
-    #[serde(default = "DeskHeroConfig::default_version")]
-    pub version: u32,
-    /// The secret holding the API credential, sent as `Authorization: {auth_scheme} <credential>`.
-    #[serde(default = "DeskHeroConfig::default_token_secret")]
-    pub token_secret: String,
-    /// Assumed.
-    #[serde(default = "DeskHeroConfig::default_auth_scheme")]
-    pub auth_scheme: String,
-    /// Assumed: creating a ticket, its JSON body, and where the new ticket's id is in the answer
-    /// (a JSON pointer).
-    #[serde(default = "DeskHeroConfig::default_create_ticket_path")]
-    pub create_ticket_path: String,
-    #[serde(default = "DeskHeroConfig::default_create_ticket_body")]
-    pub create_ticket_body: String,
-    #[serde(default = "DeskHeroConfig::default_ticket_id_pointer")]
-    pub ticket_id_pointer: String,
-    /// Assumed, optional: a GET that finds a ticket by its Porthole reference, and where its id
-    /// is. Without it, a ticket whose create answer was lost is not created again: the delivery
-    /// fails with the reference for an operator to check.
-    #[serde(default)]
-    pub find_ticket_path: Option<String>,
-    #[serde(default = "DeskHeroConfig::default_found_ticket_id_pointer")]
-    pub found_ticket_id_pointer: String,
-    /// Assumed: uploading a file (multipart), and where its id is in the answer.
-    #[serde(default = "DeskHeroConfig::default_upload_path")]
-    pub upload_path: String,
-    #[serde(default = "DeskHeroConfig::default_upload_field")]
-    pub upload_field: String,
-    #[serde(default = "DeskHeroConfig::default_attachment_id_pointer")]
-    pub attachment_id_pointer: String,
-}
-
-impl DeskHeroConfig {
-    fn default_version() -> u32 {
-        1
-    }
-    fn default_token_secret() -> String {
-        "DESKHERO_API_TOKEN".into()
-    }
-    fn default_auth_scheme() -> String {
-        "Bearer".into()
-    }
-    fn default_create_ticket_path() -> String {
-        "/api/{tenant}/v{version}/tickets".into()
-    }
-    fn default_create_ticket_body() -> String {
-        r#"[{"subject": "{subject} [{reference}]", "requester": {"email": "{email}", "name": "{name}"}}]"#.into()
-    }
-    fn default_ticket_id_pointer() -> String {
-        "/data/0/id".into()
-    }
-    fn default_found_ticket_id_pointer() -> String {
-        "/data/0/id".into()
-    }
-    fn default_upload_path() -> String {
-        "/api/{tenant}/v{version}/attachments".into()
-    }
-    fn default_upload_field() -> String {
-        "file".into()
-    }
-    fn default_attachment_id_pointer() -> String {
-        "/data/0/id".into()
+    /// Whether the helpdesk fetches files by link, so that a deployed Worker must know its public
+    /// address.
+    fn needs_public_url(&self) -> bool {
+        false
     }
 }
 
@@ -413,49 +213,14 @@ impl PortholeConfig {
                     ));
                 }
             }
-            if let Some(base) = site.connector.base_url() {
+            if let Some(vendor) = site.connector.vendor() {
+                let base = vendor.base_url();
                 if !(base.starts_with("https://") || base.starts_with("http://"))
                     || base.ends_with('/')
                 {
                     problems.push(format!("site `{id}`: connector.base_url must be http(s)://host[:port][/path] with no trailing slash"));
                 }
-            }
-            match &site.connector {
-                ConnectorConfig::Reamaze(r)
-                    if !is_site_id(&r.brand) || r.channel.trim().is_empty() =>
-                {
-                    problems.push(format!("site `{id}`: connector.brand (as in https://BRAND.reamaze.io) and connector.channel (the channel's slug) are required"));
-                }
-                ConnectorConfig::Libredesk(l) if l.inbox_id == 0 => {
-                    problems.push(format!("site `{id}`: connector.inbox_id must be the number of a Libredesk email inbox"));
-                }
-                ConnectorConfig::Motadata(m)
-                    if [&m.upload_path, &m.search_path]
-                        .iter()
-                        .any(|p| !p.starts_with('/')) =>
-                {
-                    problems.push(format!(
-                        "site `{id}`: connector.upload_path and search_path must start with /"
-                    ));
-                }
-                ConnectorConfig::Deskhero(d)
-                    if d.tenant.len() < 2
-                        || !d
-                            .tenant
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
-                {
-                    problems.push(format!("site `{id}`: connector.tenant must be DeskHero's tenant name (letters, digits, '-')"));
-                }
-                ConnectorConfig::Deskhero(d)
-                    if [&d.create_ticket_path, &d.upload_path]
-                        .iter()
-                        .chain(d.find_ticket_path.as_ref().iter())
-                        .any(|p| !p.starts_with('/')) =>
-                {
-                    problems.push(format!("site `{id}`: connector paths must start with /"));
-                }
-                _ => {}
+                problems.extend(vendor.problems(id));
             }
             problems.extend(site.widget.problems(id));
             for (locale, messages) in &site.widget.copy {
@@ -634,6 +399,51 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    #[test]
+    fn each_vendor_knows_its_kind_and_secrets() {
+        let connector = |json: &str| -> ConnectorConfig { serde_json::from_str(json).unwrap() };
+        for (json, secrets) in [
+            (r#"{"kind": "inbox"}"#, vec![]),
+            (
+                r#"{"kind": "helpscout", "mailbox_id": 1}"#,
+                vec!["HELPSCOUT_CLIENT_ID", "HELPSCOUT_CLIENT_SECRET"],
+            ),
+            (
+                r#"{"kind": "reamaze", "brand": "acme", "channel": "support"}"#,
+                vec!["REAMAZE_LOGIN_EMAIL", "REAMAZE_API_TOKEN"],
+            ),
+            (
+                r#"{"kind": "libredesk", "base_url": "https://l.example", "inbox_id": 3}"#,
+                vec!["LIBREDESK_API_KEY", "LIBREDESK_API_SECRET"],
+            ),
+            (
+                r#"{"kind": "motadata", "base_url": "https://m.example"}"#,
+                vec!["MOTADATA_API_KEY"],
+            ),
+            (
+                r#"{"kind": "motadata", "base_url": "https://m.example", "auth": "oauth"}"#,
+                vec![
+                    "MOTADATA_CLIENT_ID",
+                    "MOTADATA_CLIENT_SECRET",
+                    "MOTADATA_USERNAME",
+                    "MOTADATA_PASSWORD",
+                ],
+            ),
+            (
+                r#"{"kind": "deskhero", "base_url": "https://d.example", "tenant": "acme"}"#,
+                vec!["DESKHERO_API_TOKEN"],
+            ),
+        ] {
+            let c = connector(json);
+            assert_eq!(
+                serde_json::to_value(&c).unwrap()["kind"],
+                c.kind(),
+                "{json}"
+            );
+            assert_eq!(c.secrets(), secrets, "{json}");
+        }
     }
 
     #[test]
