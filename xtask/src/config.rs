@@ -12,15 +12,7 @@ pub fn load(path: &Path) -> Result<PortholeConfig> {
 pub fn parse(text: &str) -> Result<PortholeConfig> {
     let config: PortholeConfig = toml::from_str(text).map_err(|e| e.to_string())?;
     let mut problems = config.problems();
-    for (id, site) in &config.sites {
-        if let porthole_shared::config::ConnectorConfig::Deskhero(d) = &site.connector {
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(&d.create_ticket_body) {
-                problems.push(format!(
-                    "site `{id}`: connector.create_ticket_body is not valid JSON: {e}"
-                ));
-            }
-        }
-    }
+    problems.extend(json_problems(&config));
     if problems.is_empty() {
         Ok(config)
     } else {
@@ -31,15 +23,33 @@ pub fn parse(text: &str) -> Result<PortholeConfig> {
     }
 }
 
-/// What a deployed Worker needs besides the sites: Re:amaze fetches attachments by link, so
-/// the Worker must know its public address (`PORTHOLE_PUBLIC_URL` in wrangler.toml's [vars]).
+/// The connectors' settings that must be valid JSON (their `json_templates`), which the shared
+/// crate, having no JSON parser, cannot check.
+fn json_problems(config: &PortholeConfig) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, site) in &config.sites {
+        let Some(vendor) = site.connector.vendor() else {
+            continue;
+        };
+        for (key, value) in vendor.json_templates() {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(value) {
+                problems.push(format!(
+                    "site `{id}`: connector.{key} is not valid JSON: {e}"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// What a deployed Worker needs besides the sites: a helpdesk that fetches attachments by link
+/// (Re:amaze) needs the Worker's public address (`PORTHOLE_PUBLIC_URL` in wrangler.toml's [vars]).
 pub fn deploy_problems(config: &PortholeConfig, wrangler_toml: &str) -> Vec<String> {
-    let needs_links = config.sites.values().any(|s| {
-        matches!(
-            s.connector,
-            porthole_shared::config::ConnectorConfig::Reamaze(_)
-        )
-    });
+    let needs_links = config
+        .sites
+        .values()
+        .filter_map(|s| s.connector.vendor())
+        .find(|v| v.needs_public_url());
     let vars: toml::Table = toml::from_str::<toml::Table>(wrangler_toml)
         .ok()
         .and_then(|t| t.get("vars")?.as_table().cloned())
@@ -48,10 +58,9 @@ pub fn deploy_problems(config: &PortholeConfig, wrangler_toml: &str) -> Vec<Stri
         .get("PORTHOLE_PUBLIC_URL")
         .and_then(|v| v.as_str())
         .unwrap_or("");
-    if needs_links && !public_url.starts_with("https://") {
-        vec!["a Re:amaze site needs PORTHOLE_PUBLIC_URL = \"https://…\" (the Worker's public address) in edge/wrangler.toml [vars]".into()]
-    } else {
-        Vec::new()
+    match needs_links {
+        Some(vendor) if !public_url.starts_with("https://") => vec![format!("a {} site needs PORTHOLE_PUBLIC_URL = \"https://…\" (the Worker's public address) in edge/wrangler.toml [vars]", vendor.name())],
+        _ => Vec::new(),
     }
 }
 
