@@ -112,21 +112,19 @@ pub fn start_test_worker() -> Result<Worker> {
 /// The secrets and settings every test Worker runs with.
 pub fn worker_vars() -> Vec<(String, String)> {
     use crate::fakes::{deskhero, helpscout, libredesk, motadata, reamaze};
-    let mut vars: Vec<(String, String)> = [
+    let porthole: &[(&str, &str)] = &[
         ("PORTHOLE_OPERATOR_TOKEN", OPERATOR_TOKEN),
         ("PORTHOLE_TOKEN_SECRET", TOKEN_SECRET),
-        ("HELPSCOUT_CLIENT_ID", helpscout::CLIENT_ID),
-        ("HELPSCOUT_CLIENT_SECRET", helpscout::CLIENT_SECRET),
-        ("REAMAZE_LOGIN_EMAIL", reamaze::LOGIN_EMAIL),
-        ("REAMAZE_API_TOKEN", reamaze::API_TOKEN),
-        ("LIBREDESK_API_KEY", libredesk::API_KEY),
-        ("LIBREDESK_API_SECRET", libredesk::API_SECRET),
-        ("MOTADATA_API_KEY", motadata::API_KEY),
-        ("MOTADATA_CLIENT_ID", motadata::CLIENT_ID),
-        ("MOTADATA_CLIENT_SECRET", motadata::CLIENT_SECRET),
-        ("MOTADATA_USERNAME", motadata::USERNAME),
-        ("MOTADATA_PASSWORD", motadata::PASSWORD),
-        ("DESKHERO_API_TOKEN", deskhero::TOKEN),
+    ];
+    // Each helpdesk fake's credentials, under the names its connector reads by default.
+    let helpdesks: &[&[(&str, &str)]] = &[
+        helpscout::SECRETS,
+        reamaze::SECRETS,
+        libredesk::SECRETS,
+        motadata::SECRETS,
+        deskhero::SECRETS,
+    ];
+    let settings: &[(&str, &str)] = &[
         // The `themed` site's key for Porthole('identify'); the browser tests sign with it.
         (
             "THEMED_IDENTITY_KEY",
@@ -134,14 +132,41 @@ pub fn worker_vars() -> Vec<(String, String)> {
         ),
         ("PORTHOLE_UPLOAD_TTL_SECONDS", UPLOAD_TTL_SECONDS),
         ("PORTHOLE_FILE_LINK_TTL_SECONDS", FILE_LINK_TTL_SECONDS),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ];
+    let mut vars: Vec<(String, String)> = std::iter::once(porthole)
+        .chain(helpdesks.iter().copied())
+        .chain(std::iter::once(settings))
+        .flatten()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     vars.push(("PORTHOLE_PUBLIC_URL".into(), ports::local(ports::EDGE)));
     vars
 }
 
 fn state_dir() -> std::path::PathBuf {
     root().join("target/test-state")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_worker_has_every_secret_the_test_configuration_names() {
+        let config = config::load(&root().join("xtask/e2e/porthole.test.toml")).unwrap();
+        let vars = worker_vars();
+        for (id, site) in &config.sites {
+            let named = site
+                .connector
+                .secrets()
+                .into_iter()
+                .chain(site.identity_secret.as_deref());
+            for name in named {
+                assert!(
+                    vars.iter().any(|(k, _)| k == name),
+                    "site `{id}` names the secret {name}, which worker_vars() does not set"
+                );
+            }
+        }
+    }
 }

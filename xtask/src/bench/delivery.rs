@@ -3,6 +3,8 @@
 
 use super::{load, LoadRequest, Samples};
 use crate::client::{Edge, Reply};
+use crate::fakes::server::{Server, Vendor};
+use crate::fakes::Received;
 use crate::ports::{self, HOST_ORIGIN};
 use crate::Result;
 use std::fmt::Write as _;
@@ -21,67 +23,49 @@ struct Helpdesk {
     set_fault_rate: Box<dyn Fn(f64)>,
 }
 
+impl Helpdesk {
+    fn new<V: Vendor + Received>(name: &'static str, site: &'static str, fake: Server<V>) -> Self {
+        let fake = Arc::new(fake);
+        let faults = fake.clone();
+        Helpdesk {
+            name,
+            site,
+            received: Box::new(move |reference| fake.received(reference)),
+            set_fault_rate: Box::new(move |rate| faults.set_fault_rate(rate)),
+        }
+    }
+}
+
+/// The helpdesks measured, one line each, each fake started on its port.
 fn helpdesks() -> Vec<Helpdesk> {
-    use crate::fakes::{
-        deskhero, helpscout::HelpScout, libredesk::Libredesk, motadata, reamaze::Reamaze,
-    };
-    let tag = |reference: &str| format!("porthole-{}", reference.to_ascii_lowercase());
-    let (hs, rz, ld) = (
-        Arc::new(HelpScout::start(ports::HELPSCOUT)),
-        Arc::new(Reamaze::start(ports::REAMAZE)),
-        Arc::new(Libredesk::start(ports::LIBREDESK)),
-    );
-    let md = Arc::new(motadata::Motadata::start(
-        ports::MOTADATA,
-        motadata::Assumptions::default(),
-    ));
-    // The site with a ticket lookup configured: without one, a lost create is left to an operator.
-    let dh = Arc::new(deskhero::DeskHero::start(
-        ports::DESKHERO_MOVED,
-        deskhero::Assumptions::moved(),
-    ));
-    let (hs2, rz2, ld2, md2, dh2) = (hs.clone(), rz.clone(), ld.clone(), md.clone(), dh.clone());
+    use crate::fakes::{deskhero, helpscout, libredesk, motadata, reamaze};
     vec![
-        Helpdesk {
-            name: "Help Scout",
-            site: "helpscout",
-            received: Box::new(move |r| {
-                hs.conversations_tagged(&tag(r)).first().map(|c| c.received)
-            }),
-            set_fault_rate: Box::new(move |rate| hs2.set_fault_rate(rate)),
-        },
-        Helpdesk {
-            name: "Re:amaze",
-            site: "reamaze",
-            received: Box::new(move |r| {
-                rz.conversations_tagged(&tag(r)).first().map(|c| c.received)
-            }),
-            set_fault_rate: Box::new(move |rate| rz2.set_fault_rate(rate)),
-        },
-        Helpdesk {
-            name: "Libredesk",
-            site: "libredesk",
-            received: Box::new(move |r| ld.conversations_with(r).first().map(|c| c.received)),
-            set_fault_rate: Box::new(move |rate| ld2.set_fault_rate(rate)),
-        },
-        Helpdesk {
-            name: "Motadata ServiceOps",
-            site: "motadata",
-            received: Box::new(move |r| md.requests_with(r).first().map(|c| c.received)),
-            set_fault_rate: Box::new(move |rate| md2.set_fault_rate(rate)),
-        },
-        Helpdesk {
-            name: "DeskHero (with find_ticket_path)",
-            site: "deskhero-moved",
-            // The visitor's message is an entry on the ticket.
-            received: Box::new(move |r| {
-                dh.tickets_with(r)
-                    .first()
-                    .and_then(|t| t.entries.first())
-                    .map(|e| e.received)
-            }),
-            set_fault_rate: Box::new(move |rate| dh2.set_fault_rate(rate)),
-        },
+        Helpdesk::new(
+            "Help Scout",
+            "helpscout",
+            helpscout::HelpScout::start(ports::HELPSCOUT),
+        ),
+        Helpdesk::new(
+            "Re:amaze",
+            "reamaze",
+            reamaze::Reamaze::start(ports::REAMAZE),
+        ),
+        Helpdesk::new(
+            "Libredesk",
+            "libredesk",
+            libredesk::Libredesk::start(ports::LIBREDESK),
+        ),
+        Helpdesk::new(
+            "Motadata ServiceOps",
+            "motadata",
+            motadata::Motadata::start(ports::MOTADATA, motadata::Assumptions::default()),
+        ),
+        // The site with a ticket lookup configured: without one, a lost create is left to an operator.
+        Helpdesk::new(
+            "DeskHero (with find_ticket_path)",
+            "deskhero-moved",
+            deskhero::DeskHero::start(ports::DESKHERO_MOVED, deskhero::Assumptions::moved()),
+        ),
     ]
 }
 

@@ -11,6 +11,8 @@ use std::time::Instant;
 
 pub const TENANT: &str = "acme";
 pub const TOKEN: &str = "test-deskhero-token";
+/// The secrets a test Worker has for DeskHero (the connector's default names), as (name, value).
+pub const SECRETS: &[(&str, &str)] = &[("DESKHERO_API_TOKEN", TOKEN)];
 
 #[derive(Clone)]
 pub struct Assumptions {
@@ -127,6 +129,16 @@ impl Vendor for DeskHero {
 
     fn error(&self, status: u16, message: &str) -> Answer {
         error(status, message)
+    }
+}
+
+impl super::Received for DeskHero {
+    /// The visitor's message is an entry on the ticket.
+    fn received(&self, reference: &str) -> Option<Instant> {
+        self.tickets_with(reference)
+            .first()
+            .and_then(|t| t.entries.first())
+            .map(|e| e.received)
     }
 }
 

@@ -12,6 +12,11 @@ use std::time::Instant;
 
 pub const CLIENT_ID: &str = "test-client-id";
 pub const CLIENT_SECRET: &str = "test-client-secret";
+/// The secrets a test Worker has for Help Scout (the connector's default names), as (name, value).
+pub const SECRETS: &[(&str, &str)] = &[
+    ("HELPSCOUT_CLIENT_ID", CLIENT_ID),
+    ("HELPSCOUT_CLIENT_SECRET", CLIENT_SECRET),
+];
 pub const MAILBOX_ID: u64 = 4242;
 /// Help Scout's per-attachment limit.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
@@ -85,6 +90,13 @@ impl Vendor for HelpScout {
     }
     fn retry_header(&self) -> &'static str {
         "X-RateLimit-Retry-After"
+    }
+}
+
+impl super::Received for HelpScout {
+    fn received(&self, reference: &str) -> Option<Instant> {
+        let tag = format!("porthole-{}", reference.to_ascii_lowercase());
+        self.conversations_tagged(&tag).first().map(|c| c.received)
     }
 }
 

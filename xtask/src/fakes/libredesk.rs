@@ -12,6 +12,11 @@ use std::time::Instant;
 
 pub const API_KEY: &str = "test-libredesk-key";
 pub const API_SECRET: &str = "test-libredesk-secret";
+/// The secrets a test Worker has for Libredesk (the connector's default names), as (name, value).
+pub const SECRETS: &[(&str, &str)] = &[
+    ("LIBREDESK_API_KEY", API_KEY),
+    ("LIBREDESK_API_SECRET", API_SECRET),
+];
 pub const INBOX_ID: u64 = 3;
 /// Libredesk's default `app.max_file_upload_size`.
 pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
@@ -113,6 +118,14 @@ impl Vendor for Libredesk {
 
     fn error(&self, status: u16, message: &str) -> Answer {
         failure(status, message, "GeneralException")
+    }
+}
+
+impl super::Received for Libredesk {
+    fn received(&self, reference: &str) -> Option<Instant> {
+        self.conversations_with(reference)
+            .first()
+            .map(|c| c.received)
     }
 }
 

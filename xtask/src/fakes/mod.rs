@@ -7,3 +7,11 @@ pub mod libredesk;
 pub mod motadata;
 pub mod reamaze;
 pub mod server;
+
+use std::time::Instant;
+
+/// What every helpdesk fake tells the delivery benchmark: when it stored the visitor's message
+/// of the conversation with this Porthole reference, if it has.
+pub trait Received {
+    fn received(&self, reference: &str) -> Option<Instant>;
+}

@@ -15,6 +15,15 @@ pub const CLIENT_ID: &str = "porthole-client";
 pub const CLIENT_SECRET: &str = "porthole-client-secret";
 pub const USERNAME: &str = "porthole.technician";
 pub const PASSWORD: &str = "technician-password";
+/// The secrets a test Worker has for Motadata ServiceOps, API key and OAuth (the connector's
+/// default names), as (name, value).
+pub const SECRETS: &[(&str, &str)] = &[
+    ("MOTADATA_API_KEY", API_KEY),
+    ("MOTADATA_CLIENT_ID", CLIENT_ID),
+    ("MOTADATA_CLIENT_SECRET", CLIENT_SECRET),
+    ("MOTADATA_USERNAME", USERNAME),
+    ("MOTADATA_PASSWORD", PASSWORD),
+];
 
 /// What this ServiceOps is assumed to look like: where files are uploaded, under which field.
 #[derive(Clone)]
@@ -111,6 +120,12 @@ impl Vendor for Motadata {
 
     fn error(&self, status: u16, message: &str) -> Answer {
         error(status, message)
+    }
+}
+
+impl super::Received for Motadata {
+    fn received(&self, reference: &str) -> Option<Instant> {
+        self.requests_with(reference).first().map(|r| r.received)
     }
 }
 

@@ -12,6 +12,11 @@ use std::time::{Duration, Instant};
 
 pub const LOGIN_EMAIL: &str = "staff@acme.example";
 pub const API_TOKEN: &str = "test-reamaze-token";
+/// The secrets a test Worker has for Re:amaze (the connector's default names), as (name, value).
+pub const SECRETS: &[(&str, &str)] = &[
+    ("REAMAZE_LOGIN_EMAIL", LOGIN_EMAIL),
+    ("REAMAZE_API_TOKEN", API_TOKEN),
+];
 pub const CHANNEL: &str = "support";
 
 #[derive(Debug, Clone)]
@@ -85,6 +90,13 @@ impl Vendor for Reamaze {
 
     fn error(&self, status: u16, message: &str) -> Answer {
         Answer::json(status, json!({"error": message}))
+    }
+}
+
+impl super::Received for Reamaze {
+    fn received(&self, reference: &str) -> Option<Instant> {
+        let tag = format!("porthole-{}", reference.to_ascii_lowercase());
+        self.conversations_tagged(&tag).first().map(|c| c.received)
     }
 }
 
