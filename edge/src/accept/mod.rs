@@ -313,7 +313,7 @@ fn visitor_message(conversation_id: &str, body: &str, now: f64) -> MessageRow {
     MessageRow {
         id: ids::new_id(),
         conversation_id: conversation_id.to_string(),
-        author: "visitor".into(),
+        author: store::Author::Visitor,
         body: body.to_string(),
         created_at: now,
     }

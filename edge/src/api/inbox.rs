@@ -5,7 +5,7 @@ use crate::auth::require_operator;
 use crate::error::Error;
 use crate::http;
 use crate::store::{self, AttachmentRow, Db, InboxConversationRow, MessageRow};
-use porthole_shared::{Attachment, DeliveryStatus, InboxConversation, InboxMessage, InboxPage};
+use porthole_shared::{Attachment, InboxConversation, InboxMessage, InboxPage};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use worker::{Env, Request, Response};
@@ -58,7 +58,7 @@ pub fn assemble(
             .push(InboxMessage {
                 attachments: files.remove(&m.id).unwrap_or_default(),
                 id: m.id,
-                author: m.author,
+                author: m.author.as_str().to_string(),
                 body: m.body,
                 created_at: m.created_at as i64,
             });
@@ -72,7 +72,7 @@ pub fn assemble(
                      status,
                      helpdesk_ref,
                  }| InboxConversation {
-                    status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Queued),
+                    status,
                     helpdesk_reference: helpdesk_ref,
                     messages: by_conversation.remove(&c.id).unwrap_or_default(),
                     fields: serde_json::from_str(&c.fields_json).unwrap_or_default(),
@@ -95,11 +95,12 @@ pub fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use porthole_shared::DeliveryStatus;
 
     #[test]
     fn assemble_nests_messages_and_files() {
         let c = |id: &str| InboxConversationRow {
-            status: "delivered".into(),
+            status: DeliveryStatus::Delivered,
             helpdesk_ref: None,
             row: store::ConversationRow {
                 id: id.into(),
@@ -118,7 +119,7 @@ mod tests {
         let m = |id: &str, conv: &str| MessageRow {
             id: id.into(),
             conversation_id: conv.into(),
-            author: "visitor".into(),
+            author: store::Author::Visitor,
             body: "b".into(),
             created_at: 2.0,
         };

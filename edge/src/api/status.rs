@@ -4,7 +4,7 @@ use crate::auth::require_visitor;
 use crate::error::Error;
 use crate::http;
 use crate::store::{self, Db};
-use porthole_shared::{ConversationStatus, DeliveryStatus};
+use porthole_shared::ConversationStatus;
 use worker::{Env, Request, Response};
 
 pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
@@ -17,7 +17,7 @@ pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> 
         &ConversationStatus {
             id: row.id,
             reference: row.reference,
-            status: DeliveryStatus::parse(&row.status).unwrap_or(DeliveryStatus::Queued),
+            status: row.status,
             helpdesk_reference: row.helpdesk_ref,
         },
     )

@@ -20,6 +20,7 @@ use crate::connectors::{self, Context, Job};
 use crate::store::{self, Db};
 use crate::{config, ids, log, queue};
 use porthole_shared::config::PortholeConfig;
+use porthole_shared::DeliveryStatus;
 use settle::{decide, settle};
 use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
@@ -173,9 +174,9 @@ async fn run(
 /// the conversation's first message is there.
 fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<String, Failure> {
     let conversation = conversation.ok_or_else(|| Failure::permanent("conversation not found"))?;
-    match (conversation.status.as_str(), &conversation.helpdesk_ref) {
-        ("delivered", Some(reference)) => Ok(reference.clone()),
-        ("failed", _) => Err(Failure::permanent(format!(
+    match (conversation.status, &conversation.helpdesk_ref) {
+        (DeliveryStatus::Delivered, Some(reference)) => Ok(reference.clone()),
+        (DeliveryStatus::Failed, _) => Err(Failure::permanent(format!(
             "the conversation {} itself could not be delivered",
             conversation.reference
         ))),

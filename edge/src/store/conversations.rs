@@ -2,8 +2,12 @@
 //! inbox.
 
 use super::deliveries::HELD_MARK;
-use super::{messages, n, opt, s, Conflict, Db, IdempotencyRow, MessageRow, NewDelivery};
+use super::{
+    de_status, messages, n, opt, s, st, Conflict, Db, IdempotencyRow, MessageRow, NewDelivery,
+    FAILED, QUEUED,
+};
 use crate::error::Error;
+use porthole_shared::DeliveryStatus;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,7 +55,7 @@ pub async fn create(db: &Db, new: &NewConversation<'_>) -> Result<(), Conflict> 
             opt(c.page_url.as_deref()),
             opt(c.locale.as_deref()),
             n(c.created_at),
-            s(new.delivery.status()),
+            st(new.delivery.status()),
             n(c.verified as f64),
         ])
         .map_err(Error::from)?];
@@ -86,20 +90,21 @@ pub async fn site_of(db: &Db, id: &str) -> Result<Option<String>, Error> {
 pub struct ConversationStatusRow {
     pub id: String,
     pub reference: String,
-    pub status: String,
+    #[serde(deserialize_with = "de_status")]
+    pub status: DeliveryStatus,
     pub helpdesk_ref: Option<String>,
 }
 
 pub async fn status(db: &Db, id: &str) -> Result<Option<ConversationStatusRow>, Error> {
     Ok(db
         // A submission held by the honeypot reads as queued: a bot learns nothing from it.
-        .prepare(
+        .prepare(format!(
             "SELECT c.id, c.reference, c.helpdesk_ref, \
-               CASE WHEN c.status = 'failed' AND EXISTS (SELECT 1 FROM deliveries d \
+               CASE WHEN c.status = '{FAILED}' AND EXISTS (SELECT 1 FROM deliveries d \
                  WHERE d.conversation_id = c.id AND d.last_error LIKE ?2) \
-               THEN 'queued' ELSE c.status END AS status \
-             FROM conversations c WHERE c.id = ?1",
-        )
+               THEN '{QUEUED}' ELSE c.status END AS status \
+             FROM conversations c WHERE c.id = ?1"
+        ))
         .bind(&[s(id), s(&format!("{HELD_MARK}%"))])?
         .first::<ConversationStatusRow>(None)
         .await?)
@@ -109,7 +114,8 @@ pub async fn status(db: &Db, id: &str) -> Result<Option<ConversationStatusRow>, 
 pub struct InboxConversationRow {
     #[serde(flatten)]
     pub row: ConversationRow,
-    pub status: String,
+    #[serde(deserialize_with = "de_status")]
+    pub status: DeliveryStatus,
     pub helpdesk_ref: Option<String>,
 }
 

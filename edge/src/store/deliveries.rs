@@ -2,11 +2,12 @@
 //! together with their conversation's status, swept when their lease runs out, retried by an
 //! operator.
 
+use super::{de_status, n, opt, s, st, Db, DELIVERED, DELIVERING, FAILED, QUEUED};
 use super::{
     first_changed, ConversationRow, ConversationStatusRow, MessageRow, StepRow, UploadRow,
 };
-use super::{n, opt, s, Db};
 use crate::error::Error;
+use porthole_shared::DeliveryStatus;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
@@ -32,11 +33,11 @@ impl NewDelivery {
         self.held.as_ref().map(|why| format!("{HELD_MARK} {why}"))
     }
 
-    pub(super) fn status(&self) -> &'static str {
+    pub(super) fn status(&self) -> DeliveryStatus {
         if self.held.is_some() {
-            "failed"
+            DeliveryStatus::Failed
         } else {
-            "queued"
+            DeliveryStatus::Queued
         }
     }
 }
@@ -64,7 +65,7 @@ pub(super) fn insert_statement(
             n(d.lease_until),
             n(m.created_at),
             n(if follow_up { 1.0 } else { 0.0 }),
-            s(d.status()),
+            st(d.status()),
             opt(d.held_reason().as_deref()),
         ])?)
 }
@@ -75,7 +76,8 @@ pub struct DeliveryRow {
     pub conversation_id: String,
     pub site: String,
     pub connector: String,
-    pub status: String,
+    #[serde(deserialize_with = "de_status")]
+    pub status: DeliveryStatus,
     pub attempts: f64,
     pub helpdesk_ref: Option<String>,
     pub last_error: Option<String>,
@@ -96,14 +98,18 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<DeliveryRow>, Error> {
         .await?)
 }
 
-pub async fn list(db: &Db, status: Option<&str>, limit: u32) -> Result<Vec<DeliveryRow>, Error> {
-    let statement = match status {
-        Some(status) => db
+pub async fn list(
+    db: &Db,
+    wanted: Option<DeliveryStatus>,
+    limit: u32,
+) -> Result<Vec<DeliveryRow>, Error> {
+    let statement = match wanted {
+        Some(wanted) => db
             .prepare(format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
                  WHERE d.status = ?1 ORDER BY d.updated_at DESC LIMIT ?2"
             ))
-            .bind(&[s(status), n(limit as f64)])?,
+            .bind(&[st(wanted), n(limit as f64)])?,
         None => db
             .prepare(format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
@@ -115,10 +121,11 @@ pub async fn list(db: &Db, status: Option<&str>, limit: u32) -> Result<Vec<Deliv
 }
 
 /// The status of a message's delivery.
-pub async fn message_status(db: &Db, message_id: &str) -> Result<Option<String>, Error> {
+pub async fn message_status(db: &Db, message_id: &str) -> Result<Option<DeliveryStatus>, Error> {
     #[derive(Deserialize)]
     struct Row {
-        status: String,
+        #[serde(deserialize_with = "de_status")]
+        status: DeliveryStatus,
     }
     Ok(db
         .prepare("SELECT status FROM deliveries WHERE message_id = ?1")
@@ -153,14 +160,14 @@ pub async fn claim(
     let results = db
         .batch(vec![
             db.prepare(
-                "UPDATE deliveries SET status = 'delivering', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
-                 WHERE id = ?1 AND job = ?5 AND (status = 'queued' OR (status = 'delivering' AND lease_until < ?4)) \
-                 RETURNING attempts, conversation_id, message_id, site, follow_up",
+                format!("UPDATE deliveries SET status = '{DELIVERING}', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND job = ?5 AND (status = '{QUEUED}' OR (status = '{DELIVERING}' AND lease_until < ?4)) \
+                 RETURNING attempts, conversation_id, message_id, site, follow_up"),
             )
             .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now), s(job)])?,
             db.prepare(
-                "UPDATE conversations SET status = 'delivering' WHERE status = 'queued' AND id = \
-                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = 'delivering' AND follow_up = 0)",
+                format!("UPDATE conversations SET status = '{DELIVERING}' WHERE status = '{QUEUED}' AND id = \
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = '{DELIVERING}' AND follow_up = 0)"),
             )
             .bind(&[s(id), s(owner)])?,
         ])
@@ -238,40 +245,40 @@ pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Res
     let (delivery, conversation) = match outcome {
         Settled::Delivered { helpdesk_ref, notes } => (
             db.prepare(
-                "UPDATE deliveries SET status = 'delivered', helpdesk_ref = ?3, notes = ?4, last_error = NULL, lease_owner = NULL, \
-                 lease_until = 0, updated_at = ?5 WHERE id = ?1 AND lease_owner = ?2",
+                format!("UPDATE deliveries SET status = '{DELIVERED}', helpdesk_ref = ?3, notes = ?4, last_error = NULL, lease_owner = NULL, \
+                 lease_until = 0, updated_at = ?5 WHERE id = ?1 AND lease_owner = ?2"),
             )
             .bind(&[s(id), s(owner), s(helpdesk_ref), s(notes), n(now)])?,
             // Only if the update above was this worker's: a worker that lost its lease must not
             // overwrite the reference the lease holder recorded.
             db.prepare(
-                "UPDATE conversations SET status = 'delivered', helpdesk_ref = ?2 WHERE id = \
-                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'delivered' AND helpdesk_ref = ?2 AND updated_at = ?3 \
-                 AND follow_up = 0)",
+                format!("UPDATE conversations SET status = '{DELIVERED}', helpdesk_ref = ?2 WHERE id = \
+                 (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{DELIVERED}' AND helpdesk_ref = ?2 AND updated_at = ?3 \
+                 AND follow_up = 0)"),
             )
             .bind(&[s(id), s(helpdesk_ref), n(now)])?,
         ),
         Settled::Retry { error, lease_until, job, refund } => (
             db.prepare(
-                "UPDATE deliveries SET status = 'queued', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5, \
-                 attempts = attempts - ?7 WHERE id = ?1 AND lease_owner = ?2",
+                format!("UPDATE deliveries SET status = '{QUEUED}', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5, \
+                 attempts = attempts - ?7 WHERE id = ?1 AND lease_owner = ?2"),
             )
             .bind(&[s(id), s(owner), s(error), n(lease_until), n(now), s(job), n(if refund { 1.0 } else { 0.0 })])?,
             db.prepare(
-                "UPDATE conversations SET status = 'queued' \
-                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued' AND follow_up = 0) AND status = 'delivering'",
+                format!("UPDATE conversations SET status = '{QUEUED}' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{QUEUED}' AND follow_up = 0) AND status = '{DELIVERING}'"),
             )
             .bind(&[s(id)])?,
         ),
         Settled::Failed { error } => (
             db.prepare(
-                "UPDATE deliveries SET status = 'failed', last_error = ?3, lease_owner = NULL, lease_until = 0, updated_at = ?4 \
-                 WHERE id = ?1 AND lease_owner = ?2",
+                format!("UPDATE deliveries SET status = '{FAILED}', last_error = ?3, lease_owner = NULL, lease_until = 0, updated_at = ?4 \
+                 WHERE id = ?1 AND lease_owner = ?2"),
             )
             .bind(&[s(id), s(owner), s(error), n(now)])?,
             db.prepare(
-                "UPDATE conversations SET status = 'failed' \
-                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'failed' AND follow_up = 0) AND status != 'delivered'",
+                format!("UPDATE conversations SET status = '{FAILED}' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{FAILED}' AND follow_up = 0) AND status != '{DELIVERED}'"),
             )
             .bind(&[s(id)])?,
         ),
@@ -287,14 +294,14 @@ pub async fn requeue_failed(db: &Db, id: &str, job: &str, lease_until: f64) -> R
     let results = db
         .batch(vec![
             db.prepare(
-                "UPDATE deliveries SET status = 'queued', job = ?4, attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
-                 WHERE id = ?1 AND status = 'failed'",
+                format!("UPDATE deliveries SET status = '{QUEUED}', job = ?4, attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
+                 WHERE id = ?1 AND status = '{FAILED}'"),
             )
             .bind(&[s(id), n(lease_until), n(now), s(job)])?,
             // A later message's retry leaves its conversation alone.
             db.prepare(
-                "UPDATE conversations SET status = 'queued' \
-                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = 'queued' AND follow_up = 0) AND status = 'failed'",
+                format!("UPDATE conversations SET status = '{QUEUED}' \
+                 WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{QUEUED}' AND follow_up = 0) AND status = '{FAILED}'"),
             )
             .bind(&[s(id)])?,
         ])
@@ -311,7 +318,7 @@ pub struct StaleDelivery {
 /// queue) or whose worker died: waiting or running, with their lease run out.
 pub async fn stale(db: &Db, now: f64, limit: u32) -> Result<Vec<StaleDelivery>, Error> {
     Ok(db
-        .prepare("SELECT id FROM deliveries WHERE status IN ('queued', 'delivering') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2")
+        .prepare(format!("SELECT id FROM deliveries WHERE status IN ('{QUEUED}', '{DELIVERING}') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2"))
         .bind(&[n(now), n(limit as f64)])?
         .all()
         .await?
@@ -330,8 +337,8 @@ pub async fn rejob_stale(
 ) -> Result<bool, Error> {
     let result = db
         .prepare(
-            "UPDATE deliveries SET job = ?2, status = 'queued', lease_owner = NULL, lease_until = ?4 \
-             WHERE id = ?1 AND status IN ('queued', 'delivering') AND lease_until < ?3",
+            format!("UPDATE deliveries SET job = ?2, status = '{QUEUED}', lease_owner = NULL, lease_until = ?4 \
+             WHERE id = ?1 AND status IN ('{QUEUED}', '{DELIVERING}') AND lease_until < ?3"),
         )
         .bind(&[s(id), s(job), n(now), n(lease_until)])?
         .run()

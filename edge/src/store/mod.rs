@@ -18,13 +18,15 @@ pub use conversations::{
 };
 pub use deliveries::{Claim, DeliveryRow, NewDelivery, Settled};
 pub use idempotency::IdempotencyRow;
-pub use messages::{AttachmentRow, MessageRow};
+pub use messages::{AttachmentRow, Author, MessageRow};
 pub use parts::PartsUploadRow;
-pub use steps::StepRow;
+pub use steps::{StepRow, StepState};
 pub use uploads::{UploadClaim, UploadRow};
 
 use crate::error::Error;
+use porthole_shared::DeliveryStatus;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use std::ops::Deref;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -59,6 +61,24 @@ fn opt(v: Option<&str>) -> JsValue {
 
 fn n(v: f64) -> JsValue {
     JsValue::from_f64(v)
+}
+
+// A delivery's and a conversation's statuses as fixed SQL text writes them: the enum's one string
+// form, never a literal of its own.
+const QUEUED: &str = DeliveryStatus::Queued.as_str();
+const DELIVERING: &str = DeliveryStatus::Delivering.as_str();
+const DELIVERED: &str = DeliveryStatus::Delivered.as_str();
+const FAILED: &str = DeliveryStatus::Failed.as_str();
+
+fn st(v: DeliveryStatus) -> JsValue {
+    s(v.as_str())
+}
+
+/// A stored status. One D1 never holds outside [`DeliveryStatus`] reads as queued, as the
+/// handlers have always answered it.
+fn de_status<'de, D: Deserializer<'de>>(d: D) -> Result<DeliveryStatus, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok(DeliveryStatus::parse(&text).unwrap_or(DeliveryStatus::Queued))
 }
 
 /// `?1, ?2, …` for an `IN (…)` list starting at `first`.
