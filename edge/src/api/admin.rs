@@ -74,9 +74,9 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
             serde_json::json!({"delivery": id, "step": resolution.step, "created": resolution.created.is_some()}),
         );
     }
-    let lease = config::load(env)?.delivery.lease_seconds as f64 * 1000.0;
+    let lease = i64::from(config::load(env)?.delivery.lease_seconds) * 1000;
     let job = crate::ids::new_id();
-    if !store::deliveries::requeue_failed(&db, id, &job, Date::now().as_millis() as f64 + lease)
+    if !store::deliveries::requeue_failed(&db, id, &job, Date::now().as_millis() as i64 + lease)
         .await?
     {
         return match store::deliveries::find(&db, id).await? {
@@ -105,13 +105,13 @@ fn record(d: DeliveryRow) -> DeliveryRecord {
         site: d.site,
         connector: d.connector,
         status: d.status,
-        attempts: d.attempts as u32,
+        attempts: d.attempts,
         helpdesk_reference: d.helpdesk_ref,
         last_error: d.last_error,
         notes: d
             .notes
             .and_then(|n| serde_json::from_str(&n).ok())
             .unwrap_or_default(),
-        updated_at: d.updated_at as i64,
+        updated_at: d.updated_at,
     }
 }

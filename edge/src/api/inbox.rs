@@ -45,7 +45,7 @@ pub fn assemble(
                 download_path: format!("/v1/inbox/attachments/{}", a.id),
                 id: a.id,
                 name: a.name,
-                size: a.size as u64,
+                size: a.size,
                 content_type: a.content_type,
                 sha256: a.sha256,
             });
@@ -60,7 +60,7 @@ pub fn assemble(
                 id: m.id,
                 author: m.author.as_str().to_string(),
                 body: m.body,
-                created_at: m.created_at as i64,
+                created_at: m.created_at,
             });
     }
     InboxPage {
@@ -84,8 +84,8 @@ pub fn assemble(
                     subject: c.subject,
                     page_url: c.page_url,
                     locale: c.locale,
-                    created_at: c.created_at as i64,
-                    verified: c.verified == 1,
+                    created_at: c.created_at,
+                    verified: c.verified,
                 },
             )
             .collect(),
@@ -112,8 +112,8 @@ mod tests {
                 fields_json: r#"{"order":"7"}"#.into(),
                 page_url: None,
                 locale: None,
-                created_at: 1.0,
-                verified: 0,
+                created_at: 1,
+                verified: false,
             },
         };
         let m = |id: &str, conv: &str| MessageRow {
@@ -121,14 +121,14 @@ mod tests {
             conversation_id: conv.into(),
             author: store::Author::Visitor,
             body: "b".into(),
-            created_at: 2.0,
+            created_at: 2,
         };
         let a = |id: &str, msg: &str| AttachmentRow {
             message_id: msg.into(),
             id: id.into(),
             name: "f".into(),
             content_type: "text/plain".into(),
-            size: 3.0,
+            size: 3,
             sha256: None,
         };
         let page = assemble(

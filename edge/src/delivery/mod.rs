@@ -88,7 +88,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
         }
     };
     let owner = ids::new_id();
-    let now = Date::now().as_millis() as f64;
+    let now = Date::now().as_millis() as i64;
     let claim =
         match store::deliveries::claim(&db, delivery_id, job, &owner, now, settings.lease_seconds)
             .await
@@ -101,7 +101,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
                 return Next::RetryIn(settings.retry_base_seconds);
             }
         };
-    let attempt = claim.attempts as u32;
+    let attempt = claim.attempts;
     log::event(
         "delivery_attempt",
         serde_json::json!({"delivery": delivery_id, "attempt": attempt}),
@@ -140,7 +140,7 @@ async fn run(
     let context = store::deliveries::context(db, claim, delivery_id)
         .await
         .map_err(journal::internal)?;
-    let follow_up = if claim.follow_up > 0.0 {
+    let follow_up = if claim.follow_up {
         Some(continued(context.conversation_status.as_ref())?)
     } else {
         None
@@ -196,7 +196,7 @@ fn random_unit() -> f64 {
 pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
     let settings = config::load(env)?.delivery.clone();
     let db = Db::from_env(env)?;
-    let now = Date::now().as_millis() as f64;
+    let now = Date::now().as_millis() as i64;
     let stale = store::deliveries::stale(&db, now, 500).await?;
     for d in &stale {
         let job = ids::new_id();
@@ -205,7 +205,7 @@ pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
             &d.id,
             &job,
             now,
-            now + settings.lease_seconds as f64 * 1000.0,
+            now + i64::from(settings.lease_seconds) * 1000,
         )
         .await?
         {

@@ -3,8 +3,8 @@
 
 use super::deliveries::HELD_MARK;
 use super::{
-    de_status, messages, n, opt, s, st, Conflict, Db, IdempotencyRow, MessageRow, NewDelivery,
-    FAILED, QUEUED,
+    de_flag, de_status, flag, int, messages, opt, s, st, Conflict, Db, IdempotencyRow, MessageRow,
+    NewDelivery, FAILED, QUEUED,
 };
 use crate::error::Error;
 use porthole_shared::DeliveryStatus;
@@ -21,10 +21,10 @@ pub struct ConversationRow {
     pub fields_json: String,
     pub page_url: Option<String>,
     pub locale: Option<String>,
-    pub created_at: f64,
-    /// 1 when the site vouched for the email (`Porthole('identify')` with a valid signature).
-    #[serde(default)]
-    pub verified: u8,
+    pub created_at: i64,
+    /// The site vouched for the email (`Porthole('identify')` with a valid signature).
+    #[serde(default, deserialize_with = "de_flag")]
+    pub verified: bool,
 }
 
 pub struct NewConversation<'a> {
@@ -54,9 +54,9 @@ pub async fn create(db: &Db, new: &NewConversation<'_>) -> Result<(), Conflict> 
             s(&c.fields_json),
             opt(c.page_url.as_deref()),
             opt(c.locale.as_deref()),
-            n(c.created_at),
+            int(c.created_at),
             st(new.delivery.status()),
-            n(c.verified as f64),
+            flag(c.verified),
         ])
         .map_err(Error::from)?];
     statements.extend(messages::statements(
@@ -128,10 +128,10 @@ pub async fn list(
     let statement = match site {
         Some(site) => db
             .prepare(format!("SELECT {columns} FROM conversations WHERE site = ?1 ORDER BY created_at DESC, id LIMIT ?2"))
-            .bind(&[s(site), n(limit as f64)])?,
+            .bind(&[s(site), int(limit.into())])?,
         None => db
             .prepare(format!("SELECT {columns} FROM conversations ORDER BY created_at DESC, id LIMIT ?1"))
-            .bind(&[n(limit as f64)])?,
+            .bind(&[int(limit.into())])?,
     };
     Ok(statement.all().await?.results::<InboxConversationRow>()?)
 }

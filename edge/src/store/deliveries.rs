@@ -2,7 +2,7 @@
 //! together with their conversation's status, swept when their lease runs out, retried by an
 //! operator.
 
-use super::{de_status, n, opt, s, st, Db, DELIVERED, DELIVERING, FAILED, QUEUED};
+use super::{de_flag, de_status, flag, int, opt, s, st, Db, DELIVERED, DELIVERING, FAILED, QUEUED};
 use super::{
     first_changed, ConversationRow, ConversationStatusRow, MessageRow, StepRow, UploadRow,
 };
@@ -17,7 +17,7 @@ pub struct NewDelivery {
     pub job: String,
     pub connector: String,
     /// Until then the queue owns it; past it, the sweeper re-enqueues it.
-    pub lease_until: f64,
+    pub lease_until: i64,
     /// Why it is not to be delivered until an operator retries it (stored as a failure, so it
     /// is listed and retried like one).
     pub held: Option<String>,
@@ -62,9 +62,9 @@ pub(super) fn insert_statement(
             s(site),
             s(&d.connector),
             s(&d.job),
-            n(d.lease_until),
-            n(m.created_at),
-            n(if follow_up { 1.0 } else { 0.0 }),
+            int(d.lease_until),
+            int(m.created_at),
+            flag(follow_up),
             st(d.status()),
             opt(d.held_reason().as_deref()),
         ])?)
@@ -78,11 +78,11 @@ pub struct DeliveryRow {
     pub connector: String,
     #[serde(deserialize_with = "de_status")]
     pub status: DeliveryStatus,
-    pub attempts: f64,
+    pub attempts: u32,
     pub helpdesk_ref: Option<String>,
     pub last_error: Option<String>,
     pub notes: Option<String>,
-    pub updated_at: f64,
+    pub updated_at: i64,
     pub reference: String,
 }
 
@@ -109,13 +109,13 @@ pub async fn list(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
                  WHERE d.status = ?1 ORDER BY d.updated_at DESC LIMIT ?2"
             ))
-            .bind(&[st(wanted), n(limit as f64)])?,
+            .bind(&[st(wanted), int(limit.into())])?,
         None => db
             .prepare(format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
                  ORDER BY d.updated_at DESC LIMIT ?1"
             ))
-            .bind(&[n(limit as f64)])?,
+            .bind(&[int(limit.into())])?,
     };
     Ok(statement.all().await?.results::<DeliveryRow>()?)
 }
@@ -138,12 +138,13 @@ pub async fn message_status(db: &Db, message_id: &str) -> Result<Option<Delivery
 /// A delivery taken for one attempt.
 #[derive(Debug, Deserialize)]
 pub struct Claim {
-    pub attempts: f64,
+    pub attempts: u32,
     pub conversation_id: String,
     pub message_id: String,
     pub site: String,
-    /// 1 for a visitor's later message in the conversation.
-    pub follow_up: f64,
+    /// A visitor's later message in the conversation.
+    #[serde(deserialize_with = "de_flag")]
+    pub follow_up: bool,
 }
 
 /// Takes a delivery for one attempt if it is waiting, or if its holder's lease ran out; `None` if
@@ -154,7 +155,7 @@ pub async fn claim(
     id: &str,
     job: &str,
     owner: &str,
-    now: f64,
+    now: i64,
     lease_seconds: u32,
 ) -> Result<Option<Claim>, Error> {
     let results = db
@@ -164,7 +165,7 @@ pub async fn claim(
                  WHERE id = ?1 AND job = ?5 AND (status = '{QUEUED}' OR (status = '{DELIVERING}' AND lease_until < ?4)) \
                  RETURNING attempts, conversation_id, message_id, site, follow_up"),
             )
-            .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0), n(now), s(job)])?,
+            .bind(&[s(id), s(owner), int(now + i64::from(lease_seconds) * 1000), int(now), s(job)])?,
             db.prepare(
                 format!("UPDATE conversations SET status = '{DELIVERING}' WHERE status = '{QUEUED}' AND id = \
                  (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = '{DELIVERING}' AND follow_up = 0)"),
@@ -230,7 +231,7 @@ pub enum Settled<'a> {
     /// `refund` gives the attempt back: the delivery waited, it did not fail.
     Retry {
         error: &'a str,
-        lease_until: f64,
+        lease_until: i64,
         job: &'a str,
         refund: bool,
     },
@@ -241,14 +242,14 @@ pub enum Settled<'a> {
 
 /// Only the lease holder may settle: a worker that lost its lease changes nothing.
 pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Result<bool, Error> {
-    let now = worker::Date::now().as_millis() as f64;
+    let now = worker::Date::now().as_millis() as i64;
     let (delivery, conversation) = match outcome {
         Settled::Delivered { helpdesk_ref, notes } => (
             db.prepare(
                 format!("UPDATE deliveries SET status = '{DELIVERED}', helpdesk_ref = ?3, notes = ?4, last_error = NULL, lease_owner = NULL, \
                  lease_until = 0, updated_at = ?5 WHERE id = ?1 AND lease_owner = ?2"),
             )
-            .bind(&[s(id), s(owner), s(helpdesk_ref), s(notes), n(now)])?,
+            .bind(&[s(id), s(owner), s(helpdesk_ref), s(notes), int(now)])?,
             // Only if the update above was this worker's: a worker that lost its lease must not
             // overwrite the reference the lease holder recorded.
             db.prepare(
@@ -256,14 +257,14 @@ pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Res
                  (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{DELIVERED}' AND helpdesk_ref = ?2 AND updated_at = ?3 \
                  AND follow_up = 0)"),
             )
-            .bind(&[s(id), s(helpdesk_ref), n(now)])?,
+            .bind(&[s(id), s(helpdesk_ref), int(now)])?,
         ),
         Settled::Retry { error, lease_until, job, refund } => (
             db.prepare(
                 format!("UPDATE deliveries SET status = '{QUEUED}', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5, \
                  attempts = attempts - ?7 WHERE id = ?1 AND lease_owner = ?2"),
             )
-            .bind(&[s(id), s(owner), s(error), n(lease_until), n(now), s(job), n(if refund { 1.0 } else { 0.0 })])?,
+            .bind(&[s(id), s(owner), s(error), int(lease_until), int(now), s(job), int(i64::from(refund))])?,
             db.prepare(
                 format!("UPDATE conversations SET status = '{QUEUED}' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{QUEUED}' AND follow_up = 0) AND status = '{DELIVERING}'"),
@@ -275,7 +276,7 @@ pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Res
                 format!("UPDATE deliveries SET status = '{FAILED}', last_error = ?3, lease_owner = NULL, lease_until = 0, updated_at = ?4 \
                  WHERE id = ?1 AND lease_owner = ?2"),
             )
-            .bind(&[s(id), s(owner), s(error), n(now)])?,
+            .bind(&[s(id), s(owner), s(error), int(now)])?,
             db.prepare(
                 format!("UPDATE conversations SET status = '{FAILED}' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{FAILED}' AND follow_up = 0) AND status != '{DELIVERED}'"),
@@ -289,15 +290,15 @@ pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Res
 
 /// An operator's retry: a failed delivery starts over with a fresh attempt count. Its journal is
 /// kept, so steps that succeeded are not repeated.
-pub async fn requeue_failed(db: &Db, id: &str, job: &str, lease_until: f64) -> Result<bool, Error> {
-    let now = worker::Date::now().as_millis() as f64;
+pub async fn requeue_failed(db: &Db, id: &str, job: &str, lease_until: i64) -> Result<bool, Error> {
+    let now = worker::Date::now().as_millis() as i64;
     let results = db
         .batch(vec![
             db.prepare(
                 format!("UPDATE deliveries SET status = '{QUEUED}', job = ?4, attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
                  WHERE id = ?1 AND status = '{FAILED}'"),
             )
-            .bind(&[s(id), n(lease_until), n(now), s(job)])?,
+            .bind(&[s(id), int(lease_until), int(now), s(job)])?,
             // A later message's retry leaves its conversation alone.
             db.prepare(
                 format!("UPDATE conversations SET status = '{QUEUED}' \
@@ -316,10 +317,10 @@ pub struct StaleDelivery {
 
 /// Deliveries whose queue message was lost (a send that failed, a restart that emptied a local
 /// queue) or whose worker died: waiting or running, with their lease run out.
-pub async fn stale(db: &Db, now: f64, limit: u32) -> Result<Vec<StaleDelivery>, Error> {
+pub async fn stale(db: &Db, now: i64, limit: u32) -> Result<Vec<StaleDelivery>, Error> {
     Ok(db
         .prepare(format!("SELECT id FROM deliveries WHERE status IN ('{QUEUED}', '{DELIVERING}') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2"))
-        .bind(&[n(now), n(limit as f64)])?
+        .bind(&[int(now), int(limit.into())])?
         .all()
         .await?
         .results::<StaleDelivery>()?)
@@ -332,15 +333,15 @@ pub async fn rejob_stale(
     db: &Db,
     id: &str,
     job: &str,
-    now: f64,
-    lease_until: f64,
+    now: i64,
+    lease_until: i64,
 ) -> Result<bool, Error> {
     let result = db
         .prepare(
             format!("UPDATE deliveries SET job = ?2, status = '{QUEUED}', lease_owner = NULL, lease_until = ?4 \
              WHERE id = ?1 AND status IN ('{QUEUED}', '{DELIVERING}') AND lease_until < ?3"),
         )
-        .bind(&[s(id), s(job), n(now), n(lease_until)])?
+        .bind(&[s(id), s(job), int(now), int(lease_until)])?
         .run()
         .await?;
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)

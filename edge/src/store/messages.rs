@@ -1,7 +1,9 @@
 //! Messages and the files they hold: written with their delivery (and idempotency key) in one
 //! transaction, listed in the inbox.
 
-use super::{deliveries, idempotency, n, s, select_in, Conflict, Db, IdempotencyRow, NewDelivery};
+use super::{
+    deliveries, idempotency, int, s, select_in, Conflict, Db, IdempotencyRow, NewDelivery,
+};
 use crate::error::Error;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -44,7 +46,7 @@ pub struct MessageRow {
     pub conversation_id: String,
     pub author: Author,
     pub body: String,
-    pub created_at: f64,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,7 +55,7 @@ pub struct AttachmentRow {
     pub id: String,
     pub name: String,
     pub content_type: String,
-    pub size: f64,
+    pub size: u64,
     pub sha256: Option<String>,
 }
 
@@ -85,11 +87,11 @@ pub(super) fn statements(
 ) -> Result<Vec<D1PreparedStatement>, Error> {
     let mut statements = vec![db
         .prepare("INSERT INTO messages (id, conversation_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(&[s(&m.id), s(&m.conversation_id), s(m.author.as_str()), s(&m.body), n(m.created_at)])?];
+        .bind(&[s(&m.id), s(&m.conversation_id), s(m.author.as_str()), s(&m.body), int(m.created_at)])?];
     for (position, upload_id) in attachments.iter().enumerate() {
         statements.push(
             db.prepare("INSERT INTO message_attachments (upload_id, message_id, position) VALUES (?1, ?2, ?3)")
-                .bind(&[s(upload_id), s(&m.id), n(position as f64)])?,
+                .bind(&[s(upload_id), s(&m.id), int(position as i64)])?,
         );
     }
     statements.push(deliveries::insert_statement(db, site, m, d, follow_up)?);

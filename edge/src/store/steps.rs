@@ -1,7 +1,7 @@
 //! A delivery's step journal (`connectors::journal`): each step `started` before its call goes
 //! out, `done` with its result after the answer.
 
-use super::{first_changed, n, s, Db, DELIVERING, FAILED};
+use super::{first_changed, int, s, Db, DELIVERING, FAILED};
 use crate::error::Error;
 use serde::Deserialize;
 
@@ -58,29 +58,29 @@ pub async fn start(
     lease_seconds: u32,
     step: &str,
 ) -> Result<bool, Error> {
-    let now = worker::Date::now().as_millis() as f64;
+    let now = worker::Date::now().as_millis() as i64;
     let results = db
         .batch(vec![
             db.prepare(format!("UPDATE deliveries SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2 AND status = '{DELIVERING}'"))
-                .bind(&[s(id), s(owner), n(now + lease_seconds as f64 * 1000.0)])?,
+                .bind(&[s(id), s(owner), int(now + i64::from(lease_seconds) * 1000)])?,
             db.prepare(
                 format!("INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) \
                  SELECT ?1, ?3, '{STARTED}', NULL, ?4 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND lease_owner = ?2) \
                  ON CONFLICT (delivery_id, step) DO UPDATE SET state = '{STARTED}', result = NULL, updated_at = excluded.updated_at"),
             )
-            .bind(&[s(id), s(owner), s(step), n(now)])?,
+            .bind(&[s(id), s(owner), s(step), int(now)])?,
         ])
         .await?;
     Ok(first_changed(&results))
 }
 
 pub async fn finish(db: &Db, id: &str, step: &str, result: &str) -> Result<StepRow, Error> {
-    let now = worker::Date::now().as_millis() as f64;
+    let now = worker::Date::now().as_millis() as i64;
     db.prepare(
         format!("INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) VALUES (?1, ?2, '{DONE}', ?3, ?4) \
          ON CONFLICT (delivery_id, step) DO UPDATE SET state = '{DONE}', result = excluded.result, updated_at = excluded.updated_at"),
     )
-    .bind(&[s(id), s(step), s(result), n(now)])?
+    .bind(&[s(id), s(step), s(result), int(now)])?
     .run()
     .await?;
     Ok(StepRow {
@@ -105,14 +105,14 @@ pub async fn forget_started(db: &Db, id: &str, step: &str) -> Result<(), Error> 
 /// (JSON), or it did not (`None`: the step is forgotten and runs again). `false` if the delivery
 /// is not failed or has no such interrupted step.
 pub async fn resolve(db: &Db, id: &str, step: &str, result: Option<&str>) -> Result<bool, Error> {
-    let now = worker::Date::now().as_millis() as f64;
+    let now = worker::Date::now().as_millis() as i64;
     let failed = format!("EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND status = '{FAILED}')");
     let statement = match result {
         Some(result) => db
             .prepare(format!(
                 "UPDATE delivery_steps SET state = '{DONE}', result = ?3, updated_at = ?4 WHERE delivery_id = ?1 AND step = ?2 AND state = '{STARTED}' AND {failed}"
             ))
-            .bind(&[s(id), s(step), s(result), n(now)])?,
+            .bind(&[s(id), s(step), s(result), int(now)])?,
         None => db
             .prepare(format!("DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = '{STARTED}' AND {failed}"))
             .bind(&[s(id), s(step)])?,
