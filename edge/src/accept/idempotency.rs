@@ -65,7 +65,8 @@ pub async fn replay_conversation(
     Ok(accepted(
         &status.id,
         &status.reference,
-        status.status,
+        // A bot's held submission, sent again, still reads as queued.
+        status.state().to_visitor(),
         secret,
     ))
 }

@@ -23,7 +23,8 @@ pub use idempotency::IdempotencyKey;
 
 use crate::error::Error;
 use crate::store::{
-    self, Conflict, ConversationRow, Db, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
+    self, Conflict, ConversationRow, Db, DeliveryState, IdempotencyRow, MessageRow,
+    NewConversation, NewDelivery,
 };
 use crate::{ids, log, queue, token};
 use porthole_shared::config::{DeliverySettings, SiteConfig};
@@ -121,7 +122,7 @@ pub async fn first_message(
         "conversation_accepted",
         serde_json::json!({"site": intake.site_id, "conversation": id, "delivery": delivery.id, "attachments": submission.attachments.len()}),
     );
-    if delivery.held.is_some() {
+    if delivery.state() == DeliveryState::Held {
         log::event(
             "conversation_held",
             serde_json::json!({"site": intake.site_id, "conversation": id, "delivery": delivery.id}),

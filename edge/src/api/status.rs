@@ -12,12 +12,14 @@ pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> 
     let row = store::conversations::status(&Db::from_env(env)?, id)
         .await?
         .ok_or(Error::NotFound)?;
+    // A held submission reads as queued: a bot learns nothing from it.
+    let status = row.state().to_visitor();
     http::json(
         200,
         &ConversationStatus {
             id: row.id,
             reference: row.reference,
-            status: row.status,
+            status,
             helpdesk_reference: row.helpdesk_ref,
         },
     )

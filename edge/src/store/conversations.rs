@@ -1,10 +1,9 @@
 //! Conversations: created with their first message, asked about by their visitor, listed in the
 //! inbox.
 
-use super::deliveries::HELD_MARK;
 use super::{
-    de_flag, de_status, flag, int, messages, opt, s, st, Conflict, Db, IdempotencyRow, MessageRow,
-    NewDelivery, FAILED, QUEUED,
+    de_flag, de_status, flag, int, messages, opt, s, st, Conflict, Db, DeliveryState,
+    IdempotencyRow, MessageRow, NewDelivery,
 };
 use crate::error::Error;
 use porthole_shared::DeliveryStatus;
@@ -55,7 +54,7 @@ pub async fn create(db: &Db, new: &NewConversation<'_>) -> Result<(), Conflict> 
             opt(c.page_url.as_deref()),
             opt(c.locale.as_deref()),
             int(c.created_at),
-            st(new.delivery.status()),
+            st(new.delivery.state().stored()),
             flag(c.verified),
         ])
         .map_err(Error::from)?];
@@ -90,22 +89,30 @@ pub async fn site_of(db: &Db, id: &str) -> Result<Option<String>, Error> {
 pub struct ConversationStatusRow {
     pub id: String,
     pub reference: String,
+    /// As stored: a held conversation is failed.
     #[serde(deserialize_with = "de_status")]
     pub status: DeliveryStatus,
     pub helpdesk_ref: Option<String>,
+    /// One of its deliveries is held. Only [`status`] asks; where a row comes from elsewhere (a
+    /// delivery attempt's context), `false`.
+    #[serde(default, deserialize_with = "de_flag")]
+    pub held: bool,
+}
+
+impl ConversationStatusRow {
+    pub fn state(&self) -> DeliveryState {
+        DeliveryState::of(self.status, self.held)
+    }
 }
 
 pub async fn status(db: &Db, id: &str) -> Result<Option<ConversationStatusRow>, Error> {
     Ok(db
-        // A submission held by the honeypot reads as queued: a bot learns nothing from it.
-        .prepare(format!(
-            "SELECT c.id, c.reference, c.helpdesk_ref, \
-               CASE WHEN c.status = '{FAILED}' AND EXISTS (SELECT 1 FROM deliveries d \
-                 WHERE d.conversation_id = c.id AND d.last_error LIKE ?2) \
-               THEN '{QUEUED}' ELSE c.status END AS status \
-             FROM conversations c WHERE c.id = ?1"
-        ))
-        .bind(&[s(id), s(&format!("{HELD_MARK}%"))])?
+        .prepare(
+            "SELECT c.id, c.reference, c.helpdesk_ref, c.status, \
+               EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation_id = c.id AND d.held = 1) AS held \
+             FROM conversations c WHERE c.id = ?1",
+        )
+        .bind(&[s(id)])?
         .first::<ConversationStatusRow>(None)
         .await?)
 }

@@ -23,22 +23,67 @@ pub struct NewDelivery {
     pub held: Option<String>,
 }
 
-/// How a held delivery's stored reason begins: its conversation then reads as queued to the
-/// visitor (see [`conversation_status`]).
-pub(super) const HELD_MARK: &str = "held:";
+/// How a held delivery's stored reason begins, as the operator reads it.
+const HELD_MARK: &str = "held:";
+
+/// Where a delivery stands, held told apart: D1 stores a held delivery as failed (status
+/// `failed`, its reason beginning [`HELD_MARK`]) with its `held` flag set, which an operator's
+/// retry clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    Queued,
+    Delivering,
+    Delivered,
+    Failed,
+    /// Caught by the honeypot: kept for an operator, and delivered only once one retries it.
+    Held,
+}
+
+impl DeliveryState {
+    /// The state of what D1 stores as `status` with the `held` flag: only a failed one is held.
+    pub fn of(status: DeliveryStatus, held: bool) -> DeliveryState {
+        match status {
+            DeliveryStatus::Failed if held => DeliveryState::Held,
+            DeliveryStatus::Failed => DeliveryState::Failed,
+            DeliveryStatus::Queued => DeliveryState::Queued,
+            DeliveryStatus::Delivering => DeliveryState::Delivering,
+            DeliveryStatus::Delivered => DeliveryState::Delivered,
+        }
+    }
+
+    /// As D1 stores it and operators see it (`GET /v1/admin/deliveries`, `cargo xtask
+    /// deliveries`): a held delivery is failed, and is retried like one.
+    pub fn stored(self) -> DeliveryStatus {
+        match self {
+            DeliveryState::Queued => DeliveryStatus::Queued,
+            DeliveryState::Delivering => DeliveryStatus::Delivering,
+            DeliveryState::Delivered => DeliveryStatus::Delivered,
+            DeliveryState::Failed | DeliveryState::Held => DeliveryStatus::Failed,
+        }
+    }
+
+    /// As the visitor hears it: a held submission reads as queued, so a bot learns nothing.
+    pub fn to_visitor(self) -> DeliveryStatus {
+        match self {
+            DeliveryState::Held => DeliveryStatus::Queued,
+            other => other.stored(),
+        }
+    }
+}
 
 impl NewDelivery {
+    /// A new delivery is waiting for the queue, or held.
+    pub fn state(&self) -> DeliveryState {
+        if self.held.is_some() {
+            DeliveryState::Held
+        } else {
+            DeliveryState::Queued
+        }
+    }
+
     /// The reason it is held, as stored and shown to the operator.
     fn held_reason(&self) -> Option<String> {
         self.held.as_ref().map(|why| format!("{HELD_MARK} {why}"))
-    }
-
-    pub(super) fn status(&self) -> DeliveryStatus {
-        if self.held.is_some() {
-            DeliveryStatus::Failed
-        } else {
-            DeliveryStatus::Queued
-        }
     }
 }
 
@@ -52,8 +97,8 @@ pub(super) fn insert_statement(
 ) -> Result<D1PreparedStatement, Error> {
     Ok(db
         .prepare(
-            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at, follow_up, last_error) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?8, ?9, ?11)",
+            "INSERT INTO deliveries (id, conversation_id, message_id, site, connector, status, job, lease_until, created_at, updated_at, follow_up, last_error, held) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?8, ?9, ?11, ?12)",
         )
         .bind(&[
             s(&d.id),
@@ -65,8 +110,9 @@ pub(super) fn insert_statement(
             int(d.lease_until),
             int(m.created_at),
             flag(follow_up),
-            st(d.status()),
+            st(d.state().stored()),
             opt(d.held_reason().as_deref()),
+            flag(d.state() == DeliveryState::Held),
         ])?)
 }
 
@@ -288,14 +334,14 @@ pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Res
     Ok(first_changed(&results))
 }
 
-/// An operator's retry: a failed delivery starts over with a fresh attempt count. Its journal is
-/// kept, so steps that succeeded are not repeated.
+/// An operator's retry: a failed delivery starts over with a fresh attempt count, and a held one
+/// is no longer held. Its journal is kept, so steps that succeeded are not repeated.
 pub async fn requeue_failed(db: &Db, id: &str, job: &str, lease_until: i64) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as i64;
     let results = db
         .batch(vec![
             db.prepare(
-                format!("UPDATE deliveries SET status = '{QUEUED}', job = ?4, attempts = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
+                format!("UPDATE deliveries SET status = '{QUEUED}', job = ?4, attempts = 0, held = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
                  WHERE id = ?1 AND status = '{FAILED}'"),
             )
             .bind(&[s(id), int(lease_until), int(now), s(job)])?,
@@ -345,4 +391,70 @@ pub async fn rejob_stale(
         .run()
         .await?;
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DeliveryState, NewDelivery};
+    use porthole_shared::DeliveryStatus;
+
+    fn new(held: Option<&str>) -> NewDelivery {
+        NewDelivery {
+            id: "d".into(),
+            job: "j".into(),
+            connector: "inbox".into(),
+            lease_until: 0,
+            held: held.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn held_is_a_failed_delivery_with_its_flag() {
+        assert_eq!(
+            DeliveryState::of(DeliveryStatus::Failed, true),
+            DeliveryState::Held
+        );
+        assert_eq!(
+            DeliveryState::of(DeliveryStatus::Failed, false),
+            DeliveryState::Failed
+        );
+        // Only a failed one is held: the flag of one an operator retried no longer counts.
+        for status in [
+            DeliveryStatus::Queued,
+            DeliveryStatus::Delivering,
+            DeliveryStatus::Delivered,
+        ] {
+            for held in [false, true] {
+                let state = DeliveryState::of(status, held);
+                assert_ne!(state, DeliveryState::Held);
+                assert_eq!(state.stored(), status);
+                assert_eq!(state.to_visitor(), status);
+            }
+        }
+    }
+
+    #[test]
+    fn held_is_failed_to_the_operator_and_queued_to_the_visitor() {
+        assert_eq!(DeliveryState::Held.stored(), DeliveryStatus::Failed);
+        assert_eq!(DeliveryState::Held.to_visitor(), DeliveryStatus::Queued);
+        assert_eq!(DeliveryState::Failed.stored(), DeliveryStatus::Failed);
+        assert_eq!(DeliveryState::Failed.to_visitor(), DeliveryStatus::Failed);
+        for status in DeliveryStatus::ALL {
+            for held in [false, true] {
+                let state = DeliveryState::of(status, held);
+                assert_eq!(DeliveryState::of(state.stored(), held), state);
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_delivery_is_queued_or_held_with_its_reason() {
+        let queued = new(None);
+        assert_eq!(queued.state(), DeliveryState::Queued);
+        assert_eq!(queued.held_reason(), None);
+        let held = new(Some("a bot"));
+        assert_eq!(held.state(), DeliveryState::Held);
+        assert_eq!(held.state().stored(), DeliveryStatus::Failed);
+        assert_eq!(held.held_reason().as_deref(), Some("held: a bot"));
+    }
 }

@@ -16,7 +16,7 @@ pub mod uploads;
 pub use conversations::{
     ConversationRow, ConversationStatusRow, InboxConversationRow, NewConversation,
 };
-pub use deliveries::{Claim, DeliveryRow, NewDelivery, Settled};
+pub use deliveries::{Claim, DeliveryRow, DeliveryState, NewDelivery, Settled};
 pub use idempotency::IdempotencyRow;
 pub use messages::{AttachmentRow, Author, MessageRow};
 pub use parts::PartsUploadRow;
