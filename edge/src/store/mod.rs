@@ -181,7 +181,7 @@ impl From<Error> for Conflict {
 
 #[cfg(test)]
 mod tests {
-    use super::{Claim, Conflict, DeliveryRow, Error, UploadClaim};
+    use super::{Claim, Conflict, DeliveryRow, Error, InboxConversationRow, UploadClaim};
     use porthole_shared::DeliveryStatus;
 
     /// D1 hands rows over as JS numbers and strings; JSON's are the same shape.
@@ -222,6 +222,17 @@ mod tests {
             DeliveryStatus::Queued,
             "as the handlers always read it"
         );
+        // Through `flatten` too, as the inbox reads its conversations.
+        let inbox: InboxConversationRow = serde_json::from_value(serde_json::json!({
+            "id": "c", "site": "demo", "reference": "PH-1", "name": "n", "email": "e@x.io",
+            "subject": "s", "fields_json": "{}", "page_url": null, "locale": null,
+            "created_at": 1_764_626_400_123_i64, "verified": 1, "status": "delivering",
+            "helpdesk_ref": null
+        }))
+        .unwrap();
+        assert!(inbox.row.verified);
+        assert_eq!(inbox.row.created_at, 1_764_626_400_123);
+        assert_eq!(inbox.status, DeliveryStatus::Delivering);
     }
 
     #[test]
