@@ -16,7 +16,8 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
         .ok()
         .and_then(|v| v.to_string().parse::<f64>().ok())
         .unwrap_or(DEFAULT_TTL_SECONDS);
-    let before = Date::now().as_millis() as f64 - ttl * 1000.0;
+    // The first whole millisecond not before the cut: `created_at < before` as with the cut.
+    let before = (Date::now().as_millis() as f64 - ttl * 1000.0).ceil() as i64;
     match run(env, before).await {
         Ok(count) => log::event("uploads_cleaned", serde_json::json!({"deleted": count})),
         Err(e) => log::error("uploads_cleanup_failed", &e.to_string()),
@@ -32,7 +33,7 @@ pub async fn delete_unclaimed_uploads(env: &Env) {
     }
 }
 
-async fn run(env: &Env, before: f64) -> Result<usize, Error> {
+async fn run(env: &Env, before: i64) -> Result<usize, Error> {
     let db = Db::from_env(env)?;
     let bucket = env.bucket("FILES")?;
     let mut total = 0;
@@ -49,7 +50,7 @@ async fn run(env: &Env, before: f64) -> Result<usize, Error> {
 
 /// Aborts the R2 uploads of files started in parts before `before` (Unix ms) and never
 /// completed, and forgets them.
-async fn forget_stale_parts_uploads(env: &Env, before: f64) -> Result<usize, Error> {
+async fn forget_stale_parts_uploads(env: &Env, before: i64) -> Result<usize, Error> {
     let db = Db::from_env(env)?;
     let bucket = env.bucket("FILES")?;
     let mut total = 0;
@@ -71,7 +72,7 @@ async fn forget_stale_parts_uploads(env: &Env, before: f64) -> Result<usize, Err
 /// Counts of hours that have ended.
 pub async fn forget_old_rate_limits(env: &Env) {
     let result = match Db::from_env(env) {
-        Ok(db) => crate::accept::rate_limit::forget_old(&db, Date::now().as_millis() as f64).await,
+        Ok(db) => crate::accept::rate_limit::forget_old(&db, Date::now().as_millis() as i64).await,
         Err(e) => Err(e),
     };
     if let Err(e) = result {
@@ -81,7 +82,7 @@ pub async fn forget_old_rate_limits(env: &Env) {
 
 /// Idempotency keys are promised for 24 hours; they are kept for 48.
 pub async fn forget_old_idempotency_keys(env: &Env) {
-    let before = Date::now().as_millis() as f64 - 48.0 * 3600.0 * 1000.0;
+    let before = Date::now().as_millis() as i64 - 48 * 3600 * 1000;
     let result = match Db::from_env(env) {
         Ok(db) => store::idempotency::delete_before(&db, before).await,
         Err(e) => Err(e),

@@ -32,8 +32,8 @@ pub enum Error {
     Unauthorized,
     #[error("Not found.")]
     NotFound,
-    #[error("Only a failed delivery can be retried; this one is {0}.")]
-    NotRetryable(String),
+    #[error("Only a failed delivery can be retried; this one is {}.", .0.as_str())]
+    NotRetryable(porthole_shared::DeliveryStatus),
     #[error("This file link is altered or has expired.")]
     InvalidLink,
     #[error("This method is not allowed here.")]

@@ -130,7 +130,15 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
+    pub const ALL: [DeliveryStatus; 4] = [
+        DeliveryStatus::Queued,
+        DeliveryStatus::Delivering,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Failed,
+    ];
+
+    /// Its one string form: on the wire (serde's names are the same), in D1 and in queries.
+    pub const fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Queued => "queued",
             DeliveryStatus::Delivering => "delivering",
@@ -140,14 +148,7 @@ impl DeliveryStatus {
     }
 
     pub fn parse(s: &str) -> Option<DeliveryStatus> {
-        [
-            DeliveryStatus::Queued,
-            DeliveryStatus::Delivering,
-            DeliveryStatus::Delivered,
-            DeliveryStatus::Failed,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
+        DeliveryStatus::ALL.into_iter().find(|d| d.as_str() == s)
     }
 }
 
@@ -261,6 +262,22 @@ pub struct InboxPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_status_has_one_string_form() {
+        for status in DeliveryStatus::ALL {
+            assert_eq!(DeliveryStatus::parse(status.as_str()), Some(status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::String(status.as_str().into())
+            );
+            let back: DeliveryStatus =
+                serde_json::from_value(serde_json::Value::String(status.as_str().into())).unwrap();
+            assert_eq!(back, status);
+        }
+        assert_eq!(DeliveryStatus::parse("held"), None);
+        assert_eq!(DeliveryStatus::parse("Failed"), None);
+    }
 
     /// The widget reads and writes these by name, without serde (`widget/src/js.rs`).
     #[test]

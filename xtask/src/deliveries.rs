@@ -10,11 +10,11 @@
 use crate::client::Edge;
 use crate::wrangler::DEV_OPERATOR_TOKEN;
 use crate::{ports, Result};
-use porthole_shared::{DeliveryList, DeliveryRecord, StepResolution};
+use porthole_shared::{DeliveryList, DeliveryRecord, DeliveryStatus, StepResolution};
 
 pub fn run(args: &[String]) -> Result {
     let mut edge = ports::local(ports::DEV);
-    let mut status = "failed".to_string();
+    let mut status = DeliveryStatus::Failed.as_str().to_string();
     let mut retry = None;
     let mut resolution = None;
     let mut rest = args.iter();

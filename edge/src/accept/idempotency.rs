@@ -62,8 +62,13 @@ pub async fn replay_conversation(
     let status = store::conversations::status(db, &seen.conversation_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let state = DeliveryStatus::parse(&status.status).unwrap_or(DeliveryStatus::Queued);
-    Ok(accepted(&status.id, &status.reference, state, secret))
+    Ok(accepted(
+        &status.id,
+        &status.reference,
+        // A bot's held submission, sent again, still reads as queued.
+        status.state().to_visitor(),
+        secret,
+    ))
 }
 
 /// The answer the first request with this key got, if this request is the same message.
@@ -81,7 +86,6 @@ pub async fn replay_message(
     };
     let state = store::deliveries::message_status(db, message_id)
         .await?
-        .and_then(|s| DeliveryStatus::parse(&s))
         .unwrap_or(DeliveryStatus::Queued);
     Ok(MessageAccepted {
         id: message_id.clone(),

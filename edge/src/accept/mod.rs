@@ -23,7 +23,8 @@ pub use idempotency::IdempotencyKey;
 
 use crate::error::Error;
 use crate::store::{
-    self, Conflict, ConversationRow, Db, IdempotencyRow, MessageRow, NewConversation, NewDelivery,
+    self, Conflict, ConversationRow, Db, DeliveryState, IdempotencyRow, MessageRow,
+    NewConversation, NewDelivery,
 };
 use crate::{ids, log, queue, token};
 use porthole_shared::config::{DeliverySettings, SiteConfig};
@@ -82,7 +83,7 @@ pub async fn first_message(
             .map_err(|e| Error::Internal(e.to_string()))?,
         page_url: submission.page_url.clone(),
         locale: submission.locale.clone(),
-        verified: u8::from(submission.identity.is_some()),
+        verified: submission.identity.is_some(),
         created_at: now,
     };
     let message = visitor_message(&id, &submission.message, now);
@@ -121,7 +122,7 @@ pub async fn first_message(
         "conversation_accepted",
         serde_json::json!({"site": intake.site_id, "conversation": id, "delivery": delivery.id, "attachments": submission.attachments.len()}),
     );
-    if delivery.held.is_some() {
+    if delivery.state() == DeliveryState::Held {
         log::event(
             "conversation_held",
             serde_json::json!({"site": intake.site_id, "conversation": id, "delivery": delivery.id}),
@@ -198,7 +199,7 @@ impl Intake<'_> {
         &self,
         rules: Result<(), Error>,
         attachments: &[String],
-    ) -> Result<Result<f64, Error>, Error> {
+    ) -> Result<Result<i64, Error>, Error> {
         let refused = match rules {
             Err(refusal) => Some(refusal),
             Ok(()) => rules::check_attachments(
@@ -211,7 +212,7 @@ impl Intake<'_> {
         if let Some(refusal) = refused {
             return Ok(Err(refusal));
         }
-        let now = Date::now().as_millis() as f64;
+        let now = Date::now().as_millis() as i64;
         // A resend of a stored message (its answer was lost) is answered, never refused.
         let limited = rate_limit::take(
             self.secret,
@@ -249,7 +250,7 @@ impl Intake<'_> {
     /// the first request's claim on the same files.
     async fn resent_after<T>(
         &self,
-        now: f64,
+        now: i64,
         replay: &impl AsyncFn(IdempotencyRow) -> Result<T, Error>,
     ) -> Result<Option<Accepted<T>>, Error> {
         let Some(seen) = self.seen().await? else {
@@ -271,12 +272,12 @@ impl Intake<'_> {
     }
 
     /// The message's delivery: its queue owns it until its lease runs out, then the sweeper.
-    fn new_delivery(&self, now: f64, held: Option<String>) -> NewDelivery {
+    fn new_delivery(&self, now: i64, held: Option<String>) -> NewDelivery {
         NewDelivery {
             id: ids::new_id(),
             job: ids::new_id(),
             connector: self.site.connector.kind().to_string(),
-            lease_until: now + self.delivery.lease_seconds as f64 * 1000.0,
+            lease_until: now + i64::from(self.delivery.lease_seconds) * 1000,
             held,
         }
     }
@@ -287,7 +288,7 @@ impl Intake<'_> {
         fingerprint: &str,
         conversation_id: &str,
         message_id: Option<&str>,
-        now: f64,
+        now: i64,
     ) -> Option<IdempotencyRow> {
         self.key.as_ref().map(|key| IdempotencyRow {
             site: self.site_id.to_string(),
@@ -309,11 +310,11 @@ fn refusal(conflict: Conflict) -> Error {
     }
 }
 
-fn visitor_message(conversation_id: &str, body: &str, now: f64) -> MessageRow {
+fn visitor_message(conversation_id: &str, body: &str, now: i64) -> MessageRow {
     MessageRow {
         id: ids::new_id(),
         conversation_id: conversation_id.to_string(),
-        author: "visitor".into(),
+        author: store::Author::Visitor,
         body: body.to_string(),
         created_at: now,
     }

@@ -12,7 +12,7 @@ use porthole_shared::Limits;
 use sha2::Sha256;
 use worker::Request;
 
-const WINDOW_MS: f64 = 3600.0 * 1000.0;
+const WINDOW_MS: i64 = 3600 * 1000;
 
 /// Counts one message for this request's visitor, or refuses it.
 /// `secret` keys the hash (the edge's token secret).
@@ -22,10 +22,10 @@ pub async fn take(
     address: &str,
     site: &str,
     limits: &Limits,
-    now: f64,
+    now: i64,
 ) -> Result<(), Error> {
     let count = rate_limits::take(db, &key(secret, site, address), window_start(now)).await?;
-    verdict(count.unwrap_or(1.0) as u32, limits.messages_per_hour, now)
+    verdict(count.unwrap_or(1), limits.messages_per_hour, now)
 }
 
 /// Takes back what [`take`] counted for a request that turned out to be a resend of a stored
@@ -35,7 +35,7 @@ pub async fn give_back(
     db: &Db,
     address: &str,
     site: &str,
-    now: f64,
+    now: i64,
 ) -> Result<(), Error> {
     rate_limits::give_back(db, &key(secret, site, address), window_start(now)).await
 }
@@ -72,23 +72,23 @@ pub fn key(secret: &[u8], site: &str, address: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn window_start(now: f64) -> f64 {
-    (now / WINDOW_MS).floor() * WINDOW_MS
+fn window_start(now: i64) -> i64 {
+    now.div_euclid(WINDOW_MS) * WINDOW_MS
 }
 
 /// The `count`th message of the hour: refused past the limit, with the seconds until the next hour.
-pub fn verdict(count: u32, limit: u32, now: f64) -> Result<(), Error> {
+pub fn verdict(count: u32, limit: u32, now: i64) -> Result<(), Error> {
     if count <= limit {
         return Ok(());
     }
-    let retry_after = ((window_start(now) + WINDOW_MS - now) / 1000.0)
+    let retry_after = ((window_start(now) + WINDOW_MS - now) as f64 / 1000.0)
         .ceil()
         .max(1.0) as u32;
     Err(Error::RateLimited(retry_after))
 }
 
 /// Windows that have ended are of no use.
-pub async fn forget_old(db: &Db, now: f64) -> Result<(), Error> {
+pub async fn forget_old(db: &Db, now: i64) -> Result<(), Error> {
     rate_limits::forget_before(db, window_start(now)).await
 }
 
@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn past_the_limit_until_the_next_hour() {
-        let ten_past = 5.0 * WINDOW_MS + 10.0 * 60_000.0;
+        let ten_past = 5 * WINDOW_MS + 10 * 60_000;
         assert!(verdict(3, 3, ten_past).is_ok());
         match verdict(4, 3, ten_past) {
             Err(Error::RateLimited(seconds)) => assert_eq!(seconds, 50 * 60),

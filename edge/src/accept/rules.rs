@@ -36,7 +36,7 @@ pub fn check_attachments(
     let ok = wanted.iter().all(|id| {
         found
             .iter()
-            .any(|u| &u.id == id && u.site == site && u.claimed == 0.0)
+            .any(|u| &u.id == id && u.site == site && !u.claimed)
     });
     if ok {
         Ok(())
@@ -53,7 +53,7 @@ mod tests {
         UploadClaim {
             id: id.into(),
             site: site.into(),
-            claimed: if claimed { 1.0 } else { 0.0 },
+            claimed,
         }
     }
 

@@ -18,18 +18,22 @@ struct ListQuery {
 pub async fn list(req: &Request, env: &Env) -> Result<Response, Error> {
     require_operator(req, env)?;
     let query: ListQuery = req.query().unwrap_or_default();
-    if let Some(status) = &query.status {
-        if DeliveryStatus::parse(status).is_none() {
-            let fields = porthole_shared::FieldErrors::from([(
-                "status".to_string(),
-                porthole_shared::FieldCode::InvalidValue,
-            )]);
-            return Err(Error::Validation(fields));
-        }
-    }
+    let wanted = match &query.status {
+        None => None,
+        Some(status) => match DeliveryStatus::parse(status) {
+            Some(status) => Some(status),
+            None => {
+                let fields = porthole_shared::FieldErrors::from([(
+                    "status".to_string(),
+                    porthole_shared::FieldCode::InvalidValue,
+                )]);
+                return Err(Error::Validation(fields));
+            }
+        },
+    };
     let rows = store::deliveries::list(
         &Db::from_env(env)?,
-        query.status.as_deref(),
+        wanted,
         query.limit.unwrap_or(100).clamp(1, 500),
     )
     .await?;
@@ -58,7 +62,7 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
         if !store::steps::resolve(&db, id, &resolution.step, result.as_deref()).await? {
             return match store::deliveries::find(&db, id).await? {
                 None => Err(Error::NotFound),
-                Some(d) if d.status != "failed" => Err(Error::NotRetryable(d.status)),
+                Some(d) if d.status != DeliveryStatus::Failed => Err(Error::NotRetryable(d.status)),
                 Some(_) => Err(Error::Validation(porthole_shared::FieldErrors::from([(
                     "step".to_string(),
                     porthole_shared::FieldCode::Unknown,
@@ -70,9 +74,9 @@ pub async fn retry(req: &mut Request, env: &Env, id: &str) -> Result<Response, E
             serde_json::json!({"delivery": id, "step": resolution.step, "created": resolution.created.is_some()}),
         );
     }
-    let lease = config::load(env)?.delivery.lease_seconds as f64 * 1000.0;
+    let lease = i64::from(config::load(env)?.delivery.lease_seconds) * 1000;
     let job = crate::ids::new_id();
-    if !store::deliveries::requeue_failed(&db, id, &job, Date::now().as_millis() as f64 + lease)
+    if !store::deliveries::requeue_failed(&db, id, &job, Date::now().as_millis() as i64 + lease)
         .await?
     {
         return match store::deliveries::find(&db, id).await? {
@@ -100,14 +104,14 @@ fn record(d: DeliveryRow) -> DeliveryRecord {
         reference: d.reference,
         site: d.site,
         connector: d.connector,
-        status: DeliveryStatus::parse(&d.status).unwrap_or(DeliveryStatus::Queued),
-        attempts: d.attempts as u32,
+        status: d.status,
+        attempts: d.attempts,
         helpdesk_reference: d.helpdesk_ref,
         last_error: d.last_error,
         notes: d
             .notes
             .and_then(|n| serde_json::from_str(&n).ok())
             .unwrap_or_default(),
-        updated_at: d.updated_at as i64,
+        updated_at: d.updated_at,
     }
 }

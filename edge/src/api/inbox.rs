@@ -5,7 +5,7 @@ use crate::auth::require_operator;
 use crate::error::Error;
 use crate::http;
 use crate::store::{self, AttachmentRow, Db, InboxConversationRow, MessageRow};
-use porthole_shared::{Attachment, DeliveryStatus, InboxConversation, InboxMessage, InboxPage};
+use porthole_shared::{Attachment, InboxConversation, InboxMessage, InboxPage};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use worker::{Env, Request, Response};
@@ -45,7 +45,7 @@ pub fn assemble(
                 download_path: format!("/v1/inbox/attachments/{}", a.id),
                 id: a.id,
                 name: a.name,
-                size: a.size as u64,
+                size: a.size,
                 content_type: a.content_type,
                 sha256: a.sha256,
             });
@@ -58,9 +58,9 @@ pub fn assemble(
             .push(InboxMessage {
                 attachments: files.remove(&m.id).unwrap_or_default(),
                 id: m.id,
-                author: m.author,
+                author: m.author.as_str().to_string(),
                 body: m.body,
-                created_at: m.created_at as i64,
+                created_at: m.created_at,
             });
     }
     InboxPage {
@@ -72,7 +72,7 @@ pub fn assemble(
                      status,
                      helpdesk_ref,
                  }| InboxConversation {
-                    status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Queued),
+                    status,
                     helpdesk_reference: helpdesk_ref,
                     messages: by_conversation.remove(&c.id).unwrap_or_default(),
                     fields: serde_json::from_str(&c.fields_json).unwrap_or_default(),
@@ -84,8 +84,8 @@ pub fn assemble(
                     subject: c.subject,
                     page_url: c.page_url,
                     locale: c.locale,
-                    created_at: c.created_at as i64,
-                    verified: c.verified == 1,
+                    created_at: c.created_at,
+                    verified: c.verified,
                 },
             )
             .collect(),
@@ -95,11 +95,12 @@ pub fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use porthole_shared::DeliveryStatus;
 
     #[test]
     fn assemble_nests_messages_and_files() {
         let c = |id: &str| InboxConversationRow {
-            status: "delivered".into(),
+            status: DeliveryStatus::Delivered,
             helpdesk_ref: None,
             row: store::ConversationRow {
                 id: id.into(),
@@ -111,23 +112,23 @@ mod tests {
                 fields_json: r#"{"order":"7"}"#.into(),
                 page_url: None,
                 locale: None,
-                created_at: 1.0,
-                verified: 0,
+                created_at: 1,
+                verified: false,
             },
         };
         let m = |id: &str, conv: &str| MessageRow {
             id: id.into(),
             conversation_id: conv.into(),
-            author: "visitor".into(),
+            author: store::Author::Visitor,
             body: "b".into(),
-            created_at: 2.0,
+            created_at: 2,
         };
         let a = |id: &str, msg: &str| AttachmentRow {
             message_id: msg.into(),
             id: id.into(),
             name: "f".into(),
             content_type: "text/plain".into(),
-            size: 3.0,
+            size: 3,
             sha256: None,
         };
         let page = assemble(

@@ -33,10 +33,10 @@ pub async fn start(req: &mut Request, env: &Env, site: &Site) -> Result<Response
         site: site.id.clone(),
         name: meta.name,
         content_type: meta.content_type,
-        size: meta.size as f64,
+        size: meta.size,
         r2_key,
         r2_upload_id: upload.upload_id().await,
-        created_at: Date::now().as_millis() as f64,
+        created_at: Date::now().as_millis() as i64,
     };
     if let Err(e) = store::parts::insert(&Db::from_env(env)?, &row).await {
         // Nothing half-done: an upload no row knows of would never be aborted.
@@ -57,7 +57,7 @@ pub async fn get(env: &Env, site: &Site, id: &str) -> Result<Response, Error> {
     let done = store::parts::stored(&db, id)
         .await?
         .into_iter()
-        .map(|p| p.number as u64)
+        .map(|p| u64::from(p.number))
         .collect();
     http::json(200, &session(&row, done))
 }
@@ -73,7 +73,7 @@ pub async fn put_part(
 ) -> Result<Response, Error> {
     let db = Db::from_env(env)?;
     let row = find(&db, site, id).await?;
-    let size = row.size as u64;
+    let size = row.size;
     let number: u64 = number.parse().map_err(|_| Error::NotFound)?;
     let expected = part_len(size, number).ok_or(Error::NotFound)?;
     let declared = http::content_length(req).ok_or(Error::LengthRequired)?;
@@ -103,7 +103,7 @@ pub async fn complete(env: &Env, site: &Site, id: &str) -> Result<Response, Erro
     }
     let row = find(&db, site, id).await?;
     let parts = store::parts::stored(&db, id).await?;
-    let missing = missing_parts(row.size as u64, parts.iter().map(|p| p.number as u64));
+    let missing = missing_parts(row.size, parts.iter().map(|p| u64::from(p.number)));
     if !missing.is_empty() {
         return Err(Error::PartsMissing(missing));
     }
@@ -126,10 +126,10 @@ pub async fn complete(env: &Env, site: &Site, id: &str) -> Result<Response, Erro
         site: row.site,
         name: row.name,
         content_type: row.content_type,
-        size: row.size,
+        size: row.size as f64,
         sha256: None,
         r2_key: row.r2_key,
-        created_at: Date::now().as_millis() as f64,
+        created_at: Date::now().as_millis() as i64,
     };
     store::parts::finish(&db, &upload).await?;
     log::event(
@@ -148,14 +148,14 @@ async fn find(db: &Db, site: &Site, id: &str) -> Result<PartsUploadRow, Error> {
 }
 
 async fn stored_whole(bucket: &Bucket, row: &PartsUploadRow) -> bool {
-    matches!(bucket.head(&row.r2_key).await, Ok(Some(object)) if object.size() == row.size as u64)
+    matches!(bucket.head(&row.r2_key).await, Ok(Some(object)) if object.size() == row.size)
 }
 
 fn session(row: &PartsUploadRow, done: Vec<u64>) -> PartsUpload {
     PartsUpload {
         id: row.id.clone(),
         part_bytes: PART_BYTES,
-        parts: part_count(row.size as u64),
+        parts: part_count(row.size),
         done,
     }
 }

@@ -4,7 +4,7 @@ use crate::auth::require_visitor;
 use crate::error::Error;
 use crate::http;
 use crate::store::{self, Db};
-use porthole_shared::{ConversationStatus, DeliveryStatus};
+use porthole_shared::ConversationStatus;
 use worker::{Env, Request, Response};
 
 pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
@@ -12,12 +12,14 @@ pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> 
     let row = store::conversations::status(&Db::from_env(env)?, id)
         .await?
         .ok_or(Error::NotFound)?;
+    // A held submission reads as queued: a bot learns nothing from it.
+    let status = row.state().to_visitor();
     http::json(
         200,
         &ConversationStatus {
             id: row.id,
             reference: row.reference,
-            status: DeliveryStatus::parse(&row.status).unwrap_or(DeliveryStatus::Queued),
+            status,
             helpdesk_reference: row.helpdesk_ref,
         },
     )

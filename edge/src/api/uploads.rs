@@ -36,7 +36,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         size: meta.size as f64,
         sha256,
         r2_key: r2_key.clone(),
-        created_at: Date::now().as_millis() as f64,
+        created_at: Date::now().as_millis() as i64,
     };
     if let Err(e) = store::uploads::insert(&Db::from_env(env)?, &row).await {
         // Nothing half-done: bytes without a record would never be cleaned up.

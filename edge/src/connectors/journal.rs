@@ -39,13 +39,18 @@ impl Journal {
 
     /// The recorded result of a finished step.
     pub fn done<T: DeserializeOwned>(&self, step: &str) -> Option<T> {
-        let row = self.steps.get(step).filter(|s| s.state == "done")?;
+        let row = self
+            .steps
+            .get(step)
+            .filter(|s| s.state == store::StepState::Done)?;
         serde_json::from_str(row.result.as_deref().unwrap_or("null")).ok()
     }
 
     /// Started and never finished: its call may have taken effect.
     pub fn interrupted(&self, step: &str) -> bool {
-        self.steps.get(step).is_some_and(|s| s.state == "started")
+        self.steps
+            .get(step)
+            .is_some_and(|s| s.state == store::StepState::Started)
     }
 
     /// Marks `step` as about to call out. Renews this worker's lease first; a worker that lost its
@@ -65,7 +70,7 @@ impl Journal {
         }
         let row = store::StepRow {
             step: step.to_string(),
-            state: "started".into(),
+            state: store::StepState::Started,
             result: None,
         };
         self.steps.insert(step.to_string(), row);

@@ -123,7 +123,7 @@ pub fn fields(job: &Job) -> std::collections::BTreeMap<String, String> {
 fn footer(job: &Job, placed: impl Fn(&str) -> bool) -> Vec<(String, String)> {
     let mut lines = Vec::new();
     if job.follow_up.is_none() {
-        if job.conversation.verified == 1 {
+        if job.conversation.verified {
             lines.push((
                 "Email".into(),
                 "verified by the site (the visitor was signed in)".into(),

@@ -31,7 +31,7 @@ pub async fn token(
     grant: impl Future<Output = Result<Grant, Failure>>,
 ) -> Result<String, Failure> {
     let db = ctx.db;
-    let now = Date::now().as_millis() as f64;
+    let now = Date::now().as_millis() as i64;
     if !fresh {
         if let Some(cached) = store::tokens::find(db, key).await.map_err(internal)? {
             if cached.expires_at > now {
@@ -40,7 +40,8 @@ pub async fn token(
         }
     }
     let grant = grant.await?;
-    let expires_at = now + (grant.expires_in - 60.0).max(0.0) * 1000.0;
+    // Whole milliseconds, rounded up: `expires_at > now` holds as long as it did unrounded.
+    let expires_at = (now as f64 + (grant.expires_in - 60.0).max(0.0) * 1000.0).ceil() as i64;
     store::tokens::save(db, key, &grant.access_token, expires_at)
         .await
         .map_err(internal)?;

@@ -20,6 +20,7 @@ use crate::connectors::{self, Context, Job};
 use crate::store::{self, Db};
 use crate::{config, ids, log, queue};
 use porthole_shared::config::PortholeConfig;
+use porthole_shared::DeliveryStatus;
 use settle::{decide, settle};
 use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
@@ -87,7 +88,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
         }
     };
     let owner = ids::new_id();
-    let now = Date::now().as_millis() as f64;
+    let now = Date::now().as_millis() as i64;
     let claim =
         match store::deliveries::claim(&db, delivery_id, job, &owner, now, settings.lease_seconds)
             .await
@@ -100,7 +101,7 @@ async fn attempt(env: &Env, delivery_id: &str, job: &str) -> Next {
                 return Next::RetryIn(settings.retry_base_seconds);
             }
         };
-    let attempt = claim.attempts as u32;
+    let attempt = claim.attempts;
     log::event(
         "delivery_attempt",
         serde_json::json!({"delivery": delivery_id, "attempt": attempt}),
@@ -139,7 +140,7 @@ async fn run(
     let context = store::deliveries::context(db, claim, delivery_id)
         .await
         .map_err(journal::internal)?;
-    let follow_up = if claim.follow_up > 0.0 {
+    let follow_up = if claim.follow_up {
         Some(continued(context.conversation_status.as_ref())?)
     } else {
         None
@@ -173,9 +174,9 @@ async fn run(
 /// the conversation's first message is there.
 fn continued(conversation: Option<&store::ConversationStatusRow>) -> Result<String, Failure> {
     let conversation = conversation.ok_or_else(|| Failure::permanent("conversation not found"))?;
-    match (conversation.status.as_str(), &conversation.helpdesk_ref) {
-        ("delivered", Some(reference)) => Ok(reference.clone()),
-        ("failed", _) => Err(Failure::permanent(format!(
+    match (conversation.status, &conversation.helpdesk_ref) {
+        (DeliveryStatus::Delivered, Some(reference)) => Ok(reference.clone()),
+        (DeliveryStatus::Failed, _) => Err(Failure::permanent(format!(
             "the conversation {} itself could not be delivered",
             conversation.reference
         ))),
@@ -195,7 +196,7 @@ fn random_unit() -> f64 {
 pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
     let settings = config::load(env)?.delivery.clone();
     let db = Db::from_env(env)?;
-    let now = Date::now().as_millis() as f64;
+    let now = Date::now().as_millis() as i64;
     let stale = store::deliveries::stale(&db, now, 500).await?;
     for d in &stale {
         let job = ids::new_id();
@@ -204,7 +205,7 @@ pub async fn sweep(env: &Env) -> Result<usize, crate::error::Error> {
             &d.id,
             &job,
             now,
-            now + settings.lease_seconds as f64 * 1000.0,
+            now + i64::from(settings.lease_seconds) * 1000,
         )
         .await?
         {

@@ -165,8 +165,8 @@ async fn requeue(
     settings: &DeliverySettings,
     refund: bool,
 ) -> Result<bool, Error> {
-    let lease_until =
-        Date::now().as_millis() as f64 + (delay as f64 + settings.lease_seconds as f64) * 1000.0;
+    let lease_until = Date::now().as_millis() as i64
+        + (i64::from(delay) + i64::from(settings.lease_seconds)) * 1000;
     let next_job = ids::new_id();
     let settled = store::deliveries::settle(
         db,

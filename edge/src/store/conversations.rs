@@ -1,9 +1,12 @@
 //! Conversations: created with their first message, asked about by their visitor, listed in the
 //! inbox.
 
-use super::deliveries::HELD_MARK;
-use super::{messages, n, opt, s, Conflict, Db, IdempotencyRow, MessageRow, NewDelivery};
+use super::{
+    de_flag, de_status, flag, int, messages, opt, s, st, Conflict, Db, DeliveryState,
+    IdempotencyRow, MessageRow, NewDelivery,
+};
 use crate::error::Error;
+use porthole_shared::DeliveryStatus;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -17,10 +20,10 @@ pub struct ConversationRow {
     pub fields_json: String,
     pub page_url: Option<String>,
     pub locale: Option<String>,
-    pub created_at: f64,
-    /// 1 when the site vouched for the email (`Porthole('identify')` with a valid signature).
-    #[serde(default)]
-    pub verified: u8,
+    pub created_at: i64,
+    /// The site vouched for the email (`Porthole('identify')` with a valid signature).
+    #[serde(default, deserialize_with = "de_flag")]
+    pub verified: bool,
 }
 
 pub struct NewConversation<'a> {
@@ -50,9 +53,9 @@ pub async fn create(db: &Db, new: &NewConversation<'_>) -> Result<(), Conflict> 
             s(&c.fields_json),
             opt(c.page_url.as_deref()),
             opt(c.locale.as_deref()),
-            n(c.created_at),
-            s(new.delivery.status()),
-            n(c.verified as f64),
+            int(c.created_at),
+            st(new.delivery.state().stored()),
+            flag(c.verified),
         ])
         .map_err(Error::from)?];
     statements.extend(messages::statements(
@@ -86,21 +89,30 @@ pub async fn site_of(db: &Db, id: &str) -> Result<Option<String>, Error> {
 pub struct ConversationStatusRow {
     pub id: String,
     pub reference: String,
-    pub status: String,
+    /// As stored: a held conversation is failed.
+    #[serde(deserialize_with = "de_status")]
+    pub status: DeliveryStatus,
     pub helpdesk_ref: Option<String>,
+    /// One of its deliveries is held. Only [`status`] asks; where a row comes from elsewhere (a
+    /// delivery attempt's context), `false`.
+    #[serde(default, deserialize_with = "de_flag")]
+    pub held: bool,
+}
+
+impl ConversationStatusRow {
+    pub fn state(&self) -> DeliveryState {
+        DeliveryState::of(self.status, self.held)
+    }
 }
 
 pub async fn status(db: &Db, id: &str) -> Result<Option<ConversationStatusRow>, Error> {
     Ok(db
-        // A submission held by the honeypot reads as queued: a bot learns nothing from it.
         .prepare(
-            "SELECT c.id, c.reference, c.helpdesk_ref, \
-               CASE WHEN c.status = 'failed' AND EXISTS (SELECT 1 FROM deliveries d \
-                 WHERE d.conversation_id = c.id AND d.last_error LIKE ?2) \
-               THEN 'queued' ELSE c.status END AS status \
+            "SELECT c.id, c.reference, c.helpdesk_ref, c.status, \
+               EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation_id = c.id AND d.held = 1) AS held \
              FROM conversations c WHERE c.id = ?1",
         )
-        .bind(&[s(id), s(&format!("{HELD_MARK}%"))])?
+        .bind(&[s(id)])?
         .first::<ConversationStatusRow>(None)
         .await?)
 }
@@ -109,7 +121,8 @@ pub async fn status(db: &Db, id: &str) -> Result<Option<ConversationStatusRow>, 
 pub struct InboxConversationRow {
     #[serde(flatten)]
     pub row: ConversationRow,
-    pub status: String,
+    #[serde(deserialize_with = "de_status")]
+    pub status: DeliveryStatus,
     pub helpdesk_ref: Option<String>,
 }
 
@@ -122,10 +135,10 @@ pub async fn list(
     let statement = match site {
         Some(site) => db
             .prepare(format!("SELECT {columns} FROM conversations WHERE site = ?1 ORDER BY created_at DESC, id LIMIT ?2"))
-            .bind(&[s(site), n(limit as f64)])?,
+            .bind(&[s(site), int(limit.into())])?,
         None => db
             .prepare(format!("SELECT {columns} FROM conversations ORDER BY created_at DESC, id LIMIT ?1"))
-            .bind(&[n(limit as f64)])?,
+            .bind(&[int(limit.into())])?,
     };
     Ok(statement.all().await?.results::<InboxConversationRow>()?)
 }

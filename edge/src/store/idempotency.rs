@@ -1,7 +1,7 @@
 //! Idempotency keys: which conversation or message a key was first sent with, and the body's
 //! fingerprint (`accept::idempotency`). Kept for 48 hours.
 
-use super::{n, opt, s, Db};
+use super::{int, opt, s, Db};
 use crate::error::Error;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -12,7 +12,7 @@ pub struct IdempotencyRow {
     pub key: String,
     pub body_sha256: String,
     pub conversation_id: String,
-    pub created_at: f64,
+    pub created_at: i64,
     /// Set when the key was sent with a later message rather than a new conversation.
     #[serde(default)]
     pub message_id: Option<String>,
@@ -30,12 +30,12 @@ pub async fn find(db: &Db, site: &str, key: &str) -> Result<Option<IdempotencyRo
 pub(super) fn insert_statement(db: &Db, k: &IdempotencyRow) -> Result<D1PreparedStatement, Error> {
     Ok(db
         .prepare("INSERT INTO idempotency_keys (site, key, body_sha256, conversation_id, created_at, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        .bind(&[s(&k.site), s(&k.key), s(&k.body_sha256), s(&k.conversation_id), n(k.created_at), opt(k.message_id.as_deref())])?)
+        .bind(&[s(&k.site), s(&k.key), s(&k.body_sha256), s(&k.conversation_id), int(k.created_at), opt(k.message_id.as_deref())])?)
 }
 
-pub async fn delete_before(db: &Db, before: f64) -> Result<(), Error> {
+pub async fn delete_before(db: &Db, before: i64) -> Result<(), Error> {
     db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?1")
-        .bind(&[n(before)])?
+        .bind(&[int(before)])?
         .run()
         .await?;
     Ok(())

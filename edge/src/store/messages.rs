@@ -1,18 +1,52 @@
 //! Messages and the files they hold: written with their delivery (and idempotency key) in one
 //! transaction, listed in the inbox.
 
-use super::{deliveries, idempotency, n, s, select_in, Conflict, Db, IdempotencyRow, NewDelivery};
+use super::{
+    deliveries, idempotency, int, s, select_in, Conflict, Db, IdempotencyRow, NewDelivery,
+};
 use crate::error::Error;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Author {
+    Visitor,
+    Agent,
+}
+
+impl Author {
+    pub const ALL: [Author; 2] = [Author::Visitor, Author::Agent];
+
+    /// Its one string form: in D1, and in the inbox's answer.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Author::Visitor => "visitor",
+            Author::Agent => "agent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Author> {
+        Author::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl TryFrom<String> for Author {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Author, String> {
+        Author::parse(&s).ok_or_else(|| format!("unknown author `{s}`"))
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MessageRow {
     pub id: String,
     pub conversation_id: String,
-    pub author: String,
+    pub author: Author,
     pub body: String,
-    pub created_at: f64,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -21,7 +55,7 @@ pub struct AttachmentRow {
     pub id: String,
     pub name: String,
     pub content_type: String,
-    pub size: f64,
+    pub size: u64,
     pub sha256: Option<String>,
 }
 
@@ -53,11 +87,11 @@ pub(super) fn statements(
 ) -> Result<Vec<D1PreparedStatement>, Error> {
     let mut statements = vec![db
         .prepare("INSERT INTO messages (id, conversation_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(&[s(&m.id), s(&m.conversation_id), s(&m.author), s(&m.body), n(m.created_at)])?];
+        .bind(&[s(&m.id), s(&m.conversation_id), s(m.author.as_str()), s(&m.body), int(m.created_at)])?];
     for (position, upload_id) in attachments.iter().enumerate() {
         statements.push(
             db.prepare("INSERT INTO message_attachments (upload_id, message_id, position) VALUES (?1, ?2, ?3)")
-                .bind(&[s(upload_id), s(&m.id), n(position as f64)])?,
+                .bind(&[s(upload_id), s(&m.id), int(position as i64)])?,
         );
     }
     statements.push(deliveries::insert_statement(db, site, m, d, follow_up)?);
@@ -87,4 +121,20 @@ pub async fn attachments(db: &Db, message_ids: &[String]) -> Result<Vec<Attachme
         )
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Author;
+
+    #[test]
+    fn authors_have_one_string_form() {
+        for author in Author::ALL {
+            assert_eq!(Author::parse(author.as_str()), Some(author));
+            assert_eq!(Author::try_from(author.as_str().to_string()), Ok(author));
+        }
+        assert_eq!(Author::Visitor.as_str(), "visitor");
+        assert_eq!(Author::Agent.as_str(), "agent");
+        assert_eq!(Author::parse("Visitor"), None);
+    }
 }

@@ -16,15 +16,17 @@ pub mod uploads;
 pub use conversations::{
     ConversationRow, ConversationStatusRow, InboxConversationRow, NewConversation,
 };
-pub use deliveries::{Claim, DeliveryRow, NewDelivery, Settled};
+pub use deliveries::{Claim, DeliveryRow, DeliveryState, NewDelivery, Settled};
 pub use idempotency::IdempotencyRow;
-pub use messages::{AttachmentRow, MessageRow};
+pub use messages::{AttachmentRow, Author, MessageRow};
 pub use parts::PartsUploadRow;
-pub use steps::StepRow;
+pub use steps::{StepRow, StepState};
 pub use uploads::{UploadClaim, UploadRow};
 
 use crate::error::Error;
+use porthole_shared::DeliveryStatus;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use std::ops::Deref;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -59,6 +61,40 @@ fn opt(v: Option<&str>) -> JsValue {
 
 fn n(v: f64) -> JsValue {
     JsValue::from_f64(v)
+}
+
+/// A whole number (a time in Unix milliseconds, a count) bound as D1 has always been given it: a
+/// JS number, never a BigInt.
+fn int(v: i64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+
+/// A flag as D1 stores it: 1 or 0.
+fn flag(v: bool) -> JsValue {
+    JsValue::from_f64(if v { 1.0 } else { 0.0 })
+}
+
+/// A flag D1 stored as 1 or 0 (serde-wasm-bindgen hands it over as a number, not a bool).
+fn de_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(f64::deserialize(d)? != 0.0)
+}
+
+// A delivery's and a conversation's statuses as fixed SQL text writes them: the enum's one string
+// form, never a literal of its own.
+const QUEUED: &str = DeliveryStatus::Queued.as_str();
+const DELIVERING: &str = DeliveryStatus::Delivering.as_str();
+const DELIVERED: &str = DeliveryStatus::Delivered.as_str();
+const FAILED: &str = DeliveryStatus::Failed.as_str();
+
+fn st(v: DeliveryStatus) -> JsValue {
+    s(v.as_str())
+}
+
+/// A stored status. One D1 never holds outside [`DeliveryStatus`] reads as queued, as the
+/// handlers have always answered it.
+fn de_status<'de, D: Deserializer<'de>>(d: D) -> Result<DeliveryStatus, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok(DeliveryStatus::parse(&text).unwrap_or(DeliveryStatus::Queued))
 }
 
 /// `?1, ?2, …` for an `IN (…)` list starting at `first`.
@@ -145,7 +181,59 @@ impl From<Error> for Conflict {
 
 #[cfg(test)]
 mod tests {
-    use super::{Conflict, Error};
+    use super::{Claim, Conflict, DeliveryRow, Error, InboxConversationRow, UploadClaim};
+    use porthole_shared::DeliveryStatus;
+
+    /// D1 hands rows over as JS numbers and strings; JSON's are the same shape.
+    #[test]
+    fn rows_read_numbers_as_integers_and_flags() {
+        let claim: Claim = serde_json::from_value(serde_json::json!({
+            "attempts": 3, "conversation_id": "c", "message_id": "m", "site": "demo", "follow_up": 1
+        }))
+        .unwrap();
+        assert_eq!(claim.attempts, 3);
+        assert!(claim.follow_up);
+        let first: Claim = serde_json::from_value(serde_json::json!({
+            "attempts": 1, "conversation_id": "c", "message_id": "m", "site": "demo", "follow_up": 0
+        }))
+        .unwrap();
+        assert!(!first.follow_up);
+        let claimed: UploadClaim =
+            serde_json::from_value(serde_json::json!({"id": "u", "site": "demo", "claimed": 1}))
+                .unwrap();
+        assert!(claimed.claimed);
+        let row: DeliveryRow = serde_json::from_value(serde_json::json!({
+            "id": "d", "conversation_id": "c", "site": "demo", "connector": "inbox",
+            "status": "failed", "attempts": 5, "helpdesk_ref": null, "last_error": "no",
+            "notes": null, "updated_at": 1_764_626_400_123_i64, "reference": "PH-1"
+        }))
+        .unwrap();
+        assert_eq!(row.status, DeliveryStatus::Failed);
+        assert_eq!(row.attempts, 5);
+        assert_eq!(row.updated_at, 1_764_626_400_123);
+        let odd: DeliveryRow = serde_json::from_value(serde_json::json!({
+            "id": "d", "conversation_id": "c", "site": "demo", "connector": "inbox",
+            "status": "lost", "attempts": 0, "helpdesk_ref": null, "last_error": null,
+            "notes": null, "updated_at": 0, "reference": "PH-1"
+        }))
+        .unwrap();
+        assert_eq!(
+            odd.status,
+            DeliveryStatus::Queued,
+            "as the handlers always read it"
+        );
+        // Through `flatten` too, as the inbox reads its conversations.
+        let inbox: InboxConversationRow = serde_json::from_value(serde_json::json!({
+            "id": "c", "site": "demo", "reference": "PH-1", "name": "n", "email": "e@x.io",
+            "subject": "s", "fields_json": "{}", "page_url": null, "locale": null,
+            "created_at": 1_764_626_400_123_i64, "verified": 1, "status": "delivering",
+            "helpdesk_ref": null
+        }))
+        .unwrap();
+        assert!(inbox.row.verified);
+        assert_eq!(inbox.row.created_at, 1_764_626_400_123);
+        assert_eq!(inbox.status, DeliveryStatus::Delivering);
+    }
 
     #[test]
     fn placeholders_number_from_first() {

@@ -1,7 +1,7 @@
 //! Files being sent in parts (`api/multipart.rs`): the upload and the parts stored so far.
 
 use super::uploads::{upload_statement, UploadRow};
-use super::{n, s, Db};
+use super::{int, s, Db};
 use crate::error::Error;
 use serde::Deserialize;
 
@@ -12,15 +12,15 @@ pub struct PartsUploadRow {
     pub site: String,
     pub name: String,
     pub content_type: String,
-    pub size: f64,
+    pub size: u64,
     pub r2_key: String,
     pub r2_upload_id: String,
-    pub created_at: f64,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PartRow {
-    pub number: f64,
+    pub number: u32,
     pub etag: String,
 }
 
@@ -34,10 +34,10 @@ pub async fn insert(db: &Db, u: &PartsUploadRow) -> Result<(), Error> {
         s(&u.site),
         s(&u.name),
         s(&u.content_type),
-        n(u.size),
+        int(u.size as i64),
         s(&u.r2_key),
         s(&u.r2_upload_id),
-        n(u.created_at),
+        int(u.created_at),
     ])?
     .run()
     .await?;
@@ -64,7 +64,7 @@ pub async fn stored(db: &Db, upload_id: &str) -> Result<Vec<PartRow>, Error> {
 
 pub async fn save(db: &Db, upload_id: &str, number: u64, etag: &str) -> Result<(), Error> {
     db.prepare("INSERT OR REPLACE INTO upload_parts (upload_id, number, etag) VALUES (?1, ?2, ?3)")
-        .bind(&[s(upload_id), n(number as f64), s(etag)])?
+        .bind(&[s(upload_id), int(number as i64), s(etag)])?
         .run()
         .await?;
     Ok(())
@@ -86,14 +86,14 @@ pub async fn finish(db: &Db, u: &UploadRow) -> Result<(), Error> {
 
 /// Forgets up to `batch` files started in parts before `before` and never completed, and
 /// returns them so that their R2 uploads can be aborted.
-pub async fn delete_stale(db: &Db, before: f64, batch: u32) -> Result<Vec<PartsUploadRow>, Error> {
+pub async fn delete_stale(db: &Db, before: i64, batch: u32) -> Result<Vec<PartsUploadRow>, Error> {
     let stale = db
         .prepare(
             "DELETE FROM parts_uploads WHERE id IN ( \
                SELECT id FROM parts_uploads WHERE created_at < ?1 LIMIT ?2) \
              RETURNING id, site, name, content_type, size, r2_key, r2_upload_id, created_at",
         )
-        .bind(&[n(before), n(batch as f64)])?
+        .bind(&[int(before), int(batch.into())])?
         .all()
         .await?
         .results::<PartsUploadRow>()?;

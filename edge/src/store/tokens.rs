@@ -1,13 +1,13 @@
 //! Connectors' cached OAuth access tokens (`connectors::oauth`), by site and helpdesk address.
 
-use super::{n, s, Db};
+use super::{int, s, Db};
 use crate::error::Error;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenRow {
     pub token: String,
-    pub expires_at: f64,
+    pub expires_at: i64,
 }
 
 pub async fn find(db: &Db, site: &str) -> Result<Option<TokenRow>, Error> {
@@ -18,12 +18,12 @@ pub async fn find(db: &Db, site: &str) -> Result<Option<TokenRow>, Error> {
         .await?)
 }
 
-pub async fn save(db: &Db, site: &str, token: &str, expires_at: f64) -> Result<(), Error> {
+pub async fn save(db: &Db, site: &str, token: &str, expires_at: i64) -> Result<(), Error> {
     db.prepare(
         "INSERT INTO connector_tokens (site, token, expires_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (site) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at",
     )
-    .bind(&[s(site), s(token), n(expires_at)])?
+    .bind(&[s(site), s(token), int(expires_at)])?
     .run()
     .await?;
     Ok(())

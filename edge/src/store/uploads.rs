@@ -1,6 +1,6 @@
 //! Uploads: files stored in R2 and recorded here, claimed by the message that attaches them.
 
-use super::{n, opt, placeholders, s, Db};
+use super::{de_flag, int, n, opt, placeholders, s, Db};
 use crate::error::Error;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -15,7 +15,7 @@ pub struct UploadRow {
     pub size: f64,
     pub sha256: Option<String>,
     pub r2_key: String,
-    pub created_at: f64,
+    pub created_at: i64,
 }
 
 /// An upload as a submission sees it: whether some message already holds it.
@@ -23,7 +23,8 @@ pub struct UploadRow {
 pub struct UploadClaim {
     pub id: String,
     pub site: String,
-    pub claimed: f64,
+    #[serde(deserialize_with = "de_flag")]
+    pub claimed: bool,
 }
 
 pub async fn insert(db: &Db, u: &UploadRow) -> Result<(), Error> {
@@ -50,7 +51,7 @@ pub(super) fn upload_statement(
             n(u.size),
             opt(u.sha256.as_deref()),
             s(&u.r2_key),
-            n(u.created_at),
+            int(u.created_at),
         ])?)
 }
 
@@ -90,7 +91,7 @@ pub struct DeletedUpload {
 /// clear 422), never end up holding a file whose bytes are gone.
 pub async fn delete_unclaimed(
     db: &Db,
-    before: f64,
+    before: i64,
     batch: u32,
 ) -> Result<Vec<DeletedUpload>, Error> {
     Ok(db
@@ -101,7 +102,7 @@ pub async fn delete_unclaimed(
                LIMIT ?2) \
              RETURNING r2_key",
         )
-        .bind(&[n(before), n(batch as f64)])?
+        .bind(&[int(before), int(batch.into())])?
         .all()
         .await?
         .results::<DeletedUpload>()?)

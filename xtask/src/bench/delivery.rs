@@ -181,9 +181,14 @@ pub(super) fn drain(edge: &str) -> Result {
     let client = Edge::new(edge);
     let deadline = Instant::now() + Duration::from_secs(600);
     while Instant::now() < deadline {
-        let pending = ["queued", "delivering"].iter().try_fold(0, |sum, status| {
+        let pending = [
+            porthole_shared::DeliveryStatus::Queued,
+            porthole_shared::DeliveryStatus::Delivering,
+        ]
+        .iter()
+        .try_fold(0, |sum, status| {
             let list: porthole_shared::DeliveryList = client
-                .deliveries(crate::test::OPERATOR_TOKEN, status, 1)?
+                .deliveries(crate::test::OPERATOR_TOKEN, status.as_str(), 1)?
                 .ok()?
                 .parse()?;
             Ok::<_, String>(sum + list.deliveries.len())
