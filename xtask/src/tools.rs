@@ -1,5 +1,5 @@
 //! Installs what building and testing need, at pinned versions, skipping what is already there.
-//! Versions: ../shared/TOOLCHAIN.md explains each pin.
+//! Each pin says why it is that version.
 
 use crate::sh::{cmd, home, output, run, timed};
 use crate::{root, Result};

@@ -1,4 +1,4 @@
-//! A fake DeskHero for tests (../shared/helpdesk-apis: deskhero). The conversation route is as
+//! A fake DeskHero for tests. The conversation route is as
 //! documented: `POST /api/{tenant}/v{version}/ticket_conversations/{ticket_id}` takes an ARRAY of
 //! entries, answers wrapped (`{"success", "message", "data"}`), 400 for bad input, 403 without the
 //! credential. Ticket creation, upload and lookup are not public: the fake serves them where its

@@ -1,5 +1,5 @@
 //! A fake Help Scout (Inbox API 2.0) for tests: a small HTTP server on 127.0.0.1 that enforces
-//! the documented contract (../shared/helpdesk-apis: helpscout), records what it received, and
+//! the documented contract (<https://developer.helpscout.com/mailbox-api/>), records what it received, and
 //! injects faults on command: error statuses, 429 with X-RateLimit-Retry-After, answers slower
 //! than the connector waits, and "act, then drop the connection without answering".
 

@@ -1,5 +1,5 @@
-//! A fake Libredesk for tests, with the rules read from its source (../shared/helpdesk-apis:
-//! libredesk): Basic `key:secret` (or `token key:secret`) auth, the `{status, message, data,
+//! A fake Libredesk for tests, with the rules read from its source
+//! (<https://github.com/abhinavxd/libredesk>): Basic `key:secret` (or `token key:secret`) auth, the `{status, message, data,
 //! error_type}` envelope, one media upload per request (field `files`, 400 when empty, 413 over the
 //! limit), conversation creation validated exactly as `validateCreateConversationRequest` does,
 //! media already linked to a conversation silently skipped, unknown custom attributes dropped, a

@@ -1,5 +1,5 @@
 //! Fakes of the helpdesks Porthole delivers into, for tests and benchmarks. Each enforces its
-//! vendor's documented contract (../shared/helpdesk-apis) and injects faults on command, lists the
+//! vendor's documented contract (each file cites where it is documented) and injects faults on command, lists the
 //! secrets a test Worker has for it (`SECRETS`, gathered by `test::worker_vars`) and says when it
 //! received a conversation ([`Received`], for the delivery benchmark).
 

@@ -1,4 +1,4 @@
-//! A fake Motadata ServiceOps for tests (../shared/helpdesk-apis: motadata-serviceops): API key
+//! A fake Motadata ServiceOps for tests, from its REST API's documented behaviour: API key
 //! (`Authorization: Apikey <url-encoded key>`) or OAuth password-grant bearer tokens, requesters
 //! (a second create of the same email is refused), the Upload Attachment API at the path and field
 //! it is started with (the parts Porthole's configuration assumes), requests referring to uploaded

@@ -1,4 +1,4 @@
-//! A fake Re:amaze for tests (../shared/helpdesk-apis: reamaze): Basic auth with a staff login
+//! A fake Re:amaze for tests (<https://www.reamaze.com/api>): Basic auth with a staff login
 //! email and API token, `Accept: application/json`, conversations created on behalf of a customer
 //! in a known channel (422 with a JSON explanation otherwise), messages deduplicated by
 //! `origin_id`, and attachments given as one URL per message, which the fake downloads at once
