@@ -54,7 +54,7 @@ async fn file_response(env: &Env, upload: &UploadRow) -> Result<Response, Error>
     let mut response = Response::from_body(body)?;
     let h = response.headers_mut();
     let _ = h.set("Content-Type", &upload.content_type);
-    let _ = h.set("Content-Length", &(upload.size as u64).to_string());
+    let _ = h.set("Content-Length", &upload.size.to_string());
     let _ = h.set("Content-Disposition", &content_disposition(&upload.name));
     let _ = h.set("X-Content-Type-Options", "nosniff");
     let _ = h.set("Content-Security-Policy", "sandbox");

@@ -126,7 +126,7 @@ pub async fn complete(env: &Env, site: &Site, id: &str) -> Result<Response, Erro
         site: row.site,
         name: row.name,
         content_type: row.content_type,
-        size: row.size as f64,
+        size: row.size,
         sha256: None,
         r2_key: row.r2_key,
         created_at: Date::now().as_millis() as i64,
@@ -164,7 +164,7 @@ fn result(row: &UploadRow) -> UploadResult {
     UploadResult {
         id: row.id.clone(),
         name: row.name.clone(),
-        size: row.size as u64,
+        size: row.size,
         content_type: row.content_type.clone(),
     }
 }

@@ -33,7 +33,7 @@ pub async fn create(req: &mut Request, env: &Env, site: &Site) -> Result<Respons
         site: site.id.clone(),
         name: meta.name.clone(),
         content_type: meta.content_type.clone(),
-        size: meta.size as f64,
+        size: meta.size,
         sha256,
         r2_key: r2_key.clone(),
         created_at: Date::now().as_millis() as i64,

@@ -22,7 +22,7 @@ use worker::async_trait::async_trait;
 use worker::Method;
 
 /// Help Scout refuses larger attachments (413).
-const MAX_FILE_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
+const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 /// Help Scout's rate-limit header; `Retry-After` is read too.
 const RETRY_HEADER: &str = "X-RateLimit-Retry-After";
 
@@ -276,7 +276,7 @@ impl Api<'_> {
             .iter()
             .filter(|t| t.id == thread)
             .flat_map(|t| t.embedded.iter().flat_map(|e| &e.attachments))
-            .any(|a| a.filename == file.name && a.size.is_none_or(|size| size as f64 == file.size)))
+            .any(|a| a.filename == file.name && a.size.is_none_or(|size| size == file.size)))
     }
 
     async fn attach(

@@ -112,7 +112,7 @@ impl Api<'_> {
     /// Each file as Libredesk media; files it refuses (too large, a type it does not allow, empty)
     /// are reported, the rest sent.
     async fn upload_files(&self) -> Result<(Vec<u64>, Vec<String>), Failure> {
-        let limit = self.config.max_file_mb as f64 * 1024.0 * 1024.0;
+        let limit = self.config.max_file_mb * 1024 * 1024;
         let (mut ids, mut skipped) = (Vec::new(), Vec::new());
         for file in &self.job.files {
             if file.size > limit {

@@ -242,7 +242,7 @@ pub fn json_reason(body: &str) -> String {
 /// Files larger than this are not passed on to helpdesks that take uploads: the Worker would hold
 /// the file, twice (its bytes and the request body), in its 128 MB of memory. They stay in R2 and
 /// in Porthole's inbox, and the delivery's notes say so.
-pub const MAX_RELAY_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+pub const MAX_RELAY_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Why `file` is not passed on, when it is too large to be.
 pub fn too_large_to_relay(file: &UploadRow) -> Option<String> {

@@ -59,11 +59,7 @@ fn opt(v: Option<&str>) -> JsValue {
     v.map(JsValue::from_str).unwrap_or(JsValue::NULL)
 }
 
-fn n(v: f64) -> JsValue {
-    JsValue::from_f64(v)
-}
-
-/// A whole number (a time in Unix milliseconds, a count) bound as D1 has always been given it: a
+/// A whole number (a time in Unix milliseconds, a count, a size in bytes) bound as D1 has always been given it: a
 /// JS number, never a BigInt.
 fn int(v: i64) -> JsValue {
     JsValue::from_f64(v as f64)

@@ -1,6 +1,6 @@
 //! Uploads: files stored in R2 and recorded here, claimed by the message that attaches them.
 
-use super::{de_flag, int, n, opt, placeholders, s, Db};
+use super::{de_flag, int, opt, placeholders, s, Db};
 use crate::error::Error;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -12,7 +12,7 @@ pub struct UploadRow {
     pub site: String,
     pub name: String,
     pub content_type: String,
-    pub size: f64,
+    pub size: u64,
     pub sha256: Option<String>,
     pub r2_key: String,
     pub created_at: i64,
@@ -48,7 +48,7 @@ pub(super) fn upload_statement(
             s(&u.site),
             s(&u.name),
             s(&u.content_type),
-            n(u.size),
+            int(u.size as i64),
             opt(u.sha256.as_deref()),
             s(&u.r2_key),
             int(u.created_at),
