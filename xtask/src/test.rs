@@ -28,9 +28,8 @@ fn run_selected(args: &[String], rust_tests: bool) -> Result {
     tools::ensure_browser()?;
     if rust_tests && args.is_empty() {
         newcomer::check_empty_registry()?;
-    } else {
-        build::all()?;
     }
+    build::all()?;
     if rust_tests {
         // Compile the tests before the Worker starts, so it is not kept waiting.
         run(cmd("cargo").args([
