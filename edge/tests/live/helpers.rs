@@ -105,10 +105,17 @@ pub fn upload_to(site: &str, name: &str, content_type: &str, bytes: &[u8]) -> Re
 
 /// A file uploaded to `site`, which must take it.
 pub fn upload(site: &str, name: &str, bytes: &[u8]) -> UploadResult {
-    let reply = upload_to(site, name, "application/octet-stream", bytes);
+    expect(
+        upload_to(site, name, "application/octet-stream", bytes),
+        201,
+    )
+}
+
+/// The body of an answer that must have `status`.
+fn expect<T: serde::de::DeserializeOwned>(reply: Reply, status: u16) -> T {
     assert_eq!(
         reply.status,
-        201,
+        status,
         "{}",
         String::from_utf8_lossy(&reply.body)
     );
@@ -167,14 +174,7 @@ pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
 // Delivery: submissions into a site whose helpdesk is a fake, and waiting for their outcome.
 
 pub fn accept_at(site: &str, body: &serde_json::Value, key: Option<&str>) -> ConversationAccepted {
-    let reply = submit(site, body, key);
-    assert_eq!(
-        reply.status,
-        202,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    serde_json::from_slice(&reply.body).unwrap()
+    expect(submit(site, body, key), 202)
 }
 
 pub fn status(accepted: &ConversationAccepted) -> ConversationStatus {
@@ -187,13 +187,7 @@ pub fn status(accepted: &ConversationAccepted) -> ConversationStatus {
         )],
         None,
     );
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    serde_json::from_slice(&reply.body).unwrap()
+    expect(reply, 200)
 }
 
 pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
