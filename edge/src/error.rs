@@ -45,6 +45,10 @@ pub enum Error {
     /// Seconds until the visitor may send again.
     #[error("Too many messages from here; try again in {0} seconds.")]
     RateLimited(u32),
+    #[error("Connect with a WebSocket (Upgrade: websocket), offering the `porthole.v1` protocol and the visitor token.")]
+    UpgradeRequired,
+    #[error("This conversation's site delivers into {0}: answer it there.")]
+    AnsweredInHelpdesk(&'static str),
     /// Details are logged, never sent.
     #[error("{0}")]
     Internal(String),
@@ -77,6 +81,8 @@ impl Error {
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::InvalidPart { .. } => ErrorCode::InvalidPart,
             Error::PartsMissing(_) => ErrorCode::PartsMissing,
+            Error::UpgradeRequired => ErrorCode::UpgradeRequired,
+            Error::AnsweredInHelpdesk(_) => ErrorCode::AnsweredInHelpdesk,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -61,12 +61,15 @@ pub fn settings(env: &Env) -> Result<(String, u64), String> {
                 .into(),
         );
     }
-    let ttl = env
-        .var("PORTHOLE_FILE_LINK_TTL_SECONDS")
+    Ok((public_url.trim_end_matches('/').to_string(), ttl(env)))
+}
+
+/// How long a link lives (`PORTHOLE_FILE_LINK_TTL_SECONDS`).
+pub fn ttl(env: &Env) -> u64 {
+    env.var("PORTHOLE_FILE_LINK_TTL_SECONDS")
         .ok()
         .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(DEFAULT_TTL_SECONDS);
-    Ok((public_url.trim_end_matches('/').to_string(), ttl))
+        .unwrap_or(DEFAULT_TTL_SECONDS)
 }
 
 #[cfg(test)]

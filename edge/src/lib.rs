@@ -9,12 +9,13 @@
 //! | layer | what | entered from |
 //! |---|---|---|
 //! | [`api`] | the router (`Route::parse`, `handle`) and one thin handler per endpoint: uploads, files in parts, conversations, messages, status, widget config, inbox, admin, files | `fetch` |
-//! | `accept` | the pipeline a first message and a follow-up share: rules, attachment claims, rate limit, store, hand-over to the queue, idempotent resends | `api` |
+//! | `accept` | the pipeline a first message and a follow-up share: rules, attachment claims, rate limit, store, hand-over to the queue, idempotent resends; an agent's reply, close and reopen (`agent`) | `api` |
 //! | [`delivery`] | the queue consumer: claim, run the connector, settle (a pure verdict, then its writes), backoff; the cron sweeper | `queue`, `scheduled` |
+//! | `live` | the conversation's thread as a reader sees it (`view`), and its room: a Durable Object per conversation holding readers' WebSockets (hibernating), sending each what is new in D1 after every write (`publish`) | `api`, `accept` |
 //! | `connectors` | one module per helpdesk behind one trait, with what they share: the step journal, failure classification, the vendor HTTP client, the OAuth cache | `delivery` |
 //! | `store` | all SQL, one file per aggregate, behind a `Db` handle taken once per request | everything above |
 //!
-//! `api -> accept -> store` and `delivery -> connectors -> store`; nothing imports `api`,
+//! `api -> accept -> live -> store` and `delivery -> connectors -> store`; nothing imports `api`,
 //! `connectors` never imports `delivery`, and `accept` hands deliveries over through `queue`, not
 //! `delivery`. `cleanup` is the cron's housekeeping (stale uploads, idempotency keys, rate-limit
 //! windows).
@@ -42,6 +43,7 @@ mod file_links;
 mod http;
 mod identity;
 pub mod ids;
+mod live;
 mod log;
 mod queue;
 pub mod site;

@@ -29,6 +29,11 @@ pub enum ErrorCode {
     InvalidPart,
     /// A file sent in parts was completed before all its parts arrived.
     PartsMissing,
+    /// A live connection asked for without a WebSocket upgrade.
+    UpgradeRequired,
+    /// An agent's action on a conversation whose site delivers into a helpdesk: it is answered
+    /// there.
+    AnsweredInHelpdesk,
     Internal,
 }
 
@@ -43,13 +48,15 @@ impl ErrorCode {
             ErrorCode::OriginNotAllowed | ErrorCode::InvalidLink => 403,
             ErrorCode::SiteNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::IdempotencyKeyReused | ErrorCode::NotRetryable | ErrorCode::PartsMissing => {
-                409
-            }
+            ErrorCode::IdempotencyKeyReused
+            | ErrorCode::NotRetryable
+            | ErrorCode::PartsMissing
+            | ErrorCode::AnsweredInHelpdesk => 409,
             ErrorCode::LengthRequired => 411,
             ErrorCode::FileTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed | ErrorCode::UnknownAttachment => 422,
+            ErrorCode::UpgradeRequired => 426,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }

@@ -9,13 +9,21 @@ pub mod errors;
 pub mod form;
 pub mod limits;
 pub mod locales;
+pub mod thread;
 pub mod validate;
 pub mod wire;
 
 pub use errors::{ErrorBody, ErrorCode, ErrorDetail, FieldCode, FieldErrors};
 pub use form::{validate_custom_fields, FieldKind, PublicField, WidgetConfig};
 pub use limits::Limits;
-pub use validate::{validate_follow_up, validate_submission, validate_upload, UploadMeta};
+pub use thread::{
+    AgentAction, AgentReply, AuthorKind, ConversationState, Thread, ThreadEvent, ThreadFile,
+    ThreadMessage,
+};
+pub use validate::{
+    agent_name, validate_agent_reply, validate_follow_up, validate_submission, validate_upload,
+    UploadMeta,
+};
 pub use wire::{
     Attachment, ConversationAccepted, ConversationStatus, DeliveryList, DeliveryRecord,
     DeliveryStatus, FollowUp, InboxConversation, InboxMessage, InboxPage, MessageAccepted,

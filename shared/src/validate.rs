@@ -73,6 +73,38 @@ pub fn validate_follow_up(f: &FollowUp, limits: &Limits) -> Result<(), FieldErro
     }
 }
 
+/// An agent's reply (`POST /v1/inbox/conversations/{id}/messages`): a name the visitor sees, a
+/// body within the site's message limit, files as a visitor's. Field keys: `author_name`, `body`,
+/// `attachments`.
+pub fn validate_agent_reply(r: &crate::AgentReply, limits: &Limits) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if let Err(code) = agent_name(&r.author_name) {
+        errors.insert("author_name".into(), code);
+    }
+    if let Err(code) = required(&r.body).and_then(|_| multi_line(&r.body, limits.message_chars)) {
+        errors.insert("body".into(), code);
+    }
+    if let Err(code) = attachment_ids(&r.attachments, limits.files) {
+        errors.insert("attachments".into(), code);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// The name an agent shows the visitor: required, one line, and not an address (the visitor
+/// sees a person's name, never the agent's email).
+pub fn agent_name(name: &str) -> Result<(), FieldCode> {
+    required(name.trim())?;
+    single_line(name, crate::thread::AGENT_NAME_CHARS)?;
+    if name.contains('@') {
+        return Err(FieldCode::InvalidValue);
+    }
+    Ok(())
+}
+
 /// What the edge knows of a file before reading a byte of it: the request's headers, or the
 /// JSON body that starts an upload in parts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -225,8 +225,13 @@ pub struct Attachment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxMessage {
     pub id: String,
-    /// `visitor` or `agent`.
+    /// `visitor`, `agent`, or `system` for a note (its `event` says which).
     pub author: String,
+    /// An agent's display name; for a note, who caused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<crate::ThreadEvent>,
     pub body: String,
     /// Unix time in milliseconds.
     pub created_at: i64,
@@ -249,14 +254,20 @@ pub struct InboxConversation {
     #[serde(default)]
     pub verified: bool,
     pub status: DeliveryStatus,
+    /// Open, or closed by an agent (apart from the delivery `status`).
+    #[serde(default)]
+    pub state: crate::ConversationState,
     pub helpdesk_reference: Option<String>,
     pub messages: Vec<InboxMessage>,
 }
 
-/// `GET /v1/inbox/conversations`, newest first.
+/// `GET /v1/inbox/conversations?site=&state=&cursor=&limit=`, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxPage {
     pub conversations: Vec<InboxConversation>,
+    /// Pass as `cursor` for the page after this one; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]

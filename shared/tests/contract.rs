@@ -228,6 +228,51 @@ fn follow_ups_need_text_and_follow_the_file_rules() {
 }
 
 #[test]
+fn agent_replies() {
+    let limits = Limits::default();
+    let ok = AgentReply {
+        author_name: "Dana from Acme".into(),
+        body: "On its way.".into(),
+        attachments: vec![],
+    };
+    assert!(validate_agent_reply(&ok, &limits).is_ok());
+    let field = |r: AgentReply, key: &str| {
+        validate_agent_reply(&r, &limits)
+            .unwrap_err()
+            .get(key)
+            .copied()
+    };
+    let named = |author_name: &str| AgentReply {
+        author_name: author_name.into(),
+        ..ok.clone()
+    };
+    assert_eq!(field(named(""), "author_name"), Some(FieldCode::Required));
+    assert_eq!(field(named("  "), "author_name"), Some(FieldCode::Required));
+    // The visitor sees a person's name, never an address.
+    assert_eq!(
+        field(named("dana@acme.example"), "author_name"),
+        Some(FieldCode::InvalidValue)
+    );
+    assert_eq!(
+        field(named("Dana\nEvil"), "author_name"),
+        Some(FieldCode::InvalidValue)
+    );
+    assert_eq!(
+        field(named(&"x".repeat(81)), "author_name"),
+        Some(FieldCode::TooLong)
+    );
+    let body = |body: String| AgentReply { body, ..ok.clone() };
+    assert_eq!(
+        field(body(String::new()), "body"),
+        Some(FieldCode::Required)
+    );
+    assert_eq!(
+        field(body("x".repeat(limits.message_chars + 1)), "body"),
+        Some(FieldCode::TooLong)
+    );
+}
+
+#[test]
 fn uploads() {
     let limits = Limits {
         file_bytes: 1000,

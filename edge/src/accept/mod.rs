@@ -15,6 +15,7 @@
 //! Below `api` (which reads the request and writes the answer), above `store`; it never builds an
 //! HTTP response.
 
+pub mod agent;
 pub mod idempotency;
 pub mod rate_limit;
 mod rules;
@@ -26,10 +27,10 @@ use crate::store::{
     self, Conflict, ConversationRow, Db, DeliveryState, IdempotencyRow, MessageRow,
     NewConversation, NewDelivery,
 };
-use crate::{ids, log, queue, token};
+use crate::{ids, live, log, queue, token};
 use porthole_shared::config::{DeliverySettings, SiteConfig};
 use porthole_shared::{
-    ConversationAccepted, DeliveryStatus, FollowUp, MessageAccepted, Submission,
+    ConversationAccepted, DeliveryStatus, FollowUp, MessageAccepted, Submission, ThreadEvent,
 };
 use worker::{Date, Env};
 
@@ -160,12 +161,18 @@ pub async fn follow_up(
         Err(refusal) => return intake.resend_or(refusal, replay).await,
     };
     let message = visitor_message(conversation_id, &follow_up.message, now);
+    let reopened = MessageRow {
+        body: String::new(),
+        event: Some(ThreadEvent::Reopened),
+        ..visitor_message(conversation_id, "", now)
+    };
     let delivery = intake.new_delivery(now, None);
     let key = intake.key_row(&fingerprint, conversation_id, Some(&message.id), now);
     let stored = store::messages::add(
         intake.db,
         intake.site_id,
         &message,
+        &reopened,
         &follow_up.attachments,
         &delivery,
         key.as_ref(),
@@ -182,6 +189,8 @@ pub async fn follow_up(
         serde_json::json!({"site": intake.site_id, "conversation": conversation_id, "delivery": delivery.id}),
     );
     hand_over(intake.env, &delivery).await;
+    // The visitor's other tabs show it; nobody could be connected before a first message.
+    live::publish(intake.env, conversation_id).await;
     Ok(Accepted {
         body: MessageAccepted {
             id: message.id,
@@ -317,6 +326,8 @@ fn visitor_message(conversation_id: &str, body: &str, now: i64) -> MessageRow {
         author: store::Author::Visitor,
         body: body.to_string(),
         created_at: now,
+        author_name: None,
+        event: None,
     }
 }
 

@@ -10,11 +10,13 @@ mod inbox;
 mod messages;
 mod multipart;
 mod status;
+mod thread;
 mod uploads;
 mod widget_config;
 
 use crate::error::Error;
 use crate::{accept, cors, http, site};
+use porthole_shared::ConversationState;
 use worker::{Env, Request, Response};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -59,8 +61,26 @@ pub enum Route {
     AddMessage {
         id: String,
     },
+    /// The conversation's thread after a `seq`, by visitor token.
+    VisitorThread {
+        id: String,
+    },
+    /// The thread live, over a WebSocket (visitor token as a subprotocol).
+    Live {
+        id: String,
+    },
     StatusPreflight,
     InboxConversations,
+    InboxThread {
+        id: String,
+    },
+    AgentReply {
+        id: String,
+    },
+    InboxState {
+        id: String,
+        to: ConversationState,
+    },
     InboxAttachment {
         id: String,
     },
@@ -127,14 +147,41 @@ impl Route {
                     _ => return Route::NotFound,
                 }
             }
-            ["v1", "conversations", id, endpoint @ ("status" | "messages")] if !id.is_empty() => {
+            ["v1", "conversations", id, endpoint @ ("status" | "messages" | "live")]
+                if !id.is_empty() =>
+            {
+                let id = id.to_string();
                 match (method, *endpoint) {
                     ("OPTIONS", _) => return Route::StatusPreflight,
-                    (_, "status") => (Route::ConversationStatus { id: id.to_string() }, &["GET"]),
-                    _ => (Route::AddMessage { id: id.to_string() }, &["POST"]),
+                    (_, "status") => (Route::ConversationStatus { id }, &["GET"]),
+                    (_, "live") => (Route::Live { id }, &["GET"]),
+                    ("GET", _) => (Route::VisitorThread { id }, &["GET"]),
+                    _ => (Route::AddMessage { id }, &["POST"]),
                 }
             }
             ["v1", "inbox", "conversations"] => (Route::InboxConversations, &["GET"]),
+            ["v1", "inbox", "conversations", id, "messages"] if !id.is_empty() => {
+                let id = id.to_string();
+                match method {
+                    "GET" => (Route::InboxThread { id }, &["GET"]),
+                    _ => (Route::AgentReply { id }, &["POST"]),
+                }
+            }
+            ["v1", "inbox", "conversations", id, action @ ("close" | "reopen")]
+                if !id.is_empty() =>
+            {
+                let to = match *action {
+                    "close" => ConversationState::Closed,
+                    _ => ConversationState::Open,
+                };
+                (
+                    Route::InboxState {
+                        id: id.to_string(),
+                        to,
+                    },
+                    &["POST"],
+                )
+            }
             ["v1", "admin", "deliveries"] => (Route::AdminDeliveries, &["GET"]),
             ["v1", "admin", "deliveries", id, "retry"] if !id.is_empty() => {
                 (Route::AdminRetry { id: id.to_string() }, &["POST"])
@@ -205,10 +252,15 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         }
         (Route::ConversationStatus { id }, _) => status::get(&req, env, id).await,
         (Route::AddMessage { id }, _) => messages::create(&mut req, env, id).await,
+        (Route::VisitorThread { id }, _) => thread::get(&req, env, id).await,
+        (Route::Live { id }, _) => thread::live(&req, env, id).await,
         (Route::StatusPreflight, _) => Response::empty()
             .map(|r| r.with_status(204))
             .map_err(Error::from),
         (Route::InboxConversations, _) => inbox::list(&req, env).await,
+        (Route::InboxThread { id }, _) => inbox::thread(&req, env, id).await,
+        (Route::AgentReply { id }, _) => inbox::reply(&mut req, env, id).await,
+        (Route::InboxState { id, to }, _) => inbox::set_state(&mut req, env, id, *to).await,
         (Route::AdminDeliveries, _) => admin::list(&req, env).await,
         (Route::AdminRetry { id }, _) => admin::retry(&mut req, env, id).await,
         (Route::InboxAttachment { id }, _) => files::download(&req, env, id).await,
@@ -222,7 +274,10 @@ pub async fn handle(mut req: Request, env: &Env) -> Response {
         // The visitor token is the permission here, so any page may ask, and read its errors.
         (
             None,
-            Route::ConversationStatus { .. } | Route::AddMessage { .. } | Route::StatusPreflight,
+            Route::ConversationStatus { .. }
+            | Route::AddMessage { .. }
+            | Route::VisitorThread { .. }
+            | Route::StatusPreflight,
         ) => cors::any_origin(response),
         (None, _) => response,
     }
@@ -366,6 +421,40 @@ mod tests {
         );
         assert_eq!(
             Route::parse("GET", "/v1/conversations/c1/messages"),
+            Route::VisitorThread { id: "c1".into() }
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/conversations/c1/live"),
+            Route::Live { id: "c1".into() }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/conversations/c1/live"),
+            Route::MethodNotAllowed
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/inbox/conversations/c1/messages"),
+            Route::AgentReply { id: "c1".into() }
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/inbox/conversations/c1/messages"),
+            Route::InboxThread { id: "c1".into() }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/inbox/conversations/c1/close"),
+            Route::InboxState {
+                id: "c1".into(),
+                to: ConversationState::Closed
+            }
+        );
+        assert_eq!(
+            Route::parse("POST", "/v1/inbox/conversations/c1/reopen"),
+            Route::InboxState {
+                id: "c1".into(),
+                to: ConversationState::Open
+            }
+        );
+        assert_eq!(
+            Route::parse("GET", "/v1/inbox/conversations/c1/close"),
             Route::MethodNotAllowed
         );
         assert_eq!(

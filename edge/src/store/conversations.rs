@@ -6,7 +6,7 @@ use super::{
     IdempotencyRow, MessageRow, NewDelivery,
 };
 use crate::error::Error;
-use porthole_shared::DeliveryStatus;
+use porthole_shared::{ConversationState, DeliveryStatus};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -73,16 +73,27 @@ pub async fn create(db: &Db, new: &NewConversation<'_>) -> Result<(), Conflict> 
 
 /// The site a conversation belongs to, if it exists.
 pub async fn site_of(db: &Db, id: &str) -> Result<Option<String>, Error> {
-    #[derive(Deserialize)]
-    struct Row {
-        site: String,
-    }
+    Ok(head(db, id).await?.map(|h| h.site))
+}
+
+/// What every reader of a conversation asks first: whose it is, and whether it is open.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationHead {
+    pub site: String,
+    #[serde(deserialize_with = "de_state")]
+    pub state: ConversationState,
+}
+
+fn de_state<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ConversationState, D::Error> {
+    Ok(ConversationState::parse(&String::deserialize(d)?).unwrap_or_default())
+}
+
+pub async fn head(db: &Db, id: &str) -> Result<Option<ConversationHead>, Error> {
     Ok(db
-        .prepare("SELECT site FROM conversations WHERE id = ?1")
+        .prepare("SELECT site, state FROM conversations WHERE id = ?1")
         .bind(&[s(id)])?
-        .first::<Row>(None)
-        .await?
-        .map(|r| r.site))
+        .first::<ConversationHead>(None)
+        .await?)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -124,21 +135,44 @@ pub struct InboxConversationRow {
     #[serde(deserialize_with = "de_status")]
     pub status: DeliveryStatus,
     pub helpdesk_ref: Option<String>,
+    #[serde(deserialize_with = "de_state")]
+    pub state: ConversationState,
+}
+
+/// Which conversations the inbox lists: of a site, in a state, and after a place in the list
+/// (newest first: `(created_at, id)` of the last one of the page before).
+#[derive(Debug, Default)]
+pub struct ListFilter<'a> {
+    pub site: Option<&'a str>,
+    pub state: Option<ConversationState>,
+    pub before: Option<(i64, &'a str)>,
 }
 
 pub async fn list(
     db: &Db,
-    site: Option<&str>,
+    filter: &ListFilter<'_>,
     limit: u32,
 ) -> Result<Vec<InboxConversationRow>, Error> {
-    let columns = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, verified, status, helpdesk_ref";
-    let statement = match site {
-        Some(site) => db
-            .prepare(format!("SELECT {columns} FROM conversations WHERE site = ?1 ORDER BY created_at DESC, id LIMIT ?2"))
-            .bind(&[s(site), int(limit.into())])?,
-        None => db
-            .prepare(format!("SELECT {columns} FROM conversations ORDER BY created_at DESC, id LIMIT ?1"))
-            .bind(&[int(limit.into())])?,
+    // Every condition is always there, and off when its parameter is NULL: one statement.
+    let sql = "SELECT id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, verified, status, helpdesk_ref, state \
+               FROM conversations \
+               WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR state = ?2) \
+                 AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id > ?4)) \
+               ORDER BY created_at DESC, id LIMIT ?5";
+    let (before_at, before_id) = match filter.before {
+        Some((at, id)) => (int(at), s(id)),
+        None => (opt(None), opt(None)),
     };
-    Ok(statement.all().await?.results::<InboxConversationRow>()?)
+    Ok(db
+        .prepare(sql)
+        .bind(&[
+            opt(filter.site),
+            opt(filter.state.map(ConversationState::as_str)),
+            before_at,
+            before_id,
+            int(limit.into()),
+        ])?
+        .all()
+        .await?
+        .results::<InboxConversationRow>()?)
 }

@@ -1,10 +1,13 @@
-//! Messages and the files they hold: written with their delivery (and idempotency key) in one
-//! transaction, listed in the inbox.
+//! Messages and the files they hold, in their conversation's order (`seq`): a visitor's written
+//! with its delivery (and idempotency key) in one transaction, an agent's and a note with their
+//! conversation's state; read as the thread after a `seq`, and listed in the inbox.
 
 use super::{
-    deliveries, idempotency, int, s, select_in, Conflict, Db, IdempotencyRow, NewDelivery,
+    de_flag, deliveries, idempotency, int, opt, s, select_in, Conflict, Db, IdempotencyRow,
+    NewDelivery,
 };
 use crate::error::Error;
+use porthole_shared::{ConversationState, ThreadEvent};
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
@@ -47,6 +50,16 @@ pub struct MessageRow {
     pub author: Author,
     pub body: String,
     pub created_at: i64,
+    /// An agent's display name; for a note, who caused it.
+    #[serde(default)]
+    pub author_name: Option<String>,
+    /// Set for a note; its body is empty.
+    #[serde(default, deserialize_with = "de_event")]
+    pub event: Option<ThreadEvent>,
+}
+
+fn de_event<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ThreadEvent>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.and_then(|e| ThreadEvent::parse(&e)))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,19 +72,126 @@ pub struct AttachmentRow {
     pub sha256: Option<String>,
 }
 
+/// A message of a thread, with what a reader is shown of it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ThreadRow {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub message: MessageRow,
+    /// A visitor's message's delivery, as stored (held is failed plus `held`).
+    #[serde(default)]
+    pub delivery_status: Option<String>,
+    #[serde(default, deserialize_with = "de_flag")]
+    pub held: bool,
+}
+
+/// Inserts `m` at the end of its conversation: its `seq` is one more than the last one's. D1
+/// runs a batch as one transaction, one at a time, so two writers never take the same place (and
+/// the unique index on `(conversation_id, seq)` would refuse it if they did).
+fn insert(db: &Db, m: &MessageRow) -> Result<D1PreparedStatement, Error> {
+    Ok(db
+        .prepare(
+            "INSERT INTO messages (id, conversation_id, author, body, created_at, author_name, event, seq) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?2))",
+        )
+        .bind(&[
+            s(&m.id),
+            s(&m.conversation_id),
+            s(m.author.as_str()),
+            s(&m.body),
+            int(m.created_at),
+            opt(m.author_name.as_deref()),
+            opt(m.event.map(ThreadEvent::as_str)),
+        ])?)
+}
+
+/// A message and its files, in order.
+fn with_files(
+    db: &Db,
+    m: &MessageRow,
+    attachments: &[String],
+) -> Result<Vec<D1PreparedStatement>, Error> {
+    let mut statements = vec![insert(db, m)?];
+    for (position, upload_id) in attachments.iter().enumerate() {
+        statements.push(
+            db.prepare("INSERT INTO message_attachments (upload_id, message_id, position) VALUES (?1, ?2, ?3)")
+                .bind(&[s(upload_id), s(&m.id), int(position as i64)])?,
+        );
+    }
+    Ok(statements)
+}
+
+/// `note` (its event says which) and the conversation's state set to `to`, when it is not `to`
+/// already: the note first in the batch, so that the state it checks is the one before.
+fn change_state(
+    db: &Db,
+    note: &MessageRow,
+    to: ConversationState,
+) -> Result<[D1PreparedStatement; 2], Error> {
+    let note_statement = db
+        .prepare(
+            "INSERT INTO messages (id, conversation_id, author, body, created_at, author_name, event, seq) \
+             SELECT ?1, ?2, ?3, '', ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?2) \
+             WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2 AND state <> ?7)",
+        )
+        .bind(&[
+            s(&note.id),
+            s(&note.conversation_id),
+            s(note.author.as_str()),
+            int(note.created_at),
+            opt(note.author_name.as_deref()),
+            opt(note.event.map(ThreadEvent::as_str)),
+            s(to.as_str()),
+        ])?;
+    let update = db
+        .prepare("UPDATE conversations SET state = ?2 WHERE id = ?1 AND state <> ?2")
+        .bind(&[s(&note.conversation_id), s(to.as_str())])?;
+    Ok([note_statement, update])
+}
+
 /// A visitor's later message in an existing conversation, its files and its delivery, in one
-/// transaction.
+/// transaction. Writing to a closed conversation opens it again (`reopened`, a note before the
+/// message).
 pub async fn add(
     db: &Db,
     site: &str,
     message: &MessageRow,
+    reopened: &MessageRow,
     attachments: &[String],
     delivery: &NewDelivery,
     idempotency: Option<&IdempotencyRow>,
 ) -> Result<(), Conflict> {
-    let statements = statements(db, site, message, attachments, delivery, true, idempotency)?;
-    db.batch(statements).await.map_err(Conflict::from)?;
+    let mut batch = Vec::from(change_state(db, reopened, ConversationState::Open)?);
+    batch.extend(statements(
+        db,
+        site,
+        message,
+        attachments,
+        delivery,
+        true,
+        idempotency,
+    )?);
+    db.batch(batch).await.map_err(Conflict::from)?;
     Ok(())
+}
+
+/// An agent's reply and its files, in one transaction.
+pub async fn add_agent(
+    db: &Db,
+    message: &MessageRow,
+    attachments: &[String],
+) -> Result<(), Conflict> {
+    db.batch(with_files(db, message, attachments)?)
+        .await
+        .map_err(Conflict::from)?;
+    Ok(())
+}
+
+/// Closes or reopens a conversation with a note saying who did; `false` if it was `to` already
+/// (then nothing is written).
+pub async fn set_state(db: &Db, note: &MessageRow, to: ConversationState) -> Result<bool, Error> {
+    let results = db.batch(Vec::from(change_state(db, note, to)?)).await?;
+    Ok(super::first_changed(&results))
 }
 
 /// A message, its files (in order), its delivery and the idempotency key it came with: the part
@@ -85,15 +205,7 @@ pub(super) fn statements(
     follow_up: bool,
     idempotency: Option<&IdempotencyRow>,
 ) -> Result<Vec<D1PreparedStatement>, Error> {
-    let mut statements = vec![db
-        .prepare("INSERT INTO messages (id, conversation_id, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(&[s(&m.id), s(&m.conversation_id), s(m.author.as_str()), s(&m.body), int(m.created_at)])?];
-    for (position, upload_id) in attachments.iter().enumerate() {
-        statements.push(
-            db.prepare("INSERT INTO message_attachments (upload_id, message_id, position) VALUES (?1, ?2, ?3)")
-                .bind(&[s(upload_id), s(&m.id), int(position as i64)])?,
-        );
-    }
+    let mut statements = with_files(db, m, attachments)?;
     statements.push(deliveries::insert_statement(db, site, m, d, follow_up)?);
     if let Some(k) = idempotency {
         statements.push(idempotency::insert_statement(db, k)?);
@@ -105,10 +217,45 @@ pub(super) fn statements(
 pub async fn list(db: &Db, conversation_ids: &[String]) -> Result<Vec<MessageRow>, Error> {
     select_in(db, conversation_ids, |list| {
         format!(
-            "SELECT id, conversation_id, author, body, created_at FROM messages WHERE conversation_id IN ({list}) ORDER BY created_at, id"
+            "SELECT id, conversation_id, author, body, created_at, author_name, event FROM messages WHERE conversation_id IN ({list}) ORDER BY conversation_id, seq"
         )
     })
     .await
+}
+
+/// Where a message is in its conversation.
+pub async fn seq_of(db: &Db, id: &str) -> Result<Option<u64>, Error> {
+    #[derive(Deserialize)]
+    struct Row {
+        seq: u64,
+    }
+    Ok(db
+        .prepare("SELECT seq FROM messages WHERE id = ?1")
+        .bind(&[s(id)])?
+        .first::<Row>(None)
+        .await?
+        .map(|r| r.seq))
+}
+
+/// A conversation's messages after `after`, in order, at most `limit`, with each visitor
+/// message's delivery.
+pub async fn thread(
+    db: &Db,
+    conversation_id: &str,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<ThreadRow>, Error> {
+    Ok(db
+        .prepare(
+            "SELECT m.seq, m.id, m.conversation_id, m.author, m.body, m.created_at, m.author_name, m.event, \
+               d.status AS delivery_status, COALESCE(d.held, 0) AS held \
+             FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id \
+             WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3",
+        )
+        .bind(&[s(conversation_id), int(after as i64), int(limit.into())])?
+        .all()
+        .await?
+        .results::<ThreadRow>()?)
 }
 
 /// The files of these messages, in each message's order.

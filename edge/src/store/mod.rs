@@ -14,11 +14,11 @@ pub mod tokens;
 pub mod uploads;
 
 pub use conversations::{
-    ConversationRow, ConversationStatusRow, InboxConversationRow, NewConversation,
+    ConversationRow, ConversationStatusRow, InboxConversationRow, ListFilter, NewConversation,
 };
 pub use deliveries::{Claim, DeliveryRow, DeliveryState, NewDelivery, Settled};
 pub use idempotency::IdempotencyRow;
-pub use messages::{AttachmentRow, Author, MessageRow};
+pub use messages::{AttachmentRow, Author, MessageRow, ThreadRow};
 pub use parts::PartsUploadRow;
 pub use steps::{StepRow, StepState};
 pub use uploads::{UploadClaim, UploadRow};
@@ -223,12 +223,34 @@ mod tests {
             "id": "c", "site": "demo", "reference": "PH-1", "name": "n", "email": "e@x.io",
             "subject": "s", "fields_json": "{}", "page_url": null, "locale": null,
             "created_at": 1_764_626_400_123_i64, "verified": 1, "status": "delivering",
-            "helpdesk_ref": null
+            "helpdesk_ref": null, "state": "closed"
         }))
         .unwrap();
         assert!(inbox.row.verified);
         assert_eq!(inbox.row.created_at, 1_764_626_400_123);
         assert_eq!(inbox.status, DeliveryStatus::Delivering);
+        assert_eq!(inbox.state, porthole_shared::ConversationState::Closed);
+        // A thread's rows: a note's event, a visitor message's delivery, held as 1 or 0.
+        let note: super::ThreadRow = serde_json::from_value(serde_json::json!({
+            "seq": 3, "id": "m", "conversation_id": "c", "author": "agent", "body": "",
+            "created_at": 5, "author_name": "Dana", "event": "closed",
+            "delivery_status": null, "held": 0
+        }))
+        .unwrap();
+        assert_eq!(note.seq, 3);
+        assert_eq!(
+            note.message.event,
+            Some(porthole_shared::ThreadEvent::Closed)
+        );
+        assert!(!note.held);
+        let held: super::ThreadRow = serde_json::from_value(serde_json::json!({
+            "seq": 1, "id": "m", "conversation_id": "c", "author": "visitor", "body": "hi",
+            "created_at": 5, "author_name": null, "event": null,
+            "delivery_status": "failed", "held": 1
+        }))
+        .unwrap();
+        assert!(held.held);
+        assert_eq!(held.delivery_status.as_deref(), Some("failed"));
     }
 
     #[test]

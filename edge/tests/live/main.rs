@@ -16,3 +16,4 @@ mod motadata;
 mod r2_storage;
 mod reamaze;
 mod restart;
+mod thread;
