@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod deliveries;
 pub mod fakes;
+pub mod live;
 pub mod newcomer;
 pub mod ports;
 pub mod sh;

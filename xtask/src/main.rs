@@ -3,6 +3,7 @@
 //!   cargo xtask dev [--config FILE]     install what is missing, build, run locally on :8787
 //!   cargo xtask test [-- ARGS]          install what is missing, build, run every test
 //!   cargo xtask bench                   measure sizes, build times and latencies into BENCHMARKS.md
+//!   cargo xtask bench live              only the live conversation's rows, printed
 //!   cargo xtask deploy [--config FILE]  build, migrate the D1 database and deploy with wrangler
 //!   cargo xtask deliveries              list failed deliveries, retry one
 
@@ -20,7 +21,11 @@ fn main() -> ExitCode {
             [dashes, rest @ ..] if dashes == "--" => test::run_all(rest),
             _ => Err(USAGE.to_string()),
         },
-        Some("bench") => bench::run(),
+        Some("bench") => match &args[1..] {
+            [] => bench::run(),
+            [only] if only == "live" => bench::run_live(),
+            _ => Err(USAGE.to_string()),
+        },
         Some("deploy") => config_flag(&args[1..]).and_then(|c| wrangler::deploy(&c)),
         Some("deliveries") => deliveries::run(&args[1..]),
         Some("build") => tools::ensure().and_then(|_| build::all().map(|_| ())),
@@ -40,6 +45,7 @@ const USAGE: &str = "usage:
   cargo xtask test [-- CARGO TEST ARGS] build and run every test (with args: only those Rust tests)
   cargo xtask test --browser          build and run only the browser tests
   cargo xtask bench                   measure and write BENCHMARKS.md
+  cargo xtask bench live              measure only the live conversation's rows (printed)
   cargo xtask deploy [--config FILE]  build, migrate D1 and deploy with wrangler
   cargo xtask deliveries [--status S] [--retry ID] [--edge URL]
                                       list failed deliveries (or S), or retry one

@@ -82,6 +82,35 @@ impl Worker {
             .sum()
     }
 
+    /// Resident memory of the Worker's runtime processes (workerd) now, in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        let group = self.child.id().to_string();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .filter_map(|e| {
+                let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+                let (head, rest) = stat.rsplit_once(')')?;
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                if !(head.contains("workerd") && fields.get(2) == Some(&group.as_str())) {
+                    return None;
+                }
+                let status = std::fs::read_to_string(e.path().join("status")).ok()?;
+                let kb = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))?
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()?;
+                Some(kb * 1024)
+            })
+            .sum()
+    }
+
     /// Kills wrangler and workerd at once, as a crash or a lost machine would: no clean-up runs.
     pub fn kill(mut self) {
         let _ = cmd("kill")

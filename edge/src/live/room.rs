@@ -3,9 +3,9 @@
 //! answered `pong` by the runtime without waking it).
 //!
 //! Each socket carries, in its attachment (kept across hibernation), the conversation and the
-//! last `seq` it was sent. On a connect and on every publish the room reads the thread after the
-//! smallest of those from D1 and sends each socket only what is after its own: every socket gets
-//! each message once, in order, with no gap.
+//! last `seq` it was sent. A new socket is sent the thread after its `after`; on every publish the
+//! room reads the thread after the smallest mark from D1 and sends each socket only what is after
+//! its own: every socket gets each message once, in order, with no gap.
 
 use super::{read, view::Reader, PROTOCOL};
 use crate::store::Db;
@@ -93,10 +93,27 @@ impl Room {
         self.state
             .accept_websocket_with_tags(&pair.server, &["visitor"]);
         pair.server.serialize_attachment(Seen {
-            conversation,
+            conversation: conversation.clone(),
             sent: after,
         })?;
-        self.catch_up().await;
+        // Only the new socket is behind: the others were sent everything by the last publish.
+        let mut from = after;
+        loop {
+            match self.read(&conversation, from).await {
+                Ok(Some(thread)) => {
+                    send_new(&pair.server, &thread);
+                    match thread.messages.last() {
+                        Some(last) if thread.more => from = last.seq,
+                        _ => break,
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    log::error("room_read_failed", &format!("{conversation}: {e}"));
+                    break;
+                }
+            }
+        }
         let mut response = Response::from_websocket(pair.client)?;
         response
             .headers_mut()

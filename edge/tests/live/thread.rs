@@ -9,13 +9,7 @@ use porthole_shared::{
     ThreadMessage,
 };
 use serde_json::json;
-use std::net::TcpStream;
-use std::time::Duration;
-use tungstenite::client::IntoClientRequest;
-use tungstenite::http::HeaderValue;
-use tungstenite::{Message, WebSocket};
-
-type Socket = WebSocket<TcpStream>;
+use xtask::live::{self, Socket};
 
 fn start(site: &str, message: &str) -> ConversationAccepted {
     accept_at(
@@ -73,65 +67,18 @@ fn visitor_thread(c: &ConversationAccepted, after: u64) -> Thread {
     serde_json::from_slice(&r.body).unwrap()
 }
 
-/// A WebSocket to the conversation's room as a browser opens it: the token as a subprotocol
-/// beside `porthole.v1`, the page's Origin. The HTTP status if the upgrade is refused.
+/// A WebSocket to the conversation's room as a browser opens it; the HTTP status if refused.
 fn connect(id: &str, protocols: &str, origin: Option<&str>, after: u64) -> Result<Socket, u16> {
-    let base = edge();
-    let host = base.trim_start_matches("http://");
-    let mut req = format!("ws://{host}/v1/conversations/{id}/live?after={after}")
-        .into_client_request()
-        .unwrap();
-    let headers = req.headers_mut();
-    if !protocols.is_empty() {
-        headers.insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_str(protocols).unwrap(),
-        );
-    }
-    if let Some(origin) = origin {
-        headers.insert("Origin", HeaderValue::from_str(origin).unwrap());
-    }
-    let stream = TcpStream::connect(host).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    match tungstenite::client(req, stream) {
-        Ok((socket, response)) => {
-            assert_eq!(
-                response
-                    .headers()
-                    .get("Sec-WebSocket-Protocol")
-                    .and_then(|v| v.to_str().ok()),
-                Some("porthole.v1")
-            );
-            Ok(socket)
-        }
-        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => {
-            Err(response.status().as_u16())
-        }
-        Err(e) => panic!("WebSocket handshake: {e}"),
-    }
+    live::connect(&edge(), id, protocols, origin, after).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn visitor_socket(c: &ConversationAccepted, after: u64) -> Socket {
-    connect(
-        &c.id,
-        &format!("porthole.v1, {}", c.visitor_token),
-        Some(SITE_ORIGIN),
-        after,
-    )
-    .unwrap_or_else(|status| panic!("the visitor's socket was refused: {status}"))
+    live::visitor(&edge(), &c.id, &c.visitor_token, SITE_ORIGIN, after)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The next frame of the thread the socket sends.
 fn frame(socket: &mut Socket) -> Thread {
-    loop {
-        match socket.read().expect("a frame within 20 s") {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
-            Message::Close(_) => panic!("the room closed the socket"),
-            _ => {}
-        }
-    }
+    live::frame(socket).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -473,4 +420,12 @@ fn a_hundred_forced_disconnects_during_five_hundred_replies_lose_and_repeat_noth
     assert_eq!(disconnects, 100, "the stream outlasted the disconnects");
     assert_eq!(bodies.len(), 501);
     assert_eq!(bodies[500], "reply 500");
+
+    // A reader new to it (another device) gets the whole thread, longer than a page, in order.
+    let mut fresh = visitor_socket(&c, 0);
+    let mut seqs = Vec::new();
+    while seqs.len() < 501 {
+        seqs.extend(frame(&mut fresh).messages.into_iter().map(|m| m.seq));
+    }
+    assert_eq!(seqs, (1..=501).collect::<Vec<u64>>());
 }

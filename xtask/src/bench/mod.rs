@@ -2,12 +2,13 @@
 //! command that produced them. Nothing here asserts a time: the numbers are for reading.
 //!
 //! One file per thing measured: `sizes` (what visitors download), `accept` (the edge under load),
-//! `parts` (a large file in parts), `delivery` (lag into each helpdesk's fake), `browser` (the
+//! `parts` (a large file in parts), `delivery` (lag into each helpdesk's fake), `live` (an agent's reply to the visitor's socket, a room with many sockets), `browser` (the
 //! widget opening in Chromium). This file runs them and holds the load generator they share.
 
 mod accept;
 mod browser;
 mod delivery;
+mod live;
 mod parts;
 mod sizes;
 
@@ -68,10 +69,22 @@ pub fn run() -> Result {
     accept::http_latency(&mut report, &url)?;
     parts::upload_in_parts(&mut report, &url)?;
     delivery::delivery_lag(&mut report, &worker)?;
+    live::live(&mut report, &worker)?;
     browser::browser_open(&mut report)?;
     drop(worker);
 
     std::fs::write(root().join("BENCHMARKS.md"), &report).map_err(|e| e.to_string())?;
+    println!("\n{report}");
+    Ok(())
+}
+
+/// Only the live conversation's rows, printed (quick to rerun while working on the rooms).
+pub fn run_live() -> Result {
+    tools::ensure()?;
+    build::all()?;
+    let worker = start_test_worker()?;
+    let mut report = format!("Measured by `cargo xtask bench live` on {}.\n\n", machine());
+    live::live(&mut report, &worker)?;
     println!("\n{report}");
     Ok(())
 }
