@@ -5,7 +5,11 @@
  * The page drives it with `Porthole(command, …)`, queued until this script runs:
  *   window.Porthole = window.Porthole || function(){(Porthole.q = Porthole.q || []).push(arguments)};
  * Commands: boot, open, close, toggle, prefill {name,email,subject,message}, identify
- * {email,name,signature}, setLocale, on/off (ready, open, close, submitted, error), destroy.
+ * {email,name,signature}, setLocale, on/off (ready, open, close, submitted, error), logout
+ * (forgets the conversation and identity on this browser), destroy.
+ * A visitor who has written keeps the conversation in localStorage (`porthole:chat:SITE`); on
+ * the next page the launcher shows the count of replies since they last looked, still without
+ * the wasm.
  * Types: porthole.d.ts.
  * The site's settings and the catalog of the visitor's language (GET /v1/sites/SITE/config,
  * about 1 KB gzip, cached) are fetched once the launcher is on the page: they colour, place and
@@ -27,7 +31,7 @@
     'background:var(--ph-accent,#2f5bea);color:var(--ph-on_accent,#fff);' +
     'box-shadow:0 4px 14px #0004}.launcher:focus-visible{outline:3px solid #000;outline-offset:2px}';
 
-  const handlers = {};
+  const handlers = {}, url = edge + '/widget/porthole-widget';
   let prefill = null, identity, host, root, launcher, panel, loading, app, config, wasm;
 
   // The settings; whoever sees them fail clears them, so that the next call asks again.
@@ -72,10 +76,12 @@
       settings().catch(() => config = 0);
     };
     d.body ? attach() : d.addEventListener('DOMContentLoaded', attach);
+    // A returning visitor: a small module (never the wasm) shows the replies since they last
+    // looked on the launcher, and makes `logout` forget what this browser keeps.
+    try { localStorage['porthole:chat:' + site] && import(url + '-kept.js').then((m) => m.default(site, commands)) } catch {}
   };
 
   // The glue and its wasm are fetched side by side, not one after the other.
-  const url = edge + '/widget/porthole-widget';
   const load = () => loading ||= (wasm = fetch(url + '_bg.wasm'),
     import(url + '.js').then((m) => m.default({ module_or_path: wasm }).then(() => m)));
 
@@ -87,8 +93,8 @@
       if (!app) m.mount(root, panel, site, edge, c, prefill, emit, hide), app = m, identity && m.identify(identity);
       if (!panel.hidden) return;
       panel.hidden = false;
+      // The widget puts the focus in the panel (the form's first field, or the reply box).
       launcher.ariaExpanded = true;
-      panel.querySelector('input,textarea')?.focus();
       emit('open');
     }, (e) => {
       // A later click tries again. (The browser's console already shows a refused or failed request.)
@@ -115,7 +121,11 @@
     destroy: () => {
       app?.unmount();
       host?.remove();
-      host = root = launcher = panel = app = config = null;
+      host = root = launcher = panel = app = config = identity = null;
+    },
+    logout: () => {
+      identity = 0;
+      app?.logout();
     },
     setLocale: (l) => {
       locale = l;

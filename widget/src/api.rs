@@ -65,28 +65,116 @@ impl Api {
     }
 
     /// `idempotency_key` is the same for every retry of one submission: the edge then stores it
-    /// once. Answers the conversation's reference.
+    /// once. Answers the conversation, with the token that opens it.
     pub async fn create_conversation(
         &self,
         submission: &Submission,
         idempotency_key: Option<&str>,
-    ) -> Result<String, ApiError> {
-        let headers = Headers::new().map_err(|_| ApiError::Network)?;
-        let _ = headers.set("Content-Type", "application/json");
-        if let Some(key) = idempotency_key {
-            let _ = headers.set("Idempotency-Key", key);
-        }
+    ) -> Result<Started, ApiError> {
+        let headers = json_headers(idempotency_key, None)?;
         let body = js::submission(submission).ok_or(ApiError::Network)?;
-        let answer = send(&self.url("conversations"), &headers, &body.into()).await?;
-        js::string(&answer, "reference").ok_or(ApiError::Unexpected)
+        let answer = send(
+            &self.url("conversations"),
+            "POST",
+            &headers,
+            Some(&body.into()),
+        )
+        .await?;
+        let field = |k| js::string(&answer, k).ok_or(ApiError::Unexpected);
+        Ok(Started {
+            id: field("id")?,
+            token: field("visitor_token")?,
+            reference: field("reference")?,
+        })
+    }
+
+    /// A later message in the conversation; answers its id.
+    pub async fn follow_up(
+        &self,
+        c: &Started,
+        message: &str,
+        attachments: &[String],
+        idempotency_key: &str,
+    ) -> Result<String, ApiError> {
+        let headers = json_headers(Some(idempotency_key), Some(&c.token))?;
+        let body = js::follow_up(message, attachments).ok_or(ApiError::Network)?;
+        let answer = send(
+            &self.thread_url(&c.id, ""),
+            "POST",
+            &headers,
+            Some(&body.into()),
+        )
+        .await?;
+        js::string(&answer, "id").ok_or(ApiError::Unexpected)
+    }
+
+    /// The thread after `after` (where WebSockets do not get through).
+    pub async fn thread(&self, c: &Started, after: u64) -> Result<JsValue, ApiError> {
+        let headers = json_headers(None, Some(&c.token))?;
+        send(
+            &self.thread_url(&c.id, &format!("?after={after}")),
+            "GET",
+            &headers,
+            None,
+        )
+        .await
+    }
+
+    fn thread_url(&self, id: &str, query: &str) -> String {
+        format!(
+            "{}/v1/conversations/{}/messages{query}",
+            self.edge,
+            js_sys::encode_uri_component(id)
+        )
+    }
+
+    /// `ws://` or `wss://` to the conversation's live thread after `after`.
+    pub fn live_url(&self, id: &str, after: u64) -> String {
+        format!(
+            "{}/v1/conversations/{}/live?after={after}",
+            self.edge.replacen("http", "ws", 1),
+            js_sys::encode_uri_component(id)
+        )
+    }
+
+    /// Where a file link of the thread (a path on the edge) is.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.edge)
     }
 }
 
-async fn send(url: &str, headers: &Headers, body: &JsValue) -> Result<JsValue, ApiError> {
+/// A conversation the visitor started: what opens it again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Started {
+    pub id: String,
+    pub token: String,
+    pub reference: String,
+}
+
+fn json_headers(key: Option<&str>, token: Option<&str>) -> Result<Headers, ApiError> {
+    let headers = Headers::new().map_err(|_| ApiError::Network)?;
+    let _ = headers.set("Content-Type", "application/json");
+    if let Some(key) = key {
+        let _ = headers.set("Idempotency-Key", key);
+    }
+    if let Some(token) = token {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    }
+    Ok(headers)
+}
+
+async fn send(
+    url: &str,
+    method: &str,
+    headers: &Headers,
+    body: Option<&JsValue>,
+) -> Result<JsValue, ApiError> {
     let init = RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
     init.set_headers(headers);
-    init.set_body(body);
+    if let Some(body) = body {
+        init.set_body(body);
+    }
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiError::Network)?;
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -121,4 +209,17 @@ pub fn answer(
         fields,
         retry_after: retry_after.and_then(|s| s.trim().parse().ok()),
     })
+}
+
+/// 128 random bits for the Idempotency-Key. `getRandomValues`, unlike `randomUUID`, also exists on
+/// pages served over plain http.
+/// `None` (no key sent) rather than a key that is not random.
+pub fn new_key() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    web_sys::window()?
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -3,10 +3,10 @@
 //! it. The names are the wire contract's (`shared::wire`, `shared::form`), checked against serde
 //! in the shared crate's tests.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect, JSON};
 use porthole_shared::{
-    FieldCode, FieldErrors, FieldKind, Limits, PartsUpload, PublicField, Submission, UploadMeta,
-    WidgetConfig,
+    AuthorKind, DeliveryStatus, FieldCode, FieldErrors, FieldKind, Limits, PartsUpload,
+    PublicField, Submission, ThreadEvent, ThreadFile, ThreadMessage, UploadMeta, WidgetConfig,
 };
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -108,6 +108,59 @@ pub fn error_body(v: &JsValue) -> Option<(String, Option<FieldErrors>)> {
             .filter_map(|(k, v)| Some((k, FieldCode::parse(&v.as_string()?)?))))
     });
     Some((message, fields))
+}
+
+/// `POST /v1/conversations/{id}/messages`, as JSON text.
+pub fn follow_up(message: &str, attachments: &[String]) -> Option<String> {
+    let o = Object::new();
+    set(&o, "message", &message.into());
+    let ids = Array::new();
+    for id in attachments {
+        ids.push(&id.into());
+    }
+    set(&o, "attachments", &ids);
+    JSON::stringify(&o).ok()?.as_string()
+}
+
+/// A frame of the live thread, or an answer of `GET …/messages`: whether the conversation is
+/// closed, and its messages.
+pub fn thread(v: &JsValue) -> Option<(bool, Vec<ThreadMessage>)> {
+    let closed = string(v, "state")? == "closed";
+    let messages = list(v, "messages")
+        .iter()
+        .filter_map(thread_message)
+        .collect();
+    Some((closed, messages))
+}
+
+fn thread_message(m: &JsValue) -> Option<ThreadMessage> {
+    let author = match string(m, "author")?.as_str() {
+        "visitor" => AuthorKind::Visitor,
+        "agent" => AuthorKind::Agent,
+        _ => AuthorKind::System,
+    };
+    Some(ThreadMessage {
+        seq: get(m, "seq").as_f64()? as u64,
+        id: string(m, "id")?,
+        author,
+        name: string(m, "name"),
+        body: string(m, "body").unwrap_or_default(),
+        event: string(m, "event").and_then(|e| ThreadEvent::parse(&e)),
+        created_at: get(m, "created_at").as_f64().unwrap_or(0.0) as i64,
+        files: list(m, "files")
+            .iter()
+            .filter_map(|f| {
+                Some(ThreadFile {
+                    id: string(f, "id")?,
+                    name: string(f, "name")?,
+                    size: get(f, "size").as_f64().unwrap_or(0.0) as u64,
+                    content_type: string(f, "content_type").unwrap_or_default(),
+                    url: string(f, "url")?,
+                })
+            })
+            .collect(),
+        status: string(m, "status").and_then(|s| DeliveryStatus::parse(&s)),
+    })
 }
 
 /// `POST /v1/sites/{site}/multipart`, as JSON text.

@@ -5,6 +5,7 @@
 //! and `Porthole('destroy')` [`unmount`].
 
 mod api;
+mod chat;
 mod dom;
 mod fields;
 mod form;
@@ -29,6 +30,8 @@ struct Mounted {
     /// Owns the form's reactive state and its bindings to the markup.
     owner: Owner,
     draft: form::Draft,
+    chat: chat::Chat,
+    api: api::Api,
     config: RwSignal<WidgetConfig>,
     /// The dialog and its shadow root, to keep the focus inside after `identify`.
     dialog: (HtmlElement, ShadowRoot),
@@ -67,11 +70,17 @@ pub fn mount(
     let trap = trap::FocusTrap::new(panel.clone().into(), root.clone(), close.clone())?;
     let dialog = (panel.clone(), root.clone());
     let owner = Owner::new();
-    owner.with(|| form::contact_form(api, panel, draft, config, emit, close));
+    let chat = owner.with(|| {
+        let chat = chat::Chat::new(panel.clone());
+        form::contact_form(api.clone(), panel, &root, chat, draft, config, emit, close);
+        chat
+    });
     MOUNTED.with(|m| {
         *m.borrow_mut() = Some(Mounted {
             owner,
             draft,
+            chat,
+            api,
             config,
             dialog,
             _trap: trap,
@@ -114,10 +123,23 @@ pub fn identify(values: JsValue) {
     });
 }
 
+/// `Porthole('logout')`: the conversation and the identity are forgotten on this browser, and
+/// the panel is a new, empty form. (The loader forgets what it holds itself.)
+#[wasm_bindgen]
+pub fn logout() {
+    MOUNTED.with(|m| {
+        if let Some(mounted) = m.borrow().as_ref() {
+            mounted.chat.leave(&mounted.api);
+            mounted.draft.forget(mounted.api.site());
+        }
+    });
+}
+
 /// Removes the form, its listeners and its reactive state.
 #[wasm_bindgen]
 pub fn unmount() {
     if let Some(mounted) = MOUNTED.with(|m| m.borrow_mut().take()) {
+        mounted.chat.stop();
         mounted.owner.cleanup();
         mounted.dialog.0.set_text_content(None);
     }

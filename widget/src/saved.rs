@@ -28,7 +28,7 @@ fn key(site: &str) -> String {
 }
 
 /// `None` where storage is refused (some private modes, sandboxed frames).
-fn storage() -> Option<Storage> {
+pub fn storage() -> Option<Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

@@ -39,3 +39,41 @@ pub async fn backoff(attempt: u32) {
         millis(1000 << attempt.min(4)).await;
     }
 }
+
+/// After `ms`, or sooner when the browser comes back online or the page is shown again: a loop
+/// that waits to try again then tries at once when trying makes sense.
+pub async fn wake(ms: i32) {
+    first(&js_sys::Promise::new(&mut |_, _| {}), ms).await;
+}
+
+/// Until `promise` settles, `ms` pass, the browser comes back online or the page becomes visible;
+/// the listeners are removed after.
+pub async fn first(promise: &js_sys::Promise, ms: i32) {
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let controller = web_sys::AbortController::new().ok();
+    let woken = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        if let Some(c) = &controller {
+            options.set_signal(&c.signal());
+        }
+        let _ = w.add_event_listener_with_callback_and_add_event_listener_options(
+            "online", &resolve, &options,
+        );
+        if let Some(d) = w.document() {
+            let _ = d.add_event_listener_with_callback_and_add_event_listener_options(
+                "visibilitychange",
+                &resolve,
+                &options,
+            );
+        }
+    });
+    let race = js_sys::Promise::race(&js_sys::Array::of2(promise, &woken));
+    let _: Result<JsValue, JsValue> = JsFuture::from(race).await;
+    if let Some(c) = controller {
+        c.abort();
+    }
+}

@@ -16,6 +16,7 @@ export async function startHost() {
     try {
       const page = (await readFile(new URL(name, import.meta.url), 'utf8'))
         .replaceAll('{{EDGE}}', EDGE)
+        .replaceAll('{{EDGE_WS}}', EDGE.replace(/^http/, 'ws'))
         .replaceAll('{{SITE}}', url.searchParams.get('site') ?? 'demo');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
     } catch {

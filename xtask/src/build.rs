@@ -47,7 +47,7 @@ fn assets() -> Result {
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
         let name = path.file_name().unwrap_or_default().to_owned();
-        if path.is_file() && name != "porthole.js" {
+        if path.is_file() && name != "porthole.js" && name != "kept.js" {
             std::fs::copy(&path, out.join(&name))
                 .map_err(|e| format!("copying {}: {e}", path.display()))?;
         }
@@ -72,5 +72,18 @@ fn assets() -> Result {
         "--target=es2022",
         "--log-level=warning",
         &format!("--outfile={}", out.join("porthole.js").display()),
+    ]))?;
+    // What a returning visitor's page loads instead of the widget (see its header).
+    run(cmd("esbuild").args([
+        "public/kept.js",
+        "--minify",
+        "--format=esm",
+        "--legal-comments=none",
+        "--target=es2022",
+        "--log-level=warning",
+        &format!(
+            "--outfile={}",
+            out.join("widget/porthole-widget-kept.js").display()
+        ),
     ]))
 }

@@ -51,6 +51,16 @@ impl Draft {
         self.identity.set(Some(signature));
     }
 
+    /// `Porthole('logout')`: who the visitor was, and what they wrote, are gone.
+    pub fn forget(&self, site: &str) {
+        self.identity.set(None);
+        self.named.set(false);
+        for (_, field) in self.fields() {
+            field.set(String::new());
+        }
+        saved::clear(site);
+    }
+
     /// Takes the string properties of `values` that it has a field for; anything else is ignored.
     pub fn fill(&self, values: &wasm_bindgen::JsValue) {
         if !values.is_object() {

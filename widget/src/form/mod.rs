@@ -11,16 +11,22 @@ mod view;
 pub use draft::Draft;
 
 use crate::api::Api;
-use leptos::prelude::RwSignal;
+use crate::chat::Chat;
+use crate::text;
+use leptos::prelude::GetUntracked;
+use leptos::prelude::{RwSignal, Set};
 use porthole_shared::WidgetConfig;
-use web_sys::HtmlElement;
+use web_sys::{HtmlElement, ShadowRoot};
 
 const MARKUP: &str = include_str!("../form.html");
 
 /// Draws the form into the dialog `root` and binds it to the draft, the settings and the edge.
+#[allow(clippy::too_many_arguments)]
 pub fn contact_form(
     api: Api,
     root: HtmlElement,
+    shadow: &ShadowRoot,
+    chat: Chat,
     draft: Draft,
     config: RwSignal<WidgetConfig>,
     emit: js_sys::Function,
@@ -31,5 +37,18 @@ pub fn contact_form(
     // The draft survives a reload, once the visitor has typed or attached something.
     form.kept.restore(draft, form.custom, form.files, config);
     form.kept.keep(draft, form.custom, form.files);
-    view::bind_form(form, api, root, emit, close);
+    // A visitor who wrote before sees that conversation again.
+    if chat.resume(&api) {
+        if let Some(c) = chat.conversation.get_untracked() {
+            form.phase.set(state::Phase::Sent(c.reference));
+        }
+    }
+    crate::chat::bind_chat(
+        chat,
+        api.clone(),
+        &root.clone().into(),
+        shadow,
+        text::Text(config),
+    );
+    view::bind_form(form, chat, api, root, emit, close);
 }

@@ -17,8 +17,8 @@ const SEND_ATTEMPTS: u32 = 6;
 
 /// How a submission ended.
 pub enum Outcome {
-    /// Stored by the edge under this reference.
-    Sent(String),
+    /// Stored by the edge: the conversation, which the visitor goes on in.
+    Sent(crate::api::Started),
     /// An attached file was refused, for this reason.
     FileRefused(FieldCode),
     /// An attached file could not be stored: no answer, or the server failed.
@@ -119,7 +119,7 @@ impl Form {
         };
         let key = match self.sent_as.get_value() {
             Some((key, before)) if before == submission => Some(key),
-            _ => idempotency_key(),
+            _ => crate::api::new_key(),
         };
         self.sent_as
             .set_value(key.clone().map(|k| (k, submission.clone())));
@@ -168,7 +168,7 @@ async fn send(
         crate::wait::backoff(attempt - 1).await;
     };
     match result {
-        Ok(reference) => Outcome::Sent(reference),
+        Ok(started) => Outcome::Sent(started),
         // The visitor then sees the name and email fields again and can send without it.
         Err(ApiError::Refused {
             fields: Some(f), ..
@@ -193,17 +193,4 @@ fn page_url() -> Option<String> {
     let location = web_sys::window()?.location();
     let url = format!("{}{}", location.origin().ok()?, location.pathname().ok()?);
     (url.starts_with("http") && url.len() <= Limits::default().page_url_chars).then_some(url)
-}
-
-/// 128 random bits for the Idempotency-Key. `getRandomValues`, unlike `randomUUID`, also exists on
-/// pages served over plain http.
-/// `None` (no key sent) rather than a key that is not random.
-fn idempotency_key() -> Option<String> {
-    let mut bytes = [0u8; 16];
-    web_sys::window()?
-        .crypto()
-        .ok()?
-        .get_random_values_with_u8_array(&mut bytes)
-        .ok()?;
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -6,6 +6,7 @@ use super::files;
 use super::state::{Form, Phase};
 use super::submit::{Outcome, Waiting};
 use crate::api::Api;
+use crate::chat::Chat;
 use crate::dom::{self, bind};
 use crate::fields::{bind_error, bind_field, custom_field, optional};
 use crate::text::Text;
@@ -24,6 +25,7 @@ const INVALID: &str = "[aria-invalid='true']";
 /// `emit(event, detail)` tells the page what happened, `close()` closes the dialog.
 pub fn bind_form(
     form: Form,
+    chat: Chat,
     api: Api,
     root: HtmlElement,
     emit: js_sys::Function,
@@ -44,7 +46,11 @@ pub fn bind_form(
     bind(move || dom::text(&said, &alert.get().unwrap_or_default()));
 
     let element = find("form");
-    dom::on(&element, "submit", on_submit(form, api, root, emit, t));
+    dom::on(
+        &element,
+        "submit",
+        on_submit(form, chat, api.clone(), root, emit, t),
+    );
     dom::on(&element, "paste", move |ev| {
         if let Some(list) = files::pasted(&ev) {
             form.attach(list);
@@ -65,7 +71,7 @@ pub fn bind_form(
 
     visitor(&panel, form, t);
     attachments(&panel, form, t);
-    sending(&panel, form, t);
+    sending(&panel, form, chat, api, t);
 }
 
 /// The catalog's messages, and the dialog's name and direction, in the visitor's language.
@@ -176,7 +182,7 @@ fn attachments(panel: &Element, form: Form, t: Text) {
 }
 
 /// The send button, which says what is under way, and the view once the message is sent.
-fn sending(panel: &Element, form: Form, t: Text) {
+fn sending(panel: &Element, form: Form, chat: Chat, api: Api, t: Text) {
     let phase = form.phase;
     let send = dom::find(panel, "button[type='submit']");
     bind(move || {
@@ -196,7 +202,15 @@ fn sending(panel: &Element, form: Form, t: Text) {
         dom::flag(&sent, "hidden", sent_as.is_none());
         dom::text(&reference, sent_as.as_deref().unwrap_or_default());
     });
+    // Forgotten (a logout): the form again.
+    bind(move || {
+        if chat.conversation.with(Option::is_none) && sent_reference(phase).is_some() {
+            phase.set(Phase::Editing);
+        }
+    });
+    // A new conversation: this one is forgotten on this browser.
     dom::on(&dom::find(panel, ".ph-again"), "click", move |_| {
+        chat.leave(&api);
         phase.set(Phase::Editing)
     });
 }
@@ -212,6 +226,7 @@ fn sent_reference(phase: RwSignal<Phase>) -> Option<String> {
 /// A submit: the fields checked, then the files' uploads awaited and the message sent.
 fn on_submit(
     form: Form,
+    chat: Chat,
     api: Api,
     root: Local<HtmlElement>,
     emit: Local<js_sys::Function>,
@@ -244,7 +259,9 @@ fn on_submit(
                 alert.set(Some(t.get(said)));
             };
             let outcome = form.deliver(&api, draft, picked, &waiting).await;
-            tell(form, outcome, t, root, emit);
+            tell(form, outcome, t, root, emit, |started| {
+                chat.start(&api, started)
+            });
         });
     }
 }
@@ -257,6 +274,7 @@ fn tell(
     t: Text,
     root: Local<HtmlElement>,
     emit: Local<js_sys::Function>,
+    converse: impl FnOnce(crate::api::Started),
 ) {
     let Form {
         draft,
@@ -270,9 +288,11 @@ fn tell(
         alert.set(None);
     }
     let (said, next) = match outcome {
-        Outcome::Sent(reference) => {
+        Outcome::Sent(started) => {
             form.start_over();
+            let reference = started.reference.clone();
             emit.with_value(|f| notify(f, "submitted", "reference", &reference));
+            converse(started);
             phase.set(Phase::Sent(reference));
             root.with_value(|r| focus(r, ".ph-sent h3"));
             return;

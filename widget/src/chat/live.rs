@@ -1,0 +1,139 @@
+//! Keeping the thread up: the conversation's WebSocket, opened with `after=` the last `seq`
+//! shown, so that after any drop (a phone asleep, a proxy, a deploy) it resumes where it was and
+//! loses nothing. Between tries it waits 1, 2, 4… up to 16 s, or less when the browser comes
+//! back online or the page becomes visible again. Where sockets never open (proxies that block
+//! them), it asks `GET …/messages?after=` every few seconds instead.
+
+use super::{Chat, Link};
+use crate::api::{Api, Started};
+use crate::{js, wait};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, WebSocket};
+
+/// Sockets that did not open, one after another, before the thread is polled instead.
+const FAILED_OPENS: u32 = 3;
+const POLL_MS: i32 = 5_000;
+/// A heartbeat keeps idle connections open through proxies; the room answers it without waking.
+const HEARTBEAT_MS: i32 = 25_000;
+/// A socket not open by then will not open.
+const OPEN_MS: i32 = 8_000;
+
+pub fn run(chat: Chat, api: Api, run: u32) {
+    spawn_local(async move {
+        let mut failures = 0;
+        while chat.current(run) {
+            let Some(c) = chat.conversation.get_untracked() else {
+                return;
+            };
+            if failures >= FAILED_OPENS {
+                chat.link.set(Link::Polling);
+                while poll(chat, &api, &c).await {}
+                wait::wake(POLL_MS).await;
+                continue;
+            }
+            if wait::offline() {
+                chat.link.set(Link::Offline);
+                wait::online().await;
+                continue;
+            }
+            chat.link.set(Link::Connecting);
+            failures = if socket(chat, &api, &c, run).await {
+                0
+            } else {
+                failures + 1
+            };
+            if chat.current(run) {
+                chat.link.set(if wait::offline() {
+                    Link::Offline
+                } else {
+                    Link::Connecting
+                });
+                wait::wake(1000 << failures.min(4)).await;
+            }
+        }
+    });
+}
+
+/// The thread after the last `seq` over HTTP; `true` if there is more to ask for at once.
+async fn poll(chat: Chat, api: &Api, c: &Started) -> bool {
+    match api.thread(c, chat.last_seq()).await {
+        Ok(answer) => {
+            if let Some((closed, messages)) = js::thread(&answer) {
+                chat.received(closed, messages);
+            }
+            js::get(&answer, "more").as_bool() == Some(true)
+        }
+        Err(_) => false,
+    }
+}
+
+/// One socket, until it closes; whether it opened at all.
+async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
+    let protocols = js_sys::Array::of2(&"porthole.v1".into(), &c.token.as_str().into());
+    let Ok(ws) =
+        WebSocket::new_with_str_sequence(&api.live_url(&c.id, chat.last_seq()), &protocols)
+    else {
+        return false;
+    };
+    let opened = Rc::new(Cell::new(false));
+    let heard = Rc::new(Cell::new(0.0));
+    let on_open = {
+        let opened = opened.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            opened.set(true);
+            chat.link.set(Link::Live);
+        })
+    };
+    let on_message = {
+        let heard = heard.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            heard.set(js_sys::Date::now());
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
+            // The heartbeat's answer is not JSON.
+            if let Some((closed, messages)) =
+                js_sys::JSON::parse(&text).ok().and_then(|v| js::thread(&v))
+            {
+                chat.received(closed, messages);
+            }
+        })
+    };
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let closed = js_sys::Promise::new(&mut |resolve, _| ws.set_onclose(Some(&resolve)));
+    chat.socket.set_value(Some(ws.clone()));
+    loop {
+        // Whichever comes first: the close, or a time to check that the socket is alive (every
+        // heartbeat, and when the page comes back online or into view).
+        let limit = if opened.get() { HEARTBEAT_MS } else { OPEN_MS };
+        wait::first(&closed, limit).await;
+        if ws.ready_state() == WebSocket::CLOSED || !chat.current(run) {
+            break;
+        }
+        // Blocked somewhere (a proxy, a page's CSP) without a word: another try, or polling.
+        if !opened.get() {
+            break;
+        }
+        // A page back from sleep may hold a socket that is dead without knowing it: a ping
+        // must bring a pong soon, or the socket is replaced.
+        let asked = js_sys::Date::now();
+        let _ = ws.send_with_str("ping");
+        wait::millis(4000).await;
+        if heard.get() < asked {
+            let _ = ws.close();
+        }
+    }
+    ws.set_onopen(None);
+    ws.set_onmessage(None);
+    ws.set_onclose(None);
+    let _ = ws.close();
+    chat.socket.set_value(None);
+    drop((on_open, on_message));
+    opened.get()
+}

@@ -1,0 +1,71 @@
+//! The visitor's next message: shown at once as sending, sent with an Idempotency-Key (so a
+//! retry after a lost answer is stored once), again after no answer or a server error, and
+//! marked failed with a retry if it still did not go. The thread's copy replaces it once stored.
+
+use super::{Chat, Pending};
+use crate::api::{Api, ApiError};
+use crate::wait;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Tries of one message before it is marked failed (waits of 1, 2, 4, 8 s between).
+const SEND_ATTEMPTS: u32 = 5;
+
+impl Chat {
+    pub fn send(self, api: &Api, body: String) {
+        // Without a random key (no `crypto`), a resend could be stored twice: then none is sent
+        // again automatically.
+        let key = crate::api::new_key().unwrap_or_default();
+        self.pending.update(|p| {
+            p.push(Pending {
+                key: key.clone(),
+                body,
+                id: None,
+                failed: false,
+            })
+        });
+        spawn_local(deliver(self, api.clone(), key));
+    }
+
+    pub fn retry(self, api: &Api, key: String) {
+        self.pending.update(|p| {
+            if let Some(p) = p.iter_mut().find(|p| p.key == key) {
+                p.failed = false;
+            }
+        });
+        spawn_local(deliver(self, api.clone(), key));
+    }
+}
+
+async fn deliver(chat: Chat, api: Api, key: String) {
+    let (Some(c), Some(body)) = (
+        chat.conversation.get_untracked(),
+        chat.pending
+            .with_untracked(|p| p.iter().find(|p| p.key == key).map(|p| p.body.clone())),
+    ) else {
+        return;
+    };
+    let mut attempt = 0;
+    let result = loop {
+        let result = api.follow_up(&c, &body, &[], &key).await;
+        attempt += 1;
+        let again = !key.is_empty() && result.as_ref().is_err_and(ApiError::worth_retrying);
+        if !again || attempt >= SEND_ATTEMPTS {
+            break result;
+        }
+        wait::backoff(attempt - 1).await;
+    };
+    let stored = result.as_ref().ok();
+    let shown = stored.is_some_and(|id| {
+        chat.thread
+            .with_untracked(|t| t.iter().any(|m| &m.id == id))
+    });
+    chat.pending.update(|p| {
+        if shown {
+            p.retain(|p| p.key != key);
+        } else if let Some(p) = p.iter_mut().find(|p| p.key == key) {
+            p.id = stored.cloned();
+            p.failed = stored.is_none();
+        }
+    });
+}

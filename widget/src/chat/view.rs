@@ -1,0 +1,265 @@
+//! The conversation's markup (`form.html`, `.ph-sent`) bound to the chat: entries appended as
+//! they arrive (never redrawn, so a screen reader hears each new one once, from the log's polite
+//! live region), the messages still on their way, the composer, the connection's state, and the
+//! launcher's count of unread replies.
+
+use super::{Chat, Link, Pending};
+use crate::api::Api;
+use crate::dom::{self, bind};
+use crate::text::Text;
+use leptos::prelude::*;
+use porthole_shared::{AuthorKind, ThreadEvent, ThreadMessage};
+use std::collections::BTreeMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, ShadowRoot};
+
+type Local<T> = StoredValue<T, LocalStorage>;
+
+pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Text) {
+    let find = |selector: &str| dom::find(panel, selector);
+    let thread = find(".ph-thread");
+    let drawn: Local<BTreeMap<u64, Element>> = StoredValue::new_local(BTreeMap::new());
+    let template = panel.clone();
+    let base = StoredValue::new(api.clone());
+    bind(move || {
+        let messages = chat.thread.get();
+        if messages.is_empty() {
+            dom::text(&thread, "");
+            drawn.update_value(BTreeMap::clear);
+            return;
+        }
+        let locale = t.0.with_untracked(|c| c.locale.clone());
+        for m in messages {
+            if drawn.with_value(|d| d.contains_key(&m.seq)) {
+                continue;
+            }
+            let el = entry(&template, &m, t, &locale, &base.get_value());
+            // Before the first drawn one that comes after it (an out-of-order frame), else last.
+            let next = drawn.with_value(|d| d.range(m.seq..).next().map(|(_, e)| e.clone()));
+            let _ = thread.insert_before(&el, next.as_ref().map(|e| e.unchecked_ref()));
+            drawn.update_value(|d| {
+                d.insert(m.seq, el.clone());
+            });
+            el.scroll_into_view_with_bool(false);
+        }
+    });
+
+    let pending_list = find(".ph-pending");
+    let template = panel.clone();
+    bind(move || {
+        dom::text(&pending_list, "");
+        for p in chat.pending.get() {
+            let _ = pending_list.append_child(&pending(&template, p, t, chat, &base.get_value()));
+        }
+    });
+
+    let link = find(".ph-link");
+    bind(move || {
+        let said = match chat.link.get() {
+            Link::Live | Link::Polling => "",
+            Link::Connecting if chat.thread.with(Vec::is_empty) => "link-connecting",
+            Link::Connecting => "",
+            Link::Offline => "link-offline",
+        };
+        dom::text(
+            &link,
+            &if said.is_empty() {
+                String::new()
+            } else {
+                t.get(said)
+            },
+        );
+    });
+
+    let compose = find(".ph-compose");
+    let reply = find("#ph-reply");
+    bind({
+        let reply = reply.clone();
+        move || {
+            let max = t.0.with(|c| c.limits.message_chars);
+            dom::set(&reply, "maxlength", &max.to_string());
+        }
+    });
+    let field = reply.clone();
+    let send = StoredValue::new_local(move || {
+        let field: &web_sys::HtmlTextAreaElement = field.unchecked_ref();
+        let text = field.value().trim().to_string();
+        if !text.is_empty() {
+            field.set_value("");
+            chat.send(&base.get_value(), text);
+        }
+    });
+    dom::on(&compose, "submit", move |ev| {
+        ev.prevent_default();
+        send.with_value(|f| f());
+    });
+    // Enter sends, as in every chat; Shift+Enter is a new line; an IME's Enter picks a word.
+    dom::on(&reply, "keydown", move |ev| {
+        let key: &web_sys::KeyboardEvent = ev.unchecked_ref();
+        if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+            ev.prevent_default();
+            send.with_value(|f| f());
+        }
+    });
+
+    unread(chat, panel, root, t, api);
+}
+
+/// The launcher counts agents' replies that came while the panel was closed; opening it clears
+/// the count and puts the focus in the composer.
+fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
+    let Ok(Some(launcher)) = root.query_selector(".launcher") else {
+        return;
+    };
+    bind(move || {
+        let count = chat.unread.get();
+        if count == 0 {
+            let _ = launcher.remove_attribute("data-unread");
+            dom::set(&launcher, "aria-label", &t.get("launcher"));
+        } else {
+            let n = count.to_string();
+            dom::set(&launcher, "data-unread", &n);
+            let label = format!(
+                "{} ({})",
+                t.get("launcher"),
+                t.fill("unread", &[("count", &n)])
+            );
+            dom::set(&launcher, "aria-label", &label);
+        }
+    });
+    let is_open = |p: &Element| !p.unchecked_ref::<HtmlElement>().hidden();
+    let shown = panel.clone();
+    let seen = move || {
+        if !is_open(&shown) {
+            return;
+        }
+        chat.unread.set(0);
+        if let Some(c) = chat.conversation.get_untracked() {
+            super::kept::seen(api.site(), &c, chat.last_seq());
+        }
+    };
+    let seen = StoredValue::new_local(seen);
+    // The loader opens and closes the panel (its `hidden`): opened, the replies are read and the
+    // focus goes where the visitor writes: the reply box, or the form's first field.
+    let fields = panel.clone();
+    let opened = move || {
+        seen.with_value(|f| f());
+        if is_open(&fields) {
+            focus_first(&fields);
+        }
+    };
+    let observer = web_sys::MutationObserver::new(
+        Closure::<dyn FnMut()>::new(opened)
+            .into_js_value()
+            .unchecked_ref(),
+    );
+    if let Ok(observer) = observer {
+        let options = web_sys::MutationObserverInit::new();
+        options.set_attribute_filter(&js_sys::Array::of1(&"hidden".into()));
+        let _ = observer.observe_with_options(panel, &options);
+        on_cleanup(move || observer.disconnect());
+    }
+    bind(move || {
+        chat.thread.track();
+        seen.with_value(|f| f());
+    });
+}
+
+/// The first field the visitor can write in: shown, and not the honeypot.
+fn focus_first(panel: &Element) {
+    let first = dom::find_all(
+        panel,
+        "#ph-reply, .ph-fields input:not(#ph-website), .ph-fields textarea",
+    )
+    .into_iter()
+    .map(|e| e.unchecked_into::<HtmlElement>())
+    .find(|e| e.offset_parent().is_some());
+    if let Some(el) = first {
+        let _ = el.focus();
+    }
+}
+
+/// One stored entry of the thread.
+fn entry(template: &Element, m: &ThreadMessage, t: Text, locale: &str, api: &Api) -> Element {
+    let el = dom::clone_template(template, ".ph-entry");
+    let find = |s: &str| dom::find(&el, s);
+    let (class, who) = match m.author {
+        AuthorKind::Visitor => ("ph-mine", t.get("you")),
+        AuthorKind::Agent => ("", m.name.clone().unwrap_or_else(|| t.get("support"))),
+        AuthorKind::System => ("ph-note", String::new()),
+    };
+    if !class.is_empty() {
+        let _ = el.class_list().add_1(class);
+    }
+    dom::text(&find(".ph-who"), &who);
+    let time = find("time");
+    let at = js_sys::Date::new(&(m.created_at as f64).into());
+    dom::set(&time, "datetime", &String::from(at.to_iso_string()));
+    dom::text(&time, &clock(&at, locale));
+    let body = match m.event {
+        Some(ThreadEvent::Closed) => t.fill(
+            "closed-note",
+            &[("name", m.name.as_deref().unwrap_or_default())],
+        ),
+        Some(ThreadEvent::Reopened) => t.get("reopened-note"),
+        None => m.body.clone(),
+    };
+    dom::text(&find(".ph-text"), &body);
+    let files = find(".ph-msg-files");
+    for f in &m.files {
+        let item = dom::create("li");
+        let link = dom::create("a");
+        let url = api.absolute(&f.url);
+        dom::set(&link, "href", &url);
+        dom::set(&link, "download", &f.name);
+        if f.content_type.starts_with("image/") {
+            let img = dom::create("img");
+            dom::set(&img, "src", &url);
+            dom::set(&img, "alt", &f.name);
+            let _ = link.append_child(&img);
+        } else {
+            dom::text(&link, &f.name);
+        }
+        let _ = item.append_child(&link);
+        let _ = files.append_child(&item);
+    }
+    el
+}
+
+/// A message of the visitor's on its way: sending, or failed with a retry.
+fn pending(template: &Element, p: Pending, t: Text, chat: Chat, api: &Api) -> Element {
+    let el = dom::clone_template(template, ".ph-entry");
+    let _ = el.class_list().add_1("ph-mine");
+    dom::text(&dom::find(&el, ".ph-who"), &t.get("you"));
+    dom::text(&dom::find(&el, ".ph-text"), &p.body);
+    let state = if p.failed {
+        "msg-failed"
+    } else {
+        "msg-sending"
+    };
+    dom::text(&dom::find(&el, ".ph-state"), &t.get(state));
+    let retry = dom::find(&el, ".ph-retry");
+    dom::text(&retry, &t.get("msg-retry"));
+    dom::flag(&retry, "hidden", !p.failed);
+    let api = api.clone();
+    dom::on(&retry, "click", move |_| chat.retry(&api, p.key.clone()));
+    el
+}
+
+/// `14:05` today, with the date before it on other days, as the visitor's language writes it.
+fn clock(at: &js_sys::Date, locale: &str) -> String {
+    let today = js_sys::Date::new_0().to_date_string() == at.to_date_string();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    if !today {
+        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+    }
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&locale.into()), &options);
+    format
+        .format()
+        .call1(&JsValue::NULL, at)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
