@@ -49,7 +49,7 @@
   };
 
   // Each handler in its own task: one that throws cannot stop the others, nor the widget.
-  const emit = (name, detail) => (handlers[name] || []).forEach((f) => setTimeout(f, 0, detail));
+  const emit = (name, detail) => handlers[name]?.forEach((f) => setTimeout(f, 0, detail));
 
   const boot = () => {
     if (host) return;

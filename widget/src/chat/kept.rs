@@ -54,8 +54,8 @@ pub fn load(site: &str) -> Option<Started> {
 
 /// `v1.{id}.{expires}.{tag}`: past its expiry it opens nothing.
 fn expired(token: &str) -> bool {
-    let expires = token.split('.').nth(2).and_then(|e| e.parse::<f64>().ok());
-    expires.is_none_or(|e| e * 1000.0 <= js_sys::Date::now())
+    let expires = token.split('.').nth(2).and_then(|e| e.parse::<u64>().ok());
+    expires.is_none_or(|e| (e as f64) * 1000.0 <= js_sys::Date::now())
 }
 
 pub fn forget(site: &str) {

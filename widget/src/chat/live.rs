@@ -7,7 +7,6 @@
 use super::{Chat, Link};
 use crate::api::{Api, Started};
 use crate::{js, wait};
-use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -27,28 +26,28 @@ pub fn run(chat: Chat, api: Api, run: u32) {
     spawn_local(async move {
         let mut failures = 0;
         while chat.current(run) {
-            let Some(c) = chat.conversation.get_untracked() else {
+            let Some(c) = chat.conversation() else {
                 return;
             };
             if failures >= FAILED_OPENS {
-                chat.link.set(Link::Polling);
+                chat.set_link(Link::Polling);
                 while poll(chat, &api, &c).await {}
                 wait::wake(POLL_MS).await;
                 continue;
             }
             if wait::offline() {
-                chat.link.set(Link::Offline);
+                chat.set_link(Link::Offline);
                 wait::online().await;
                 continue;
             }
-            chat.link.set(Link::Connecting);
+            chat.set_link(Link::Connecting);
             failures = if socket(chat, &api, &c, run).await {
                 0
             } else {
                 failures + 1
             };
             if chat.current(run) {
-                chat.link.set(if wait::offline() {
+                chat.set_link(if wait::offline() {
                     Link::Offline
                 } else {
                     Link::Connecting
@@ -86,7 +85,7 @@ async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
         let opened = opened.clone();
         Closure::<dyn FnMut()>::new(move || {
             opened.set(true);
-            chat.link.set(Link::Live);
+            chat.set_link(Link::Live);
         })
     };
     let on_message = {
@@ -107,7 +106,7 @@ async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     let closed = js_sys::Promise::new(&mut |resolve, _| ws.set_onclose(Some(&resolve)));
-    chat.socket.set_value(Some(ws.clone()));
+    chat.set_socket(Some(ws.clone()));
     loop {
         // Whichever comes first: the close, or a time to check that the socket is alive (every
         // heartbeat, and when the page comes back online or into view).
@@ -133,7 +132,7 @@ async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
     ws.set_onmessage(None);
     ws.set_onclose(None);
     let _ = ws.close();
-    chat.socket.set_value(None);
+    chat.set_socket(None);
     drop((on_open, on_message));
     opened.get()
 }

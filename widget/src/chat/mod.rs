@@ -3,6 +3,9 @@
 //! (`live.rs`), the next message written and sent from the composer (`send.rs`), and the
 //! conversation remembered in `localStorage` so that a reload or a visit next week shows it
 //! again (`kept.rs`). The markup is bound in `view.rs`.
+//!
+//! All of it is one [`State`] in one signal: each signal of another type is more generic code in
+//! the wasm, and the views are few enough that redrawing on any change costs nothing.
 
 mod kept;
 mod live;
@@ -14,6 +17,7 @@ pub use view::bind_chat;
 use crate::api::{Api, Started};
 use leptos::prelude::*;
 use porthole_shared::{AuthorKind, ThreadMessage};
+use std::cell::{Cell, RefCell};
 use web_sys::{HtmlElement, WebSocket};
 
 /// How the thread keeps up.
@@ -38,38 +42,53 @@ pub struct Pending {
     pub failed: bool,
 }
 
+pub struct State {
+    pub conversation: Option<Started>,
+    /// In `seq` order, each once.
+    pub thread: Vec<ThreadMessage>,
+    pub closed: bool,
+    pub pending: Vec<Pending>,
+    pub link: Link,
+    /// Agents' messages that came while the panel was closed.
+    pub unread: u32,
+}
+
+/// What is not drawn: the dialog (closed, it makes new messages unread), which run of the live
+/// loop is current (a new conversation, a logout or an unmount ends the one before), and the
+/// open socket (to close it).
+struct Held {
+    panel: HtmlElement,
+    run: Cell<u32>,
+    socket: RefCell<Option<WebSocket>>,
+}
+
 #[derive(Clone, Copy)]
 pub struct Chat {
-    pub conversation: RwSignal<Option<Started>>,
-    /// In `seq` order, each once.
-    pub thread: RwSignal<Vec<ThreadMessage>>,
-    pub closed: RwSignal<bool>,
-    pub pending: RwSignal<Vec<Pending>>,
-    pub link: RwSignal<Link>,
-    /// Agents' messages that came while the panel was closed.
-    pub unread: RwSignal<u32>,
-    /// The dialog: closed (hidden) means new messages are unread.
-    panel: StoredValue<HtmlElement, LocalStorage>,
-    /// Which run of the live loop is current: a new conversation, a logout or an unmount ends
-    /// the one before.
-    run: StoredValue<u32>,
-    /// The open socket, to close it when the page comes back (a phone's may be dead).
-    socket: StoredValue<Option<WebSocket>, LocalStorage>,
+    pub state: RwSignal<State>,
+    held: StoredValue<Held, LocalStorage>,
 }
 
 impl Chat {
     pub fn new(panel: HtmlElement) -> Chat {
         Chat {
-            conversation: RwSignal::new(None),
-            thread: RwSignal::new(Vec::new()),
-            closed: RwSignal::new(false),
-            pending: RwSignal::new(Vec::new()),
-            link: RwSignal::new(Link::Connecting),
-            unread: RwSignal::new(0),
-            panel: StoredValue::new_local(panel),
-            run: StoredValue::new(0),
-            socket: StoredValue::new_local(None),
+            state: RwSignal::new(State {
+                conversation: None,
+                thread: Vec::new(),
+                closed: false,
+                pending: Vec::new(),
+                link: Link::Connecting,
+                unread: 0,
+            }),
+            held: StoredValue::new_local(Held {
+                panel,
+                run: Cell::new(0),
+                socket: RefCell::new(None),
+            }),
         }
+    }
+
+    pub fn conversation(self) -> Option<Started> {
+        self.state.with_untracked(|s| s.conversation.clone())
     }
 
     /// The conversation this visitor had on this site, if any: shown again, and kept up.
@@ -86,9 +105,11 @@ impl Chat {
     /// Shows `conversation` and keeps it up from now on (remembered for the next visit).
     pub fn start(self, api: &Api, conversation: Started) {
         kept::save(api.site(), &conversation);
-        self.thread.set(Vec::new());
-        self.pending.set(Vec::new());
-        self.conversation.set(Some(conversation));
+        self.state.update(|s| {
+            s.thread.clear();
+            s.pending.clear();
+            s.conversation = Some(conversation);
+        });
         live::run(self, api.clone(), self.next_run());
     }
 
@@ -96,60 +117,71 @@ impl Chat {
     pub fn leave(self, api: &Api) {
         self.stop();
         kept::forget(api.site());
-        self.conversation.set(None);
-        self.thread.set(Vec::new());
-        self.pending.set(Vec::new());
-        self.unread.set(0);
+        self.state.update(|s| {
+            s.conversation = None;
+            s.thread.clear();
+            s.pending.clear();
+            s.unread = 0;
+        });
     }
 
     /// Ends the live loop and closes its socket.
     pub fn stop(self) {
         self.next_run();
-        if let Some(ws) = self.socket.get_value() {
+        if let Some(ws) = self.held.with_value(|h| h.socket.borrow().clone()) {
             let _ = ws.close();
         }
     }
 
     fn next_run(self) -> u32 {
-        self.run.update_value(|r| *r += 1);
-        self.run.get_value()
+        self.held.with_value(|h| {
+            h.run.set(h.run.get() + 1);
+            h.run.get()
+        })
     }
 
     fn current(self, run: u32) -> bool {
-        self.run.get_value() == run
+        self.held.with_value(|h| h.run.get() == run)
+    }
+
+    fn set_socket(self, ws: Option<WebSocket>) {
+        self.held.with_value(|h| *h.socket.borrow_mut() = ws);
     }
 
     fn hidden(self) -> bool {
-        self.panel.with_value(|p| p.hidden())
+        self.held.with_value(|h| h.panel.hidden())
+    }
+
+    fn set_link(self, link: Link) {
+        if self.state.with_untracked(|s| s.link != link) {
+            self.state.update(|s| s.link = link);
+        }
     }
 
     /// The last `seq` shown: where the thread resumes.
     pub fn last_seq(self) -> u64 {
-        self.thread
-            .with_untracked(|t| t.last().map_or(0, |m| m.seq))
+        self.state
+            .with_untracked(|s| s.thread.last().map_or(0, |m| m.seq))
     }
 
     /// What a frame or an answer brought; agents' new messages that come while the panel is
     /// closed count as unread.
     pub fn received(self, closed: bool, messages: Vec<ThreadMessage>) {
         let hidden = self.hidden();
-        self.closed.set(closed);
-        let mut added = Vec::new();
-        self.thread
-            .update(|thread| added = merge(thread, messages.clone()));
-        if added.is_empty() {
-            return;
-        }
-        self.pending.update(|pending| {
-            pending.retain(|p| !added.iter().any(|id| p.id.as_deref() == Some(id)))
+        self.state.update(|s| {
+            s.closed = closed;
+            let added = merge(&mut s.thread, messages);
+            s.pending
+                .retain(|p| !p.id.as_ref().is_some_and(|id| added.contains(id)));
+            if hidden {
+                let agents = s
+                    .thread
+                    .iter()
+                    .filter(|m| m.author == AuthorKind::Agent && added.contains(&m.id))
+                    .count();
+                s.unread += agents as u32;
+            }
         });
-        let agents = messages
-            .iter()
-            .filter(|m| m.author == AuthorKind::Agent && added.contains(&m.id))
-            .count() as u32;
-        if hidden && agents > 0 {
-            self.unread.update(|n| *n += agents);
-        }
     }
 }
 
@@ -157,12 +189,9 @@ impl Chat {
 pub fn merge(thread: &mut Vec<ThreadMessage>, messages: Vec<ThreadMessage>) -> Vec<String> {
     let mut added = Vec::new();
     for m in messages {
-        match thread.binary_search_by_key(&m.seq, |t| t.seq) {
-            Ok(_) => {}
-            Err(at) => {
-                added.push(m.id.clone());
-                thread.insert(at, m);
-            }
+        if let Err(at) = thread.binary_search_by_key(&m.seq, |t| t.seq) {
+            added.push(m.id.clone());
+            thread.insert(at, m);
         }
     }
     added

@@ -16,8 +16,8 @@ impl Chat {
         // Without a random key (no `crypto`), a resend could be stored twice: then none is sent
         // again automatically.
         let key = crate::api::new_key().unwrap_or_default();
-        self.pending.update(|p| {
-            p.push(Pending {
+        self.state.update(|s| {
+            s.pending.push(Pending {
                 key: key.clone(),
                 body,
                 id: None,
@@ -28,8 +28,8 @@ impl Chat {
     }
 
     pub fn retry(self, api: &Api, key: String) {
-        self.pending.update(|p| {
-            if let Some(p) = p.iter_mut().find(|p| p.key == key) {
+        self.state.update(|s| {
+            if let Some(p) = s.pending.iter_mut().find(|p| p.key == key) {
                 p.failed = false;
             }
         });
@@ -39,9 +39,13 @@ impl Chat {
 
 async fn deliver(chat: Chat, api: Api, key: String) {
     let (Some(c), Some(body)) = (
-        chat.conversation.get_untracked(),
-        chat.pending
-            .with_untracked(|p| p.iter().find(|p| p.key == key).map(|p| p.body.clone())),
+        chat.conversation(),
+        chat.state.with_untracked(|s| {
+            s.pending
+                .iter()
+                .find(|p| p.key == key)
+                .map(|p| p.body.clone())
+        }),
     ) else {
         return;
     };
@@ -55,17 +59,16 @@ async fn deliver(chat: Chat, api: Api, key: String) {
         }
         wait::backoff(attempt - 1).await;
     };
-    let stored = result.as_ref().ok();
-    let shown = stored.is_some_and(|id| {
-        chat.thread
-            .with_untracked(|t| t.iter().any(|m| &m.id == id))
-    });
-    chat.pending.update(|p| {
+    let stored = result.ok();
+    chat.state.update(|s| {
+        let shown = stored
+            .as_ref()
+            .is_some_and(|id| s.thread.iter().any(|m| &m.id == id));
         if shown {
-            p.retain(|p| p.key != key);
-        } else if let Some(p) = p.iter_mut().find(|p| p.key == key) {
-            p.id = stored.cloned();
+            s.pending.retain(|p| p.key != key);
+        } else if let Some(p) = s.pending.iter_mut().find(|p| p.key == key) {
             p.failed = stored.is_none();
+            p.id = stored;
         }
     });
 }

@@ -9,59 +9,62 @@ use crate::dom::{self, bind};
 use crate::text::Text;
 use leptos::prelude::*;
 use porthole_shared::{AuthorKind, ThreadEvent, ThreadMessage};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, ShadowRoot};
 
-type Local<T> = StoredValue<T, LocalStorage>;
-
 pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Text) {
     let find = |selector: &str| dom::find(panel, selector);
     let thread = find(".ph-thread");
-    let drawn: Local<BTreeMap<u64, Element>> = StoredValue::new_local(BTreeMap::new());
+    // What is drawn, by `seq`: an entry is drawn once and never again.
+    let drawn: Rc<RefCell<Vec<(u64, Element)>>> = Rc::default();
     let template = panel.clone();
-    let base = StoredValue::new(api.clone());
+    let links = api.clone();
     bind(move || {
-        let messages = chat.thread.get();
-        if messages.is_empty() {
-            dom::text(&thread, "");
-            drawn.update_value(BTreeMap::clear);
-            return;
-        }
-        let locale = t.0.with_untracked(|c| c.locale.clone());
-        for m in messages {
-            if drawn.with_value(|d| d.contains_key(&m.seq)) {
-                continue;
+        chat.state.with(|s| {
+            let mut drawn = drawn.borrow_mut();
+            if s.thread.is_empty() {
+                dom::text(&thread, "");
+                drawn.clear();
+                return;
             }
-            let el = entry(&template, &m, t, &locale, &base.get_value());
-            // Before the first drawn one that comes after it (an out-of-order frame), else last.
-            let next = drawn.with_value(|d| d.range(m.seq..).next().map(|(_, e)| e.clone()));
-            let _ = thread.insert_before(&el, next.as_ref().map(|e| e.unchecked_ref()));
-            drawn.update_value(|d| {
-                d.insert(m.seq, el.clone());
-            });
-            el.scroll_into_view_with_bool(false);
-        }
+            let locale = t.0.with_untracked(|c| c.locale.clone());
+            for m in &s.thread {
+                let Err(at) = drawn.binary_search_by_key(&m.seq, |(seq, _)| *seq) else {
+                    continue;
+                };
+                let el = entry(&template, m, t, &locale, &links);
+                // Before the first drawn one that comes after it (an out-of-order frame), else last.
+                let next = drawn.get(at).map(|(_, e)| e.clone());
+                let _ = thread.insert_before(&el, next.as_ref().map(|e| e.unchecked_ref()));
+                el.scroll_into_view_with_bool(false);
+                drawn.insert(at, (m.seq, el));
+            }
+        })
     });
 
     let pending_list = find(".ph-pending");
     let template = panel.clone();
+    let sender = api.clone();
     bind(move || {
         dom::text(&pending_list, "");
-        for p in chat.pending.get() {
-            let _ = pending_list.append_child(&pending(&template, p, t, chat, &base.get_value()));
-        }
+        chat.state.with(|s| {
+            for p in &s.pending {
+                let el = pending(&template, p, t, chat, &sender);
+                let _ = pending_list.append_child(&el);
+            }
+        })
     });
 
     let link = find(".ph-link");
     bind(move || {
-        let said = match chat.link.get() {
-            Link::Live | Link::Polling => "",
-            Link::Connecting if chat.thread.with(Vec::is_empty) => "link-connecting",
-            Link::Connecting => "",
+        let said = chat.state.with(|s| match s.link {
+            Link::Connecting if s.thread.is_empty() => "link-connecting",
             Link::Offline => "link-offline",
-        };
+            _ => "",
+        });
         dom::text(
             &link,
             &if said.is_empty() {
@@ -82,24 +85,26 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
         }
     });
     let field = reply.clone();
-    let send = StoredValue::new_local(move || {
+    let sender = api.clone();
+    let send: Rc<dyn Fn()> = Rc::new(move || {
         let field: &web_sys::HtmlTextAreaElement = field.unchecked_ref();
         let text = field.value().trim().to_string();
         if !text.is_empty() {
             field.set_value("");
-            chat.send(&base.get_value(), text);
+            chat.send(&sender, text);
         }
     });
+    let on_submit = send.clone();
     dom::on(&compose, "submit", move |ev| {
         ev.prevent_default();
-        send.with_value(|f| f());
+        on_submit();
     });
     // Enter sends, as in every chat; Shift+Enter is a new line; an IME's Enter picks a word.
     dom::on(&reply, "keydown", move |ev| {
         let key: &web_sys::KeyboardEvent = ev.unchecked_ref();
         if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
             ev.prevent_default();
-            send.with_value(|f| f());
+            send();
         }
     });
 
@@ -113,7 +118,7 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
         return;
     };
     bind(move || {
-        let count = chat.unread.get();
+        let count = chat.state.with(|s| s.unread);
         if count == 0 {
             let _ = launcher.remove_attribute("data-unread");
             dom::set(&launcher, "aria-label", &t.get("launcher"));
@@ -130,21 +135,23 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
     });
     let is_open = |p: &Element| !p.unchecked_ref::<HtmlElement>().hidden();
     let shown = panel.clone();
-    let seen = move || {
+    let seen: Rc<dyn Fn()> = Rc::new(move || {
         if !is_open(&shown) {
             return;
         }
-        chat.unread.set(0);
-        if let Some(c) = chat.conversation.get_untracked() {
+        if chat.state.with_untracked(|s| s.unread > 0) {
+            chat.state.update(|s| s.unread = 0);
+        }
+        if let Some(c) = chat.conversation() {
             super::kept::seen(api.site(), &c, chat.last_seq());
         }
-    };
-    let seen = StoredValue::new_local(seen);
+    });
     // The loader opens and closes the panel (its `hidden`): opened, the replies are read and the
     // focus goes where the visitor writes: the reply box, or the form's first field.
     let fields = panel.clone();
+    let on_open = seen.clone();
     let opened = move || {
-        seen.with_value(|f| f());
+        on_open();
         if is_open(&fields) {
             focus_first(&fields);
         }
@@ -161,8 +168,8 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
         on_cleanup(move || observer.disconnect());
     }
     bind(move || {
-        chat.thread.track();
-        seen.with_value(|f| f());
+        chat.state.with(|s| s.thread.len());
+        untrack(|| seen());
     });
 }
 
@@ -228,7 +235,7 @@ fn entry(template: &Element, m: &ThreadMessage, t: Text, locale: &str, api: &Api
 }
 
 /// A message of the visitor's on its way: sending, or failed with a retry.
-fn pending(template: &Element, p: Pending, t: Text, chat: Chat, api: &Api) -> Element {
+fn pending(template: &Element, p: &Pending, t: Text, chat: Chat, api: &Api) -> Element {
     let el = dom::clone_template(template, ".ph-entry");
     let _ = el.class_list().add_1("ph-mine");
     dom::text(&dom::find(&el, ".ph-who"), &t.get("you"));
@@ -243,7 +250,8 @@ fn pending(template: &Element, p: Pending, t: Text, chat: Chat, api: &Api) -> El
     dom::text(&retry, &t.get("msg-retry"));
     dom::flag(&retry, "hidden", !p.failed);
     let api = api.clone();
-    dom::on(&retry, "click", move |_| chat.retry(&api, p.key.clone()));
+    let key = p.key.clone();
+    dom::on(&retry, "click", move |_| chat.retry(&api, key.clone()));
     el
 }
 

@@ -13,7 +13,6 @@ pub use draft::Draft;
 use crate::api::Api;
 use crate::chat::Chat;
 use crate::text;
-use leptos::prelude::GetUntracked;
 use leptos::prelude::{RwSignal, Set};
 use porthole_shared::WidgetConfig;
 use web_sys::{HtmlElement, ShadowRoot};
@@ -39,7 +38,7 @@ pub fn contact_form(
     form.kept.keep(draft, form.custom, form.files);
     // A visitor who wrote before sees that conversation again.
     if chat.resume(&api) {
-        if let Some(c) = chat.conversation.get_untracked() {
+        if let Some(c) = chat.conversation() {
             form.phase.set(state::Phase::Sent(c.reference));
         }
     }
