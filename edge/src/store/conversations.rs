@@ -6,6 +6,7 @@ use super::{
     IdempotencyRow, MessageRow, NewDelivery,
 };
 use crate::error::Error;
+use const_format::formatcp;
 use porthole_shared::DeliveryStatus;
 use serde::Deserialize;
 
@@ -131,13 +132,13 @@ pub async fn list(
     site: Option<&str>,
     limit: u32,
 ) -> Result<Vec<InboxConversationRow>, Error> {
-    let columns = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, verified, status, helpdesk_ref";
+    const COLUMNS: &str = "id, site, reference, name, email, subject, fields_json, page_url, locale, created_at, verified, status, helpdesk_ref";
     let statement = match site {
         Some(site) => db
-            .prepare(format!("SELECT {columns} FROM conversations WHERE site = ?1 ORDER BY created_at DESC, id LIMIT ?2"))
+            .prepare(formatcp!("SELECT {COLUMNS} FROM conversations WHERE site = ?1 ORDER BY created_at DESC, id LIMIT ?2"))
             .bind(&[s(site), int(limit.into())])?,
         None => db
-            .prepare(format!("SELECT {columns} FROM conversations ORDER BY created_at DESC, id LIMIT ?1"))
+            .prepare(formatcp!("SELECT {COLUMNS} FROM conversations ORDER BY created_at DESC, id LIMIT ?1"))
             .bind(&[int(limit.into())])?,
     };
     Ok(statement.all().await?.results::<InboxConversationRow>()?)
