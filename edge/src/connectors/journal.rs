@@ -89,6 +89,11 @@ impl Journal {
 
     pub async fn finish<T: Serialize>(&mut self, step: &str, result: &T) -> Result<(), Failure> {
         let json = serde_json::to_string(result).map_err(|e| Failure::retryable(e.to_string()))?;
+        self.record(step, json).await
+    }
+
+    /// [`finish`](Self::finish) once the result is JSON: one copy for every result type.
+    async fn record(&mut self, step: &str, json: String) -> Result<(), Failure> {
         let row = store::steps::finish(&self.db, &self.delivery_id, step, &json)
             .await
             .map_err(internal)?;

@@ -7,6 +7,7 @@ use super::{
     first_changed, ConversationRow, ConversationStatusRow, MessageRow, StepRow, UploadRow,
 };
 use crate::error::Error;
+use const_format::formatcp;
 use porthole_shared::DeliveryStatus;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -138,7 +139,7 @@ const DELIVERY_COLUMNS: &str =
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<DeliveryRow>, Error> {
     Ok(db
-        .prepare(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id WHERE d.id = ?1"))
+        .prepare(formatcp!("SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id WHERE d.id = ?1"))
         .bind(&[s(id)])?
         .first::<DeliveryRow>(None)
         .await?)
@@ -151,13 +152,13 @@ pub async fn list(
 ) -> Result<Vec<DeliveryRow>, Error> {
     let statement = match wanted {
         Some(wanted) => db
-            .prepare(format!(
+            .prepare(formatcp!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
                  WHERE d.status = ?1 ORDER BY d.updated_at DESC LIMIT ?2"
             ))
             .bind(&[st(wanted), int(limit.into())])?,
         None => db
-            .prepare(format!(
+            .prepare(formatcp!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN conversations c ON c.id = d.conversation_id \
                  ORDER BY d.updated_at DESC LIMIT ?1"
             ))
@@ -207,13 +208,13 @@ pub async fn claim(
     let results = db
         .batch(vec![
             db.prepare(
-                format!("UPDATE deliveries SET status = '{DELIVERING}', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
+                formatcp!("UPDATE deliveries SET status = '{DELIVERING}', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3, updated_at = ?4 \
                  WHERE id = ?1 AND job = ?5 AND (status = '{QUEUED}' OR (status = '{DELIVERING}' AND lease_until < ?4)) \
                  RETURNING attempts, conversation_id, message_id, site, follow_up"),
             )
             .bind(&[s(id), s(owner), int(now + i64::from(lease_seconds) * 1000), int(now), s(job)])?,
             db.prepare(
-                format!("UPDATE conversations SET status = '{DELIVERING}' WHERE status = '{QUEUED}' AND id = \
+                formatcp!("UPDATE conversations SET status = '{DELIVERING}' WHERE status = '{QUEUED}' AND id = \
                  (SELECT conversation_id FROM deliveries WHERE id = ?1 AND lease_owner = ?2 AND status = '{DELIVERING}' AND follow_up = 0)"),
             )
             .bind(&[s(id), s(owner)])?,
@@ -292,14 +293,14 @@ pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Res
     let (delivery, conversation) = match outcome {
         Settled::Delivered { helpdesk_ref, notes } => (
             db.prepare(
-                format!("UPDATE deliveries SET status = '{DELIVERED}', helpdesk_ref = ?3, notes = ?4, last_error = NULL, lease_owner = NULL, \
+                formatcp!("UPDATE deliveries SET status = '{DELIVERED}', helpdesk_ref = ?3, notes = ?4, last_error = NULL, lease_owner = NULL, \
                  lease_until = 0, updated_at = ?5 WHERE id = ?1 AND lease_owner = ?2"),
             )
             .bind(&[s(id), s(owner), s(helpdesk_ref), s(notes), int(now)])?,
             // Only if the update above was this worker's: a worker that lost its lease must not
             // overwrite the reference the lease holder recorded.
             db.prepare(
-                format!("UPDATE conversations SET status = '{DELIVERED}', helpdesk_ref = ?2 WHERE id = \
+                formatcp!("UPDATE conversations SET status = '{DELIVERED}', helpdesk_ref = ?2 WHERE id = \
                  (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{DELIVERED}' AND helpdesk_ref = ?2 AND updated_at = ?3 \
                  AND follow_up = 0)"),
             )
@@ -307,24 +308,24 @@ pub async fn settle(db: &Db, id: &str, owner: &str, outcome: Settled<'_>) -> Res
         ),
         Settled::Retry { error, lease_until, job, refund } => (
             db.prepare(
-                format!("UPDATE deliveries SET status = '{QUEUED}', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5, \
+                formatcp!("UPDATE deliveries SET status = '{QUEUED}', job = ?6, last_error = ?3, lease_owner = NULL, lease_until = ?4, updated_at = ?5, \
                  attempts = attempts - ?7 WHERE id = ?1 AND lease_owner = ?2"),
             )
             .bind(&[s(id), s(owner), s(error), int(lease_until), int(now), s(job), int(i64::from(refund))])?,
             db.prepare(
-                format!("UPDATE conversations SET status = '{QUEUED}' \
+                formatcp!("UPDATE conversations SET status = '{QUEUED}' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{QUEUED}' AND follow_up = 0) AND status = '{DELIVERING}'"),
             )
             .bind(&[s(id)])?,
         ),
         Settled::Failed { error } => (
             db.prepare(
-                format!("UPDATE deliveries SET status = '{FAILED}', last_error = ?3, lease_owner = NULL, lease_until = 0, updated_at = ?4 \
+                formatcp!("UPDATE deliveries SET status = '{FAILED}', last_error = ?3, lease_owner = NULL, lease_until = 0, updated_at = ?4 \
                  WHERE id = ?1 AND lease_owner = ?2"),
             )
             .bind(&[s(id), s(owner), s(error), int(now)])?,
             db.prepare(
-                format!("UPDATE conversations SET status = '{FAILED}' \
+                formatcp!("UPDATE conversations SET status = '{FAILED}' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{FAILED}' AND follow_up = 0) AND status != '{DELIVERED}'"),
             )
             .bind(&[s(id)])?,
@@ -341,13 +342,13 @@ pub async fn requeue_failed(db: &Db, id: &str, job: &str, lease_until: i64) -> R
     let results = db
         .batch(vec![
             db.prepare(
-                format!("UPDATE deliveries SET status = '{QUEUED}', job = ?4, attempts = 0, held = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
+                formatcp!("UPDATE deliveries SET status = '{QUEUED}', job = ?4, attempts = 0, held = 0, lease_owner = NULL, lease_until = ?2, updated_at = ?3 \
                  WHERE id = ?1 AND status = '{FAILED}'"),
             )
             .bind(&[s(id), int(lease_until), int(now), s(job)])?,
             // A later message's retry leaves its conversation alone.
             db.prepare(
-                format!("UPDATE conversations SET status = '{QUEUED}' \
+                formatcp!("UPDATE conversations SET status = '{QUEUED}' \
                  WHERE id = (SELECT conversation_id FROM deliveries WHERE id = ?1 AND status = '{QUEUED}' AND follow_up = 0) AND status = '{FAILED}'"),
             )
             .bind(&[s(id)])?,
@@ -365,7 +366,7 @@ pub struct StaleDelivery {
 /// queue) or whose worker died: waiting or running, with their lease run out.
 pub async fn stale(db: &Db, now: i64, limit: u32) -> Result<Vec<StaleDelivery>, Error> {
     Ok(db
-        .prepare(format!("SELECT id FROM deliveries WHERE status IN ('{QUEUED}', '{DELIVERING}') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2"))
+        .prepare(formatcp!("SELECT id FROM deliveries WHERE status IN ('{QUEUED}', '{DELIVERING}') AND lease_until < ?1 ORDER BY lease_until LIMIT ?2"))
         .bind(&[int(now), int(limit.into())])?
         .all()
         .await?
@@ -384,7 +385,7 @@ pub async fn rejob_stale(
 ) -> Result<bool, Error> {
     let result = db
         .prepare(
-            format!("UPDATE deliveries SET job = ?2, status = '{QUEUED}', lease_owner = NULL, lease_until = ?4 \
+            formatcp!("UPDATE deliveries SET job = ?2, status = '{QUEUED}', lease_owner = NULL, lease_until = ?4 \
              WHERE id = ?1 AND status IN ('{QUEUED}', '{DELIVERING}') AND lease_until < ?3"),
         )
         .bind(&[s(id), s(job), int(now), int(lease_until)])?

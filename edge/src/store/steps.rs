@@ -3,6 +3,7 @@
 
 use super::{first_changed, int, s, Db, DELIVERING, FAILED};
 use crate::error::Error;
+use const_format::formatcp;
 use serde::Deserialize;
 
 /// Where a journalled step stands.
@@ -61,10 +62,10 @@ pub async fn start(
     let now = worker::Date::now().as_millis() as i64;
     let results = db
         .batch(vec![
-            db.prepare(format!("UPDATE deliveries SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2 AND status = '{DELIVERING}'"))
+            db.prepare(formatcp!("UPDATE deliveries SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2 AND status = '{DELIVERING}'"))
                 .bind(&[s(id), s(owner), int(now + i64::from(lease_seconds) * 1000)])?,
             db.prepare(
-                format!("INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) \
+                formatcp!("INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) \
                  SELECT ?1, ?3, '{STARTED}', NULL, ?4 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND lease_owner = ?2) \
                  ON CONFLICT (delivery_id, step) DO UPDATE SET state = '{STARTED}', result = NULL, updated_at = excluded.updated_at"),
             )
@@ -77,7 +78,7 @@ pub async fn start(
 pub async fn finish(db: &Db, id: &str, step: &str, result: &str) -> Result<StepRow, Error> {
     let now = worker::Date::now().as_millis() as i64;
     db.prepare(
-        format!("INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) VALUES (?1, ?2, '{DONE}', ?3, ?4) \
+        formatcp!("INSERT INTO delivery_steps (delivery_id, step, state, result, updated_at) VALUES (?1, ?2, '{DONE}', ?3, ?4) \
          ON CONFLICT (delivery_id, step) DO UPDATE SET state = '{DONE}', result = excluded.result, updated_at = excluded.updated_at"),
     )
     .bind(&[s(id), s(step), s(result), int(now)])?
@@ -92,7 +93,7 @@ pub async fn finish(db: &Db, id: &str, step: &str, result: &str) -> Result<StepR
 
 /// Forgets a started step (never a finished one).
 pub async fn forget_started(db: &Db, id: &str, step: &str) -> Result<(), Error> {
-    db.prepare(format!(
+    db.prepare(formatcp!(
         "DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = '{STARTED}'"
     ))
     .bind(&[s(id), s(step)])?
@@ -101,20 +102,23 @@ pub async fn forget_started(db: &Db, id: &str, step: &str) -> Result<(), Error> 
     Ok(())
 }
 
+/// The delivery `?1` is failed.
+const IS_FAILED: &str =
+    formatcp!("EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND status = '{FAILED}')");
+
 /// An operator's word on an interrupted step of a failed delivery: it took effect with `result`
 /// (JSON), or it did not (`None`: the step is forgotten and runs again). `false` if the delivery
 /// is not failed or has no such interrupted step.
 pub async fn resolve(db: &Db, id: &str, step: &str, result: Option<&str>) -> Result<bool, Error> {
     let now = worker::Date::now().as_millis() as i64;
-    let failed = format!("EXISTS (SELECT 1 FROM deliveries WHERE id = ?1 AND status = '{FAILED}')");
     let statement = match result {
         Some(result) => db
-            .prepare(format!(
-                "UPDATE delivery_steps SET state = '{DONE}', result = ?3, updated_at = ?4 WHERE delivery_id = ?1 AND step = ?2 AND state = '{STARTED}' AND {failed}"
+            .prepare(formatcp!(
+                "UPDATE delivery_steps SET state = '{DONE}', result = ?3, updated_at = ?4 WHERE delivery_id = ?1 AND step = ?2 AND state = '{STARTED}' AND {IS_FAILED}"
             ))
             .bind(&[s(id), s(step), s(result), int(now)])?,
         None => db
-            .prepare(format!("DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = '{STARTED}' AND {failed}"))
+            .prepare(formatcp!("DELETE FROM delivery_steps WHERE delivery_id = ?1 AND step = ?2 AND state = '{STARTED}' AND {IS_FAILED}"))
             .bind(&[s(id), s(step)])?,
     };
     Ok(statement

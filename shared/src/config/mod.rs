@@ -99,8 +99,9 @@ pub enum ConnectorConfig {
 }
 
 impl ConnectorConfig {
-    /// The vendor's own configuration; `None` for the built-in inbox. The one match over the
-    /// vendors: everything else about a connector's configuration asks its [`VendorConfig`].
+    /// The vendor's own configuration; `None` for the built-in inbox. The match over the vendors
+    /// that everything else about a connector's configuration asks its [`VendorConfig`] through
+    /// (but [`kind`](Self::kind), which the Worker needs).
     pub fn vendor(&self) -> Option<&dyn VendorConfig> {
         match self {
             ConnectorConfig::Inbox => None,
@@ -112,9 +113,18 @@ impl ConnectorConfig {
         }
     }
 
-    /// The `kind` that names it in `porthole.toml`.
+    /// The `kind` that names it in `porthole.toml`. Asked of each vendor's type directly rather
+    /// than through [`vendor`](Self::vendor): the Worker needs only this, and a `dyn VendorConfig`
+    /// would carry every vendor's checks into its wasm (a vtable keeps all of its methods).
     pub fn kind(&self) -> &'static str {
-        self.vendor().map_or("inbox", |v| v.kind())
+        match self {
+            ConnectorConfig::Inbox => "inbox",
+            ConnectorConfig::Helpscout(c) => c.kind(),
+            ConnectorConfig::Reamaze(c) => c.kind(),
+            ConnectorConfig::Libredesk(c) => c.kind(),
+            ConnectorConfig::Motadata(c) => c.kind(),
+            ConnectorConfig::Deskhero(c) => c.kind(),
+        }
     }
 
     /// The helpdesk's API root, where it has one.
