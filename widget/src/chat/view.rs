@@ -263,11 +263,7 @@ fn clock(at: &js_sys::Date, locale: &str) -> String {
     if !today {
         let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
     }
-    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&locale.into()), &options);
-    format
-        .format()
-        .call1(&JsValue::NULL, at)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    // As `Intl.DateTimeFormat(locale, options).format(at)` would: with a style given,
+    // `toLocaleString` adds no other part.
+    at.to_locale_string(locale, &options).into()
 }
