@@ -18,6 +18,7 @@ use crate::api::{Api, Started};
 use leptos::prelude::*;
 use porthole_shared::{AuthorKind, ThreadMessage};
 use std::cell::{Cell, RefCell};
+use std::ops::{Deref, DerefMut};
 use web_sys::{HtmlElement, WebSocket};
 
 /// How the thread keeps up.
@@ -87,8 +88,31 @@ impl Chat {
         }
     }
 
+    /// The state, tracked (in a binding) or not, and for a change. Each use of the signal goes
+    /// through these: one copy of its read and write in the wasm rather than one per closure.
+    #[inline(never)]
+    pub fn read(self) -> impl Deref<Target = State> {
+        self.state.read()
+    }
+
+    #[inline(never)]
+    pub fn peek(self) -> impl Deref<Target = State> {
+        self.state.read_untracked()
+    }
+
+    /// Subscribers are told once the guard goes.
+    #[inline(never)]
+    pub fn write(&self) -> impl DerefMut<Target = State> + use<'_> {
+        self.state.write()
+    }
+
+    #[inline(never)]
+    fn held(self) -> impl Deref<Target = Held> {
+        self.held.read_value()
+    }
+
     pub fn conversation(self) -> Option<Started> {
-        self.state.with_untracked(|s| s.conversation.clone())
+        self.peek().conversation.clone()
     }
 
     /// The conversation this visitor had on this site, if any: shown again, and kept up.
@@ -105,11 +129,12 @@ impl Chat {
     /// Shows `conversation` and keeps it up from now on (remembered for the next visit).
     pub fn start(self, api: &Api, conversation: Started) {
         kept::save(api.site(), &conversation);
-        self.state.update(|s| {
+        {
+            let mut s = self.write();
             s.thread.clear();
             s.pending.clear();
             s.conversation = Some(conversation);
-        });
+        }
         live::run(self, api.clone(), self.next_run());
     }
 
@@ -117,71 +142,69 @@ impl Chat {
     pub fn leave(self, api: &Api) {
         self.stop();
         kept::forget(api.site());
-        self.state.update(|s| {
-            s.conversation = None;
-            s.thread.clear();
-            s.pending.clear();
-            s.unread = 0;
-        });
+        let mut s = self.write();
+        s.conversation = None;
+        s.thread.clear();
+        s.pending.clear();
+        s.unread = 0;
     }
 
     /// Ends the live loop and closes its socket.
     pub fn stop(self) {
         self.next_run();
-        if let Some(ws) = self.held.with_value(|h| h.socket.borrow().clone()) {
+        let ws = self.held().socket.borrow().clone();
+        if let Some(ws) = ws {
             let _ = ws.close();
         }
     }
 
     fn next_run(self) -> u32 {
-        self.held.with_value(|h| {
-            h.run.set(h.run.get() + 1);
-            h.run.get()
-        })
+        let h = self.held();
+        h.run.set(h.run.get() + 1);
+        h.run.get()
     }
 
     fn current(self, run: u32) -> bool {
-        self.held.with_value(|h| h.run.get() == run)
+        self.held().run.get() == run
     }
 
     fn set_socket(self, ws: Option<WebSocket>) {
-        self.held.with_value(|h| *h.socket.borrow_mut() = ws);
+        *self.held().socket.borrow_mut() = ws;
     }
 
     fn hidden(self) -> bool {
-        self.held.with_value(|h| h.panel.hidden())
+        self.held().panel.hidden()
     }
 
     fn set_link(self, link: Link) {
-        if self.state.with_untracked(|s| s.link != link) {
-            self.state.update(|s| s.link = link);
+        if self.peek().link != link {
+            self.write().link = link;
         }
     }
 
     /// The last `seq` shown: where the thread resumes.
     pub fn last_seq(self) -> u64 {
-        self.state
-            .with_untracked(|s| s.thread.last().map_or(0, |m| m.seq))
+        self.peek().thread.last().map_or(0, |m| m.seq)
     }
 
     /// What a frame or an answer brought; agents' new messages that come while the panel is
     /// closed count as unread.
     pub fn received(self, closed: bool, messages: Vec<ThreadMessage>) {
         let hidden = self.hidden();
-        self.state.update(|s| {
-            s.closed = closed;
-            let added = merge(&mut s.thread, messages);
-            s.pending
-                .retain(|p| !p.id.as_ref().is_some_and(|id| added.contains(id)));
-            if hidden {
-                let agents = s
-                    .thread
-                    .iter()
-                    .filter(|m| m.author == AuthorKind::Agent && added.contains(&m.id))
-                    .count();
-                s.unread += agents as u32;
-            }
-        });
+        let mut g = self.write();
+        let s = &mut *g;
+        s.closed = closed;
+        let added = merge(&mut s.thread, messages);
+        s.pending
+            .retain(|p| !p.id.as_ref().is_some_and(|id| added.contains(id)));
+        if hidden {
+            let agents = s
+                .thread
+                .iter()
+                .filter(|m| m.author == AuthorKind::Agent && added.contains(&m.id))
+                .count();
+            s.unread += agents as u32;
+        }
     }
 }
 

@@ -23,7 +23,8 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     let template = panel.clone();
     let links = api.clone();
     bind(move || {
-        chat.state.with(|s| {
+        {
+            let s = chat.read();
             let mut drawn = drawn.borrow_mut();
             if s.thread.is_empty() {
                 dom::text(&thread, "");
@@ -42,7 +43,7 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
                 el.scroll_into_view_with_bool(false);
                 drawn.insert(at, (m.seq, el));
             }
-        })
+        }
     });
 
     let pending_list = find(".ph-pending");
@@ -50,21 +51,21 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     let sender = api.clone();
     bind(move || {
         dom::text(&pending_list, "");
-        chat.state.with(|s| {
-            for p in &s.pending {
-                let el = pending(&template, p, t, chat, &sender);
-                let _ = pending_list.append_child(&el);
-            }
-        })
+        for p in &chat.read().pending {
+            let el = pending(&template, p, t, chat, &sender);
+            let _ = pending_list.append_child(&el);
+        }
     });
 
     let link = find(".ph-link");
     bind(move || {
-        let said = chat.state.with(|s| match s.link {
+        let s = chat.read();
+        let said = match s.link {
             Link::Connecting if s.thread.is_empty() => "link-connecting",
             Link::Offline => "link-offline",
             _ => "",
-        });
+        };
+        drop(s);
         dom::text(
             &link,
             &if said.is_empty() {
@@ -118,7 +119,7 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
         return;
     };
     bind(move || {
-        let count = chat.state.with(|s| s.unread);
+        let count = chat.read().unread;
         if count == 0 {
             let _ = launcher.remove_attribute("data-unread");
             dom::set(&launcher, "aria-label", &t.get("launcher"));
@@ -139,8 +140,8 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
         if !is_open(&shown) {
             return;
         }
-        if chat.state.with_untracked(|s| s.unread > 0) {
-            chat.state.update(|s| s.unread = 0);
+        if chat.peek().unread > 0 {
+            chat.write().unread = 0;
         }
         if let Some(c) = chat.conversation() {
             super::kept::seen(api.site(), &c, chat.last_seq());
@@ -168,7 +169,7 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
         on_cleanup(move || observer.disconnect());
     }
     bind(move || {
-        chat.state.with(|s| s.thread.len());
+        drop(chat.read());
         untrack(|| seen());
     });
 }
