@@ -16,9 +16,10 @@ pub use view::bind_chat;
 
 use crate::api::{Api, Started};
 use leptos::prelude::*;
-use porthole_shared::{AuthorKind, ThreadMessage};
+use porthole_shared::AuthorKind;
 use std::cell::{Cell, RefCell};
 use std::ops::{Deref, DerefMut};
+use wasm_bindgen::JsValue;
 use web_sys::{HtmlElement, WebSocket};
 
 /// How the thread keeps up.
@@ -43,10 +44,20 @@ pub struct Pending {
     pub failed: bool,
 }
 
+/// A stored entry of the thread (`shared::ThreadMessage` on the wire) as the browser parsed it:
+/// what the chat decides on read out once, the rest where it is drawn (`view.rs`). Building the
+/// shared struct, each of its strings and files, was wasm that drawing it once does not need.
+pub struct Entry {
+    pub seq: u64,
+    pub id: String,
+    pub author: AuthorKind,
+    pub message: JsValue,
+}
+
 pub struct State {
     pub conversation: Option<Started>,
     /// In `seq` order, each once.
-    pub thread: Vec<ThreadMessage>,
+    pub thread: Vec<Entry>,
     pub closed: bool,
     pub pending: Vec<Pending>,
     pub link: Link,
@@ -189,33 +200,25 @@ impl Chat {
 
     /// What a frame or an answer brought; agents' new messages that come while the panel is
     /// closed count as unread.
-    pub fn received(self, closed: bool, messages: Vec<ThreadMessage>) {
+    pub fn received(self, closed: bool, messages: Vec<Entry>) {
         let hidden = self.hidden();
         let mut g = self.write();
         let s = &mut *g;
         s.closed = closed;
-        let added = merge(&mut s.thread, messages);
+        // Added in `seq` order, those it does not have; their ids, and how many are agents'.
+        let mut added = Vec::new();
+        let mut agents = 0;
+        for m in messages {
+            if let Err(at) = s.thread.binary_search_by_key(&m.seq, |t| t.seq) {
+                added.push(m.id.clone());
+                agents += u32::from(m.author == AuthorKind::Agent);
+                s.thread.insert(at, m);
+            }
+        }
         s.pending
             .retain(|p| !p.id.as_ref().is_some_and(|id| added.contains(id)));
         if hidden {
-            let agents = s
-                .thread
-                .iter()
-                .filter(|m| m.author == AuthorKind::Agent && added.contains(&m.id))
-                .count();
-            s.unread += agents as u32;
+            s.unread += agents;
         }
     }
-}
-
-/// Adds to `thread` (in `seq` order) the messages it does not have; the ids of those added.
-pub fn merge(thread: &mut Vec<ThreadMessage>, messages: Vec<ThreadMessage>) -> Vec<String> {
-    let mut added = Vec::new();
-    for m in messages {
-        if let Err(at) = thread.binary_search_by_key(&m.seq, |t| t.seq) {
-            added.push(m.id.clone());
-            thread.insert(at, m);
-        }
-    }
-    added
 }

@@ -45,7 +45,7 @@ async fn deliver(chat: Chat, api: Api, key: String) {
     };
     let mut attempt = 0;
     let result = loop {
-        let result = api.follow_up(&c, &body, &[], &key).await;
+        let result = api.follow_up(&c, &body, &key).await;
         attempt += 1;
         let again = !key.is_empty() && result.as_ref().is_err_and(ApiError::worth_retrying);
         if !again || attempt >= SEND_ATTEMPTS {

@@ -3,12 +3,13 @@
 //! live region), the messages still on their way, the composer, the connection's state, and the
 //! launcher's count of unread replies.
 
-use super::{Chat, Link, Pending};
+use super::{Chat, Entry, Link, Pending};
 use crate::api::Api;
 use crate::dom::{self, bind};
+use crate::js;
 use crate::text::Text;
 use leptos::prelude::*;
-use porthole_shared::{AuthorKind, ThreadEvent, ThreadMessage};
+use porthole_shared::{AuthorKind, ThreadEvent};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -188,13 +189,15 @@ fn focus_first(panel: &Element) {
     }
 }
 
-/// One stored entry of the thread.
-fn entry(template: &Element, m: &ThreadMessage, t: Text, locale: &str, api: &Api) -> Element {
+/// One stored entry of the thread, drawn from its fields as the edge sent them.
+fn entry(template: &Element, m: &Entry, t: Text, locale: &str, api: &Api) -> Element {
     let el = dom::clone_template(template, ".ph-entry");
     let find = |s: &str| dom::find(&el, s);
+    let field = |k: &str| js::string(&m.message, k);
+    let name = field("name");
     let (class, who) = match m.author {
         AuthorKind::Visitor => ("ph-mine", t.get("you")),
-        AuthorKind::Agent => ("", m.name.clone().unwrap_or_else(|| t.get("support"))),
+        AuthorKind::Agent => ("", name.clone().unwrap_or_else(|| t.get("support"))),
         AuthorKind::System => ("ph-note", String::new()),
     };
     if !class.is_empty() {
@@ -202,32 +205,42 @@ fn entry(template: &Element, m: &ThreadMessage, t: Text, locale: &str, api: &Api
     }
     dom::text(&find(".ph-who"), &who);
     let time = find("time");
-    let at = js_sys::Date::new(&(m.created_at as f64).into());
+    // Whole milliseconds, as `ThreadMessage::created_at` reads them.
+    let created = js::get(&m.message, "created_at").as_f64().unwrap_or(0.0) as i64;
+    let at = js_sys::Date::new(&(created as f64).into());
     dom::set(&time, "datetime", &String::from(at.to_iso_string()));
     dom::text(&time, &clock(&at, locale));
-    let body = match m.event {
+    let body = match field("event").and_then(|e| ThreadEvent::parse(&e)) {
         Some(ThreadEvent::Closed) => t.fill(
             "closed-note",
-            &[("name", m.name.as_deref().unwrap_or_default())],
+            &[("name", name.as_deref().unwrap_or_default())],
         ),
         Some(ThreadEvent::Reopened) => t.get("reopened-note"),
-        None => m.body.clone(),
+        None => field("body").unwrap_or_default(),
     };
     dom::text(&find(".ph-text"), &body);
     let files = find(".ph-msg-files");
-    for f in &m.files {
+    for f in js::list(&m.message, "files") {
+        let file = |k: &str| js::string(&f, k);
+        // `ThreadFile`'s: a file without them is not one.
+        let (Some(_), Some(name), Some(path)) = (file("id"), file("name"), file("url")) else {
+            continue;
+        };
         let item = dom::create("li");
         let link = dom::create("a");
-        let url = api.absolute(&f.url);
+        let url = api.absolute(&path);
         dom::set(&link, "href", &url);
-        dom::set(&link, "download", &f.name);
-        if f.content_type.starts_with("image/") {
+        dom::set(&link, "download", &name);
+        if file("content_type")
+            .unwrap_or_default()
+            .starts_with("image/")
+        {
             let img = dom::create("img");
             dom::set(&img, "src", &url);
-            dom::set(&img, "alt", &f.name);
+            dom::set(&img, "alt", &name);
             let _ = link.append_child(&img);
         } else {
-            dom::text(&link, &f.name);
+            dom::text(&link, &name);
         }
         let _ = item.append_child(&link);
         let _ = files.append_child(&item);
