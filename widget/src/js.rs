@@ -19,7 +19,16 @@ pub fn string(o: &JsValue, key: &str) -> Option<String> {
     get(o, key).as_string()
 }
 
-fn set(o: &Object, key: &str, value: &JsValue) {
+/// `[a, b…]`. (`Array.of` is one more import in the glue for each count of items.)
+pub fn array(items: &[&JsValue]) -> Array {
+    let a = Array::new();
+    for item in items {
+        a.push(item);
+    }
+    a
+}
+
+pub fn set(o: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(o, &key.into(), value);
 }
 

@@ -58,7 +58,7 @@ pub async fn first(promise: &js_sys::Promise, ms: i32) {
         let options = web_sys::AddEventListenerOptions::new();
         options.set_once(true);
         if let Some(c) = &controller {
-            options.set_signal(&c.signal());
+            crate::js::set(&options, "signal", &crate::js::get(c, "signal"));
         }
         let _ = w.add_event_listener_with_callback_and_add_event_listener_options(
             "online", &resolve, &options,
@@ -71,7 +71,7 @@ pub async fn first(promise: &js_sys::Promise, ms: i32) {
             );
         }
     });
-    let race = js_sys::Promise::race(&js_sys::Array::of2(promise, &woken));
+    let race = js_sys::Promise::race(&crate::js::array(&[promise, &woken]));
     let _: Result<JsValue, JsValue> = JsFuture::from(race).await;
     if let Some(c) = controller {
         c.abort();

@@ -73,7 +73,7 @@ async fn poll(chat: Chat, api: &Api, c: &Started) -> bool {
 
 /// One socket, until it closes; whether it opened at all.
 async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
-    let protocols = js_sys::Array::of2(&"porthole.v1".into(), &c.token.as_str().into());
+    let protocols = js::array(&[&"porthole.v1".into(), &c.token.as_str().into()]);
     let Ok(ws) =
         WebSocket::new_with_str_sequence(&api.live_url(&c.id, chat.last_seq()), &protocols)
     else {

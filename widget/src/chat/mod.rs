@@ -184,7 +184,7 @@ impl Chat {
     }
 
     fn hidden(self) -> bool {
-        self.held().panel.hidden()
+        crate::js::get(&self.held().panel, "hidden").is_truthy()
     }
 
     fn set_link(self, link: Link) {

@@ -89,10 +89,10 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     let field = reply.clone();
     let sender = api.clone();
     let send: Rc<dyn Fn()> = Rc::new(move || {
-        let field: &web_sys::HtmlTextAreaElement = field.unchecked_ref();
-        let text = field.value().trim().to_string();
+        let text = js::string(&field, "value").unwrap_or_default();
+        let text = text.trim().to_string();
         if !text.is_empty() {
-            field.set_value("");
+            dom::set_prop(&field, "value", "".into());
             chat.send(&sender, text);
         }
     });
@@ -104,7 +104,7 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     // Enter sends, as in every chat; Shift+Enter is a new line; an IME's Enter picks a word.
     dom::on(&reply, "keydown", move |ev| {
         let key: &web_sys::KeyboardEvent = ev.unchecked_ref();
-        if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+        if key.key() == "Enter" && !key.shift_key() && !js::get(key, "isComposing").is_truthy() {
             ev.prevent_default();
             send();
         }
@@ -122,7 +122,7 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
     bind(move || {
         let count = chat.read().unread;
         if count == 0 {
-            let _ = launcher.remove_attribute("data-unread");
+            dom::flag(&launcher, "data-unread", false);
             dom::set(&launcher, "aria-label", &t.get("launcher"));
         } else {
             let n = count.to_string();
@@ -135,7 +135,7 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
             dom::set(&launcher, "aria-label", &label);
         }
     });
-    let is_open = |p: &Element| !p.unchecked_ref::<HtmlElement>().hidden();
+    let is_open = |p: &Element| !js::get(p, "hidden").is_truthy();
     let shown = panel.clone();
     let seen: Rc<dyn Fn()> = Rc::new(move || {
         if !is_open(&shown) {
@@ -164,9 +164,9 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
             .unchecked_ref(),
     );
     if let Ok(observer) = observer {
-        let options = web_sys::MutationObserverInit::new();
-        options.set_attribute_filter(&js_sys::Array::of1(&"hidden".into()));
-        let _ = observer.observe_with_options(panel, &options);
+        let options = js_sys::Object::new();
+        js::set(&options, "attributeFilter", &js::array(&[&"hidden".into()]));
+        let _ = observer.observe_with_options(panel, options.unchecked_ref());
         on_cleanup(move || observer.disconnect());
     }
     bind(move || {
@@ -201,7 +201,7 @@ fn entry(template: &Element, m: &Entry, t: Text, locale: &str, api: &Api) -> Ele
         AuthorKind::System => ("ph-note", String::new()),
     };
     if !class.is_empty() {
-        let _ = el.class_list().add_1(class);
+        let _ = el.class_list().toggle_with_force(class, true);
     }
     dom::text(&find(".ph-who"), &who);
     let time = find("time");
@@ -251,7 +251,7 @@ fn entry(template: &Element, m: &Entry, t: Text, locale: &str, api: &Api) -> Ele
 /// A message of the visitor's on its way: sending, or failed with a retry.
 fn pending(template: &Element, p: &Pending, t: Text, chat: Chat, api: &Api) -> Element {
     let el = dom::clone_template(template, ".ph-entry");
-    let _ = el.class_list().add_1("ph-mine");
+    let _ = el.class_list().toggle_with_force("ph-mine", true);
     dom::text(&dom::find(&el, ".ph-who"), &t.get("you"));
     dom::text(&dom::find(&el, ".ph-text"), &p.body);
     let state = if p.failed {
