@@ -116,7 +116,9 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
 /// The launcher counts agents' replies that came while the panel was closed; opening it clears
 /// the count and puts the focus in the composer.
 fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
-    let Ok(Some(launcher)) = root.query_selector(".launcher") else {
+    // Through Element's binding: the glue's `querySelector` is the same for a shadow root, and
+    // ShadowRoot's would be one more import.
+    let Ok(Some(launcher)) = root.unchecked_ref::<Element>().query_selector(".launcher") else {
         return;
     };
     bind(move || {
