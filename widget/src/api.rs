@@ -93,11 +93,10 @@ impl Api {
         &self,
         c: &Started,
         message: &str,
-        attachments: &[String],
         idempotency_key: &str,
     ) -> Result<String, ApiError> {
         let headers = json_headers(Some(idempotency_key), Some(&c.token))?;
-        let body = js::follow_up(message, attachments).ok_or(ApiError::Network)?;
+        let body = js::follow_up(message).ok_or(ApiError::Network)?;
         let answer = send(
             &self.thread_url(&c.id, ""),
             "POST",
@@ -221,5 +220,12 @@ pub fn new_key() -> Option<String> {
         .ok()?
         .get_random_values_with_u8_array(&mut bytes)
         .ok()?;
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    // By hand: `{:02x}` would bring hex formatting into the wasm for this one use.
+    let hex = |n: u8| char::from(b"0123456789abcdef"[usize::from(n & 15)]);
+    let mut key = String::with_capacity(32);
+    for b in bytes {
+        key.push(hex(b >> 4));
+        key.push(hex(b));
+    }
+    Some(key)
 }

@@ -3,10 +3,11 @@
 //! it. The names are the wire contract's (`shared::wire`, `shared::form`), checked against serde
 //! in the shared crate's tests.
 
+use crate::chat::Entry;
 use js_sys::{Array, Object, Reflect, JSON};
 use porthole_shared::{
-    AuthorKind, DeliveryStatus, FieldCode, FieldErrors, FieldKind, Limits, PartsUpload,
-    PublicField, Submission, ThreadEvent, ThreadFile, ThreadMessage, UploadMeta, WidgetConfig,
+    AuthorKind, FieldCode, FieldErrors, FieldKind, Limits, PartsUpload, PublicField, Submission,
+    UploadMeta, WidgetConfig,
 };
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -18,7 +19,16 @@ pub fn string(o: &JsValue, key: &str) -> Option<String> {
     get(o, key).as_string()
 }
 
-fn set(o: &Object, key: &str, value: &JsValue) {
+/// `[a, b…]`. (`Array.of` is one more import in the glue for each count of items.)
+pub fn array(items: &[&JsValue]) -> Array {
+    let a = Array::new();
+    for item in items {
+        a.push(item);
+    }
+    a
+}
+
+pub fn set(o: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(o, &key.into(), value);
 }
 
@@ -35,7 +45,7 @@ fn entries(o: &JsValue) -> Vec<(String, JsValue)> {
         .collect()
 }
 
-fn list(o: &JsValue, key: &str) -> Vec<JsValue> {
+pub fn list(o: &JsValue, key: &str) -> Vec<JsValue> {
     get(o, key)
         .dyn_into::<Array>()
         .map(|a| a.iter().collect())
@@ -110,56 +120,38 @@ pub fn error_body(v: &JsValue) -> Option<(String, Option<FieldErrors>)> {
     Some((message, fields))
 }
 
-/// `POST /v1/conversations/{id}/messages`, as JSON text.
-pub fn follow_up(message: &str, attachments: &[String]) -> Option<String> {
+/// `POST /v1/conversations/{id}/messages`, as JSON text: the composer attaches no files.
+pub fn follow_up(message: &str) -> Option<String> {
     let o = Object::new();
     set(&o, "message", &message.into());
-    let ids = Array::new();
-    for id in attachments {
-        ids.push(&id.into());
-    }
-    set(&o, "attachments", &ids);
+    set(&o, "attachments", &Array::new());
     JSON::stringify(&o).ok()?.as_string()
 }
 
 /// A frame of the live thread, or an answer of `GET …/messages`: whether the conversation is
-/// closed, and its messages.
-pub fn thread(v: &JsValue) -> Option<(bool, Vec<ThreadMessage>)> {
+/// closed, and its messages (`shared::ThreadMessage`) that have a `seq`, an `id` and an author.
+pub fn thread(v: &JsValue) -> Option<(bool, Vec<Entry>)> {
     let closed = string(v, "state")? == "closed";
-    let messages = list(v, "messages")
-        .iter()
-        .filter_map(thread_message)
-        .collect();
+    let mut messages = Vec::new();
+    for m in list(v, "messages") {
+        if let Some(m) = thread_entry(m) {
+            messages.push(m);
+        }
+    }
     Some((closed, messages))
 }
 
-fn thread_message(m: &JsValue) -> Option<ThreadMessage> {
-    let author = match string(m, "author")?.as_str() {
+fn thread_entry(m: JsValue) -> Option<Entry> {
+    let author = match string(&m, "author")?.as_str() {
         "visitor" => AuthorKind::Visitor,
         "agent" => AuthorKind::Agent,
         _ => AuthorKind::System,
     };
-    Some(ThreadMessage {
-        seq: get(m, "seq").as_f64()? as u64,
-        id: string(m, "id")?,
+    Some(Entry {
+        seq: get(&m, "seq").as_f64()? as u64,
+        id: string(&m, "id")?,
         author,
-        name: string(m, "name"),
-        body: string(m, "body").unwrap_or_default(),
-        event: string(m, "event").and_then(|e| ThreadEvent::parse(&e)),
-        created_at: get(m, "created_at").as_f64().unwrap_or(0.0) as i64,
-        files: list(m, "files")
-            .iter()
-            .filter_map(|f| {
-                Some(ThreadFile {
-                    id: string(f, "id")?,
-                    name: string(f, "name")?,
-                    size: get(f, "size").as_f64().unwrap_or(0.0) as u64,
-                    content_type: string(f, "content_type").unwrap_or_default(),
-                    url: string(f, "url")?,
-                })
-            })
-            .collect(),
-        status: string(m, "status").and_then(|s| DeliveryStatus::parse(&s)),
+        message: m,
     })
 }
 

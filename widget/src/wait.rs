@@ -52,28 +52,31 @@ pub async fn first(promise: &js_sys::Promise, ms: i32) {
     let Some(w) = web_sys::window() else {
         return;
     };
-    let controller = web_sys::AbortController::new().ok();
+    let document = w.document();
+    let mut listener = None;
     let woken = js_sys::Promise::new(&mut |resolve, _| {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         let options = web_sys::AddEventListenerOptions::new();
         options.set_once(true);
-        if let Some(c) = &controller {
-            options.set_signal(&c.signal());
-        }
         let _ = w.add_event_listener_with_callback_and_add_event_listener_options(
             "online", &resolve, &options,
         );
-        if let Some(d) = w.document() {
+        if let Some(d) = &document {
             let _ = d.add_event_listener_with_callback_and_add_event_listener_options(
                 "visibilitychange",
                 &resolve,
                 &options,
             );
         }
+        listener = Some(resolve);
     });
-    let race = js_sys::Promise::race(&js_sys::Array::of2(promise, &woken));
+    let race = js_sys::Promise::race(&crate::js::array(&[promise, &woken]));
     let _: Result<JsValue, JsValue> = JsFuture::from(race).await;
-    if let Some(c) = controller {
-        c.abort();
+    // Removed by hand rather than with an AbortController's signal: two imports fewer.
+    if let Some(f) = listener {
+        let _ = w.remove_event_listener_with_callback("online", &f);
+        if let Some(d) = &document {
+            let _ = d.remove_event_listener_with_callback("visibilitychange", &f);
+        }
     }
 }

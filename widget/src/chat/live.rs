@@ -11,8 +11,8 @@ use leptos::task::spawn_local;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, WebSocket};
+use wasm_bindgen::JsValue;
+use web_sys::{Event, WebSocket};
 
 /// Sockets that did not open, one after another, before the thread is polled instead.
 const FAILED_OPENS: u32 = 3;
@@ -73,7 +73,7 @@ async fn poll(chat: Chat, api: &Api, c: &Started) -> bool {
 
 /// One socket, until it closes; whether it opened at all.
 async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
-    let protocols = js_sys::Array::of2(&"porthole.v1".into(), &c.token.as_str().into());
+    let protocols = js::array(&[&"porthole.v1".into(), &c.token.as_str().into()]);
     let Ok(ws) =
         WebSocket::new_with_str_sequence(&api.live_url(&c.id, chat.last_seq()), &protocols)
     else {
@@ -81,18 +81,19 @@ async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
     };
     let opened = Rc::new(Cell::new(false));
     let heard = Rc::new(Cell::new(0.0));
-    let on_open = {
-        let opened = opened.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            opened.set(true);
-            chat.set_link(Link::Live);
-        })
-    };
-    let on_message = {
-        let heard = heard.clone();
-        Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+    // One listener for both: an `open` event has no `data`. (Each closure type is its own code
+    // in the wasm and its own shim in the glue.)
+    let on_event = {
+        let (opened, heard) = (opened.clone(), heard.clone());
+        Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+            let data = js::get(&ev, "data");
+            if data.is_undefined() {
+                opened.set(true);
+                chat.set_link(Link::Live);
+                return;
+            }
             heard.set(js_sys::Date::now());
-            let Some(text) = ev.data().as_string() else {
+            let Some(text) = data.as_string() else {
                 return;
             };
             // The heartbeat's answer is not JSON.
@@ -103,16 +104,21 @@ async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
             }
         })
     };
-    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let closed = js_sys::Promise::new(&mut |resolve, _| ws.set_onclose(Some(&resolve)));
+    let listen = |name: &str, f: &JsValue| {
+        let _ = js_sys::Reflect::set(&ws, &name.into(), f);
+    };
+    listen("onopen", on_event.as_ref());
+    listen("onmessage", on_event.as_ref());
+    let closed = js_sys::Promise::new(&mut |resolve, _| listen("onclose", &resolve));
     chat.set_socket(Some(ws.clone()));
     loop {
         // Whichever comes first: the close, or a time to check that the socket is alive (every
         // heartbeat, and when the page comes back online or into view).
         let limit = if opened.get() { HEARTBEAT_MS } else { OPEN_MS };
         wait::first(&closed, limit).await;
-        if ws.ready_state() == WebSocket::CLOSED || !chat.current(run) {
+        if js::get(&ws, "readyState").as_f64() == Some(WebSocket::CLOSED.into())
+            || !chat.current(run)
+        {
             break;
         }
         // Blocked somewhere (a proxy, a page's CSP) without a word: another try, or polling.
@@ -128,11 +134,11 @@ async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
             let _ = ws.close();
         }
     }
-    ws.set_onopen(None);
-    ws.set_onmessage(None);
-    ws.set_onclose(None);
+    for name in ["onopen", "onmessage", "onclose"] {
+        listen(name, &JsValue::NULL);
+    }
     let _ = ws.close();
     chat.set_socket(None);
-    drop((on_open, on_message));
+    drop(on_event);
     opened.get()
 }

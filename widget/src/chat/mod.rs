@@ -16,8 +16,10 @@ pub use view::bind_chat;
 
 use crate::api::{Api, Started};
 use leptos::prelude::*;
-use porthole_shared::{AuthorKind, ThreadMessage};
+use porthole_shared::AuthorKind;
 use std::cell::{Cell, RefCell};
+use std::ops::{Deref, DerefMut};
+use wasm_bindgen::JsValue;
 use web_sys::{HtmlElement, WebSocket};
 
 /// How the thread keeps up.
@@ -42,10 +44,20 @@ pub struct Pending {
     pub failed: bool,
 }
 
+/// A stored entry of the thread (`shared::ThreadMessage` on the wire) as the browser parsed it:
+/// what the chat decides on read out once, the rest where it is drawn (`view.rs`). Building the
+/// shared struct, each of its strings and files, was wasm that drawing it once does not need.
+pub struct Entry {
+    pub seq: u64,
+    pub id: String,
+    pub author: AuthorKind,
+    pub message: JsValue,
+}
+
 pub struct State {
     pub conversation: Option<Started>,
     /// In `seq` order, each once.
-    pub thread: Vec<ThreadMessage>,
+    pub thread: Vec<Entry>,
     pub closed: bool,
     pub pending: Vec<Pending>,
     pub link: Link,
@@ -87,8 +99,31 @@ impl Chat {
         }
     }
 
+    /// The state, tracked (in a binding) or not, and for a change. Each use of the signal goes
+    /// through these: one copy of its read and write in the wasm rather than one per closure.
+    #[inline(never)]
+    pub fn read(self) -> impl Deref<Target = State> {
+        self.state.read()
+    }
+
+    #[inline(never)]
+    pub fn peek(self) -> impl Deref<Target = State> {
+        self.state.read_untracked()
+    }
+
+    /// Subscribers are told once the guard goes.
+    #[inline(never)]
+    pub fn write(&self) -> impl DerefMut<Target = State> + use<'_> {
+        self.state.write()
+    }
+
+    #[inline(never)]
+    fn held(self) -> impl Deref<Target = Held> {
+        self.held.read_value()
+    }
+
     pub fn conversation(self) -> Option<Started> {
-        self.state.with_untracked(|s| s.conversation.clone())
+        self.peek().conversation.clone()
     }
 
     /// The conversation this visitor had on this site, if any: shown again, and kept up.
@@ -105,11 +140,12 @@ impl Chat {
     /// Shows `conversation` and keeps it up from now on (remembered for the next visit).
     pub fn start(self, api: &Api, conversation: Started) {
         kept::save(api.site(), &conversation);
-        self.state.update(|s| {
+        {
+            let mut s = self.write();
             s.thread.clear();
             s.pending.clear();
             s.conversation = Some(conversation);
-        });
+        }
         live::run(self, api.clone(), self.next_run());
     }
 
@@ -117,82 +153,72 @@ impl Chat {
     pub fn leave(self, api: &Api) {
         self.stop();
         kept::forget(api.site());
-        self.state.update(|s| {
-            s.conversation = None;
-            s.thread.clear();
-            s.pending.clear();
-            s.unread = 0;
-        });
+        let mut s = self.write();
+        s.conversation = None;
+        s.thread.clear();
+        s.pending.clear();
+        s.unread = 0;
     }
 
     /// Ends the live loop and closes its socket.
     pub fn stop(self) {
         self.next_run();
-        if let Some(ws) = self.held.with_value(|h| h.socket.borrow().clone()) {
+        let ws = self.held().socket.borrow().clone();
+        if let Some(ws) = ws {
             let _ = ws.close();
         }
     }
 
     fn next_run(self) -> u32 {
-        self.held.with_value(|h| {
-            h.run.set(h.run.get() + 1);
-            h.run.get()
-        })
+        let h = self.held();
+        h.run.set(h.run.get() + 1);
+        h.run.get()
     }
 
     fn current(self, run: u32) -> bool {
-        self.held.with_value(|h| h.run.get() == run)
+        self.held().run.get() == run
     }
 
     fn set_socket(self, ws: Option<WebSocket>) {
-        self.held.with_value(|h| *h.socket.borrow_mut() = ws);
+        *self.held().socket.borrow_mut() = ws;
     }
 
     fn hidden(self) -> bool {
-        self.held.with_value(|h| h.panel.hidden())
+        crate::js::get(&self.held().panel, "hidden").is_truthy()
     }
 
     fn set_link(self, link: Link) {
-        if self.state.with_untracked(|s| s.link != link) {
-            self.state.update(|s| s.link = link);
+        if self.peek().link != link {
+            self.write().link = link;
         }
     }
 
     /// The last `seq` shown: where the thread resumes.
     pub fn last_seq(self) -> u64 {
-        self.state
-            .with_untracked(|s| s.thread.last().map_or(0, |m| m.seq))
+        self.peek().thread.last().map_or(0, |m| m.seq)
     }
 
     /// What a frame or an answer brought; agents' new messages that come while the panel is
     /// closed count as unread.
-    pub fn received(self, closed: bool, messages: Vec<ThreadMessage>) {
+    pub fn received(self, closed: bool, messages: Vec<Entry>) {
         let hidden = self.hidden();
-        self.state.update(|s| {
-            s.closed = closed;
-            let added = merge(&mut s.thread, messages);
-            s.pending
-                .retain(|p| !p.id.as_ref().is_some_and(|id| added.contains(id)));
-            if hidden {
-                let agents = s
-                    .thread
-                    .iter()
-                    .filter(|m| m.author == AuthorKind::Agent && added.contains(&m.id))
-                    .count();
-                s.unread += agents as u32;
+        let mut g = self.write();
+        let s = &mut *g;
+        s.closed = closed;
+        // Added in `seq` order, those it does not have; their ids, and how many are agents'.
+        let mut added = Vec::new();
+        let mut agents = 0;
+        for m in messages {
+            if let Err(at) = s.thread.binary_search_by_key(&m.seq, |t| t.seq) {
+                added.push(m.id.clone());
+                agents += u32::from(m.author == AuthorKind::Agent);
+                s.thread.insert(at, m);
             }
-        });
-    }
-}
-
-/// Adds to `thread` (in `seq` order) the messages it does not have; the ids of those added.
-pub fn merge(thread: &mut Vec<ThreadMessage>, messages: Vec<ThreadMessage>) -> Vec<String> {
-    let mut added = Vec::new();
-    for m in messages {
-        if let Err(at) = thread.binary_search_by_key(&m.seq, |t| t.seq) {
-            added.push(m.id.clone());
-            thread.insert(at, m);
+        }
+        s.pending
+            .retain(|p| !p.id.as_ref().is_some_and(|id| added.contains(id)));
+        if hidden {
+            s.unread += agents;
         }
     }
-    added
 }

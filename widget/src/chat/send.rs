@@ -5,7 +5,6 @@
 use super::{Chat, Pending};
 use crate::api::{Api, ApiError};
 use crate::wait;
-use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// Tries of one message before it is marked failed (waits of 1, 2, 4, 8 s between).
@@ -16,23 +15,19 @@ impl Chat {
         // Without a random key (no `crypto`), a resend could be stored twice: then none is sent
         // again automatically.
         let key = crate::api::new_key().unwrap_or_default();
-        self.state.update(|s| {
-            s.pending.push(Pending {
-                key: key.clone(),
-                body,
-                id: None,
-                failed: false,
-            })
+        self.write().pending.push(Pending {
+            key: key.clone(),
+            body,
+            id: None,
+            failed: false,
         });
         spawn_local(deliver(self, api.clone(), key));
     }
 
     pub fn retry(self, api: &Api, key: String) {
-        self.state.update(|s| {
-            if let Some(p) = s.pending.iter_mut().find(|p| p.key == key) {
-                p.failed = false;
-            }
-        });
+        if let Some(p) = self.write().pending.iter_mut().find(|p| p.key == key) {
+            p.failed = false;
+        }
         spawn_local(deliver(self, api.clone(), key));
     }
 }
@@ -40,18 +35,17 @@ impl Chat {
 async fn deliver(chat: Chat, api: Api, key: String) {
     let (Some(c), Some(body)) = (
         chat.conversation(),
-        chat.state.with_untracked(|s| {
-            s.pending
-                .iter()
-                .find(|p| p.key == key)
-                .map(|p| p.body.clone())
-        }),
+        chat.peek()
+            .pending
+            .iter()
+            .find(|p| p.key == key)
+            .map(|p| p.body.clone()),
     ) else {
         return;
     };
     let mut attempt = 0;
     let result = loop {
-        let result = api.follow_up(&c, &body, &[], &key).await;
+        let result = api.follow_up(&c, &body, &key).await;
         attempt += 1;
         let again = !key.is_empty() && result.as_ref().is_err_and(ApiError::worth_retrying);
         if !again || attempt >= SEND_ATTEMPTS {
@@ -60,15 +54,14 @@ async fn deliver(chat: Chat, api: Api, key: String) {
         wait::backoff(attempt - 1).await;
     };
     let stored = result.ok();
-    chat.state.update(|s| {
-        let shown = stored
-            .as_ref()
-            .is_some_and(|id| s.thread.iter().any(|m| &m.id == id));
-        if shown {
-            s.pending.retain(|p| p.key != key);
-        } else if let Some(p) = s.pending.iter_mut().find(|p| p.key == key) {
-            p.failed = stored.is_none();
-            p.id = stored;
-        }
-    });
+    let mut s = chat.write();
+    let shown = stored
+        .as_ref()
+        .is_some_and(|id| s.thread.iter().any(|m| &m.id == id));
+    if shown {
+        s.pending.retain(|p| p.key != key);
+    } else if let Some(p) = s.pending.iter_mut().find(|p| p.key == key) {
+        p.failed = stored.is_none();
+        p.id = stored;
+    }
 }

@@ -3,12 +3,13 @@
 //! live region), the messages still on their way, the composer, the connection's state, and the
 //! launcher's count of unread replies.
 
-use super::{Chat, Link, Pending};
+use super::{Chat, Entry, Link, Pending};
 use crate::api::Api;
 use crate::dom::{self, bind};
+use crate::js;
 use crate::text::Text;
 use leptos::prelude::*;
-use porthole_shared::{AuthorKind, ThreadEvent, ThreadMessage};
+use porthole_shared::{AuthorKind, ThreadEvent};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -23,7 +24,8 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     let template = panel.clone();
     let links = api.clone();
     bind(move || {
-        chat.state.with(|s| {
+        {
+            let s = chat.read();
             let mut drawn = drawn.borrow_mut();
             if s.thread.is_empty() {
                 dom::text(&thread, "");
@@ -42,7 +44,7 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
                 el.scroll_into_view_with_bool(false);
                 drawn.insert(at, (m.seq, el));
             }
-        })
+        }
     });
 
     let pending_list = find(".ph-pending");
@@ -50,21 +52,21 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     let sender = api.clone();
     bind(move || {
         dom::text(&pending_list, "");
-        chat.state.with(|s| {
-            for p in &s.pending {
-                let el = pending(&template, p, t, chat, &sender);
-                let _ = pending_list.append_child(&el);
-            }
-        })
+        for p in &chat.read().pending {
+            let el = pending(&template, p, t, chat, &sender);
+            let _ = pending_list.append_child(&el);
+        }
     });
 
     let link = find(".ph-link");
     bind(move || {
-        let said = chat.state.with(|s| match s.link {
+        let s = chat.read();
+        let said = match s.link {
             Link::Connecting if s.thread.is_empty() => "link-connecting",
             Link::Offline => "link-offline",
             _ => "",
-        });
+        };
+        drop(s);
         dom::text(
             &link,
             &if said.is_empty() {
@@ -87,10 +89,10 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     let field = reply.clone();
     let sender = api.clone();
     let send: Rc<dyn Fn()> = Rc::new(move || {
-        let field: &web_sys::HtmlTextAreaElement = field.unchecked_ref();
-        let text = field.value().trim().to_string();
+        let text = js::string(&field, "value").unwrap_or_default();
+        let text = text.trim().to_string();
         if !text.is_empty() {
-            field.set_value("");
+            dom::set_prop(&field, "value", "".into());
             chat.send(&sender, text);
         }
     });
@@ -102,7 +104,7 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     // Enter sends, as in every chat; Shift+Enter is a new line; an IME's Enter picks a word.
     dom::on(&reply, "keydown", move |ev| {
         let key: &web_sys::KeyboardEvent = ev.unchecked_ref();
-        if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+        if key.key() == "Enter" && !key.shift_key() && !js::get(key, "isComposing").is_truthy() {
             ev.prevent_default();
             send();
         }
@@ -114,13 +116,15 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
 /// The launcher counts agents' replies that came while the panel was closed; opening it clears
 /// the count and puts the focus in the composer.
 fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
-    let Ok(Some(launcher)) = root.query_selector(".launcher") else {
+    // Through Element's binding: the glue's `querySelector` is the same for a shadow root, and
+    // ShadowRoot's would be one more import.
+    let Ok(Some(launcher)) = root.unchecked_ref::<Element>().query_selector(".launcher") else {
         return;
     };
     bind(move || {
-        let count = chat.state.with(|s| s.unread);
+        let count = chat.read().unread;
         if count == 0 {
-            let _ = launcher.remove_attribute("data-unread");
+            dom::flag(&launcher, "data-unread", false);
             dom::set(&launcher, "aria-label", &t.get("launcher"));
         } else {
             let n = count.to_string();
@@ -133,14 +137,14 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
             dom::set(&launcher, "aria-label", &label);
         }
     });
-    let is_open = |p: &Element| !p.unchecked_ref::<HtmlElement>().hidden();
+    let is_open = |p: &Element| !js::get(p, "hidden").is_truthy();
     let shown = panel.clone();
     let seen: Rc<dyn Fn()> = Rc::new(move || {
         if !is_open(&shown) {
             return;
         }
-        if chat.state.with_untracked(|s| s.unread > 0) {
-            chat.state.update(|s| s.unread = 0);
+        if chat.peek().unread > 0 {
+            chat.write().unread = 0;
         }
         if let Some(c) = chat.conversation() {
             super::kept::seen(api.site(), &c, chat.last_seq());
@@ -162,13 +166,13 @@ fn unread(chat: Chat, panel: &Element, root: &ShadowRoot, t: Text, api: Api) {
             .unchecked_ref(),
     );
     if let Ok(observer) = observer {
-        let options = web_sys::MutationObserverInit::new();
-        options.set_attribute_filter(&js_sys::Array::of1(&"hidden".into()));
-        let _ = observer.observe_with_options(panel, &options);
+        let options = js_sys::Object::new();
+        js::set(&options, "attributeFilter", &js::array(&[&"hidden".into()]));
+        let _ = observer.observe_with_options(panel, options.unchecked_ref());
         on_cleanup(move || observer.disconnect());
     }
     bind(move || {
-        chat.state.with(|s| s.thread.len());
+        drop(chat.read());
         untrack(|| seen());
     });
 }
@@ -187,46 +191,58 @@ fn focus_first(panel: &Element) {
     }
 }
 
-/// One stored entry of the thread.
-fn entry(template: &Element, m: &ThreadMessage, t: Text, locale: &str, api: &Api) -> Element {
+/// One stored entry of the thread, drawn from its fields as the edge sent them.
+fn entry(template: &Element, m: &Entry, t: Text, locale: &str, api: &Api) -> Element {
     let el = dom::clone_template(template, ".ph-entry");
     let find = |s: &str| dom::find(&el, s);
+    let field = |k: &str| js::string(&m.message, k);
+    let name = field("name");
     let (class, who) = match m.author {
         AuthorKind::Visitor => ("ph-mine", t.get("you")),
-        AuthorKind::Agent => ("", m.name.clone().unwrap_or_else(|| t.get("support"))),
+        AuthorKind::Agent => ("", name.clone().unwrap_or_else(|| t.get("support"))),
         AuthorKind::System => ("ph-note", String::new()),
     };
     if !class.is_empty() {
-        let _ = el.class_list().add_1(class);
+        let _ = el.class_list().toggle_with_force(class, true);
     }
     dom::text(&find(".ph-who"), &who);
     let time = find("time");
-    let at = js_sys::Date::new(&(m.created_at as f64).into());
+    // Whole milliseconds, as `ThreadMessage::created_at` reads them.
+    let created = js::get(&m.message, "created_at").as_f64().unwrap_or(0.0) as i64;
+    let at = js_sys::Date::new(&(created as f64).into());
     dom::set(&time, "datetime", &String::from(at.to_iso_string()));
     dom::text(&time, &clock(&at, locale));
-    let body = match m.event {
+    let body = match field("event").and_then(|e| ThreadEvent::parse(&e)) {
         Some(ThreadEvent::Closed) => t.fill(
             "closed-note",
-            &[("name", m.name.as_deref().unwrap_or_default())],
+            &[("name", name.as_deref().unwrap_or_default())],
         ),
         Some(ThreadEvent::Reopened) => t.get("reopened-note"),
-        None => m.body.clone(),
+        None => field("body").unwrap_or_default(),
     };
     dom::text(&find(".ph-text"), &body);
     let files = find(".ph-msg-files");
-    for f in &m.files {
+    for f in js::list(&m.message, "files") {
+        let file = |k: &str| js::string(&f, k);
+        // `ThreadFile`'s: a file without them is not one.
+        let (Some(_), Some(name), Some(path)) = (file("id"), file("name"), file("url")) else {
+            continue;
+        };
         let item = dom::create("li");
         let link = dom::create("a");
-        let url = api.absolute(&f.url);
+        let url = api.absolute(&path);
         dom::set(&link, "href", &url);
-        dom::set(&link, "download", &f.name);
-        if f.content_type.starts_with("image/") {
+        dom::set(&link, "download", &name);
+        if file("content_type")
+            .unwrap_or_default()
+            .starts_with("image/")
+        {
             let img = dom::create("img");
             dom::set(&img, "src", &url);
-            dom::set(&img, "alt", &f.name);
+            dom::set(&img, "alt", &name);
             let _ = link.append_child(&img);
         } else {
-            dom::text(&link, &f.name);
+            dom::text(&link, &name);
         }
         let _ = item.append_child(&link);
         let _ = files.append_child(&item);
@@ -237,7 +253,7 @@ fn entry(template: &Element, m: &ThreadMessage, t: Text, locale: &str, api: &Api
 /// A message of the visitor's on its way: sending, or failed with a retry.
 fn pending(template: &Element, p: &Pending, t: Text, chat: Chat, api: &Api) -> Element {
     let el = dom::clone_template(template, ".ph-entry");
-    let _ = el.class_list().add_1("ph-mine");
+    let _ = el.class_list().toggle_with_force("ph-mine", true);
     dom::text(&dom::find(&el, ".ph-who"), &t.get("you"));
     dom::text(&dom::find(&el, ".ph-text"), &p.body);
     let state = if p.failed {
@@ -263,11 +279,7 @@ fn clock(at: &js_sys::Date, locale: &str) -> String {
     if !today {
         let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
     }
-    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&locale.into()), &options);
-    format
-        .format()
-        .call1(&JsValue::NULL, at)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    // As `Intl.DateTimeFormat(locale, options).format(at)` would: with a style given,
+    // `toLocaleString` adds no other part.
+    at.to_locale_string(locale, &options).into()
 }

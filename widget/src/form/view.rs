@@ -204,7 +204,7 @@ fn sending(panel: &Element, form: Form, chat: Chat, api: Api, t: Text) {
     });
     // Forgotten (a logout): the form again.
     bind(move || {
-        if chat.state.with(|s| s.conversation.is_none()) && sent_reference(phase).is_some() {
+        if chat.read().conversation.is_none() && sent_reference(phase).is_some() {
             phase.set(Phase::Editing);
         }
     });
