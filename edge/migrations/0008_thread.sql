@@ -19,6 +19,10 @@ ALTER TABLE messages ADD COLUMN helpdesk_message_id TEXT;
 CREATE UNIQUE INDEX messages_helpdesk_id ON messages (conversation_id, helpdesk_message_id)
   WHERE helpdesk_message_id IS NOT NULL;
 
+-- A visitor's message's Idempotency-Key, read with the thread: the widget that sent it knows it
+-- for its own at once, even before the answer to its request arrives.
+CREATE INDEX idempotency_keys_message ON idempotency_keys (message_id);
+
 -- The conversation's lifecycle, apart from the delivery status of its messages.
 ALTER TABLE conversations ADD COLUMN state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed'));
 CREATE INDEX conversations_state_created ON conversations (state, created_at DESC);

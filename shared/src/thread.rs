@@ -86,6 +86,10 @@ pub struct ThreadMessage {
     /// A visitor's message: its delivery into the helpdesk (a held one reads as queued).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeliveryStatus>,
+    /// A visitor's later message: the Idempotency-Key it was sent with, so the widget that sent
+    /// it recognises it before its own request's answer arrives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// A file of a message, as the reader may fetch it.
@@ -163,6 +167,7 @@ mod tests {
             created_at: 5,
             files: vec![],
             status: Some(DeliveryStatus::Queued),
+            key: None,
         };
         assert_eq!(
             serde_json::to_value(&m).unwrap(),

@@ -153,7 +153,8 @@ pub struct Started {
 fn json_headers(key: Option<&str>, token: Option<&str>) -> Result<Headers, ApiError> {
     let headers = Headers::new().map_err(|_| ApiError::Network)?;
     let _ = headers.set("Content-Type", "application/json");
-    if let Some(key) = key {
+    // Without a random key (no `crypto`), none: the edge refuses an empty one.
+    if let Some(key) = key.filter(|k| !k.is_empty()) {
         let _ = headers.set("Idempotency-Key", key);
     }
     if let Some(token) = token {

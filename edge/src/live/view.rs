@@ -91,6 +91,7 @@ fn message(row: ThreadRow, files: &mut BTreeMap<String, Vec<ThreadFile>>) -> Thr
         event: m.event,
         created_at: m.created_at,
         status,
+        key: row.idempotency_key,
     }
 }
 
@@ -120,6 +121,7 @@ mod tests {
             },
             delivery_status: delivery.map(str::to_string),
             held,
+            idempotency_key: None,
         }
     }
 

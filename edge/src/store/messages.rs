@@ -83,6 +83,9 @@ pub struct ThreadRow {
     pub delivery_status: Option<String>,
     #[serde(default, deserialize_with = "de_flag")]
     pub held: bool,
+    /// The Idempotency-Key a visitor's later message came with (kept 48 hours).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 /// Inserts `m` at the end of its conversation: its `seq` is one more than the last one's. D1
@@ -248,8 +251,9 @@ pub async fn thread(
     Ok(db
         .prepare(
             "SELECT m.seq, m.id, m.conversation_id, m.author, m.body, m.created_at, m.author_name, m.event, \
-               d.status AS delivery_status, COALESCE(d.held, 0) AS held \
+               d.status AS delivery_status, COALESCE(d.held, 0) AS held, k.key AS idempotency_key \
              FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id \
+               LEFT JOIN idempotency_keys k ON k.message_id = m.id \
              WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3",
         )
         .bind(&[s(conversation_id), int(after as i64), int(limit.into())])?

@@ -149,6 +149,7 @@ fn an_agent_reply_reaches_the_visitor_live_and_the_thread_resumes_after_any_seq(
         &[
             ("Authorization", &format!("Bearer {}", c.visitor_token)),
             ("Content-Type", "application/json"),
+            ("Idempotency-Key", "thanks-key-1"),
         ],
         Some(json!({"message": "Thanks!"}).to_string().as_bytes()),
     );
@@ -157,6 +158,8 @@ fn an_agent_reply_reaches_the_visitor_live_and_the_thread_resumes_after_any_seq(
     assert_eq!(echoed.messages[0].seq, 4);
     assert_eq!(echoed.messages[0].author, AuthorKind::Visitor);
     assert_eq!(echoed.messages[0].body, "Thanks!");
+    // The tab that sent it knows it for its own by its key, before the 202 arrives.
+    assert_eq!(echoed.messages[0].key.as_deref(), Some("thanks-key-1"));
 }
 
 #[test]

@@ -211,12 +211,18 @@ impl Chat {
         for m in messages {
             if let Err(at) = s.thread.binary_search_by_key(&m.seq, |t| t.seq) {
                 added.push(m.id.clone());
+                // The socket may bring the visitor's message before its request's answer: its
+                // Idempotency-Key says it is the one on its way.
+                if let Some(key) = crate::js::string(&m.message, "key") {
+                    added.push(key);
+                }
                 agents += u32::from(m.author == AuthorKind::Agent);
                 s.thread.insert(at, m);
             }
         }
-        s.pending
-            .retain(|p| !p.id.as_ref().is_some_and(|id| added.contains(id)));
+        s.pending.retain(|p| {
+            !(added.contains(&p.key) || p.id.as_ref().is_some_and(|id| added.contains(id)))
+        });
         if hidden {
             s.unread += agents;
         }
