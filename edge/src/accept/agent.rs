@@ -4,9 +4,9 @@
 
 use super::rules;
 use crate::error::Error;
+use crate::ids;
 use crate::live::{self, Reader};
 use crate::store::{self, Author, Db, MessageRow};
-use crate::{config, ids};
 use porthole_shared::config::SiteConfig;
 use porthole_shared::{
     validate_agent_reply, AgentAction, AgentReply, ConversationState, FieldErrors, ThreadEvent,
@@ -87,16 +87,9 @@ async fn answered_here(
     db: &Db,
     conversation_id: &str,
 ) -> Result<(String, SiteConfig), Error> {
-    let site_id = store::conversations::site_of(db, conversation_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let config = config::load(env)?;
-    let site = config
-        .sites
-        .get(&site_id)
-        .ok_or_else(|| Error::SiteNotFound(site_id.clone()))?;
+    let (site_id, site, _) = super::conversation_site(env, db, conversation_id).await?;
     match site.connector.kind() {
-        "inbox" => Ok((site_id, site.clone())),
+        "inbox" => Ok((site_id, site)),
         helpdesk => Err(Error::AnsweredInHelpdesk(helpdesk)),
     }
 }

@@ -310,6 +310,23 @@ impl Intake<'_> {
     }
 }
 
+/// The site a conversation belongs to: its id, its settings and the delivery settings. A site
+/// since removed from porthole.toml is `SiteNotFound`.
+pub async fn conversation_site(
+    env: &Env,
+    db: &Db,
+    conversation_id: &str,
+) -> Result<(String, SiteConfig, DeliverySettings), Error> {
+    let site_id = store::conversations::site_of(db, conversation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let config = crate::config::load(env)?;
+    match config.sites.get(&site_id) {
+        Some(site) => Ok((site_id.clone(), site.clone(), config.delivery.clone())),
+        None => Err(Error::SiteNotFound(site_id)),
+    }
+}
+
 /// A conflict that is not a resend, as the visitor hears it.
 fn refusal(conflict: Conflict) -> Error {
     match conflict {

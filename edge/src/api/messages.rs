@@ -3,8 +3,8 @@
 
 use crate::accept::{self, rate_limit, IdempotencyKey, Intake};
 use crate::error::Error;
-use crate::store::{self, Db};
-use crate::{auth, config, http, token};
+use crate::store::Db;
+use crate::{auth, http, token};
 use porthole_shared::FollowUp;
 use worker::{Env, Request, Response};
 
@@ -18,14 +18,7 @@ pub async fn create(
     let key = IdempotencyKey::from_request(req)?;
     let follow_up = http::read_json::<FollowUp>(req).await?.normalized();
     let db = Db::from_env(env)?;
-    let site_id = store::conversations::site_of(&db, conversation_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let config = config::load(env)?;
-    let site = config
-        .sites
-        .get(&site_id)
-        .ok_or_else(|| Error::SiteNotFound(site_id.clone()))?;
+    let (site_id, site, delivery) = accept::conversation_site(env, &db, conversation_id).await?;
     // Cannot fail here: the visitor's token was checked with it.
     let secret = token::secret(env)?;
     let intake = Intake {
@@ -33,8 +26,8 @@ pub async fn create(
         db: &db,
         secret: &secret,
         site_id: &site_id,
-        site,
-        delivery: &config.delivery,
+        site: &site,
+        delivery: &delivery,
         address: rate_limit::address(req),
         key,
     };
