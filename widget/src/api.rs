@@ -93,10 +93,11 @@ impl Api {
         &self,
         c: &Started,
         message: &str,
+        attachments: &[String],
         idempotency_key: &str,
     ) -> Result<String, ApiError> {
         let headers = json_headers(Some(idempotency_key), Some(&c.token))?;
-        let body = js::follow_up(message).ok_or(ApiError::Network)?;
+        let body = js::follow_up(message, attachments).ok_or(ApiError::Network)?;
         let answer = send(
             &self.thread_url(&c.id, ""),
             "POST",

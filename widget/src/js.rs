@@ -120,11 +120,15 @@ pub fn error_body(v: &JsValue) -> Option<(String, Option<FieldErrors>)> {
     Some((message, fields))
 }
 
-/// `POST /v1/conversations/{id}/messages`, as JSON text: the composer attaches no files.
-pub fn follow_up(message: &str) -> Option<String> {
+/// `POST /v1/conversations/{id}/messages`, as JSON text.
+pub fn follow_up(message: &str, attachments: &[String]) -> Option<String> {
     let o = Object::new();
     set(&o, "message", &message.into());
-    set(&o, "attachments", &Array::new());
+    let ids = Array::new();
+    for id in attachments {
+        ids.push(&id.into());
+    }
+    set(&o, "attachments", &ids);
     JSON::stringify(&o).ok()?.as_string()
 }
 

@@ -223,3 +223,27 @@ test('where WebSockets cannot get through, the conversation keeps up by polling'
   assert.deepEqual((await thread(page)).map(([, t]) => t), ['Behind a proxy', 'answered all the same']);
   await context.close();
 });
+
+test('a file attached in the composer goes with the next message and the thread links it', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await start(page, 'A file follows');
+  const data = Buffer.from('the receipt, as text');
+  // The panel's own button opens the picker (the native control is hidden).
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Attach files' }).click(),
+  ]);
+  await chooser.setFiles({ name: 'receipt.txt', mimeType: 'text/plain', buffer: data });
+  await page.getByRole('button', { name: 'Remove receipt.txt' }).waitFor();
+  await page.getByLabel('Your reply').fill('Here is the receipt.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const entry = shadow(page).locator('.ph-thread:not(.ph-pending) li').filter({ hasText: 'Here is the receipt.' });
+  await entry.locator('a', { hasText: 'receipt.txt' }).waitFor();
+  assert.equal(await shadow(page).locator('.ph-reply-files li').count(), 0, 'the composer is empty again');
+  const href = await entry.locator('a').getAttribute('href');
+  const fetched = await fetch(href);
+  assert.equal(fetched.status, 200);
+  assert.deepEqual(Buffer.from(await fetched.arrayBuffer()), data);
+  await context.close();
+});

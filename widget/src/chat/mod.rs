@@ -39,6 +39,8 @@ pub struct Pending {
     /// Its Idempotency-Key: a retry of it is the same message to the edge.
     pub key: String,
     pub body: String,
+    /// The ids of the files sent with it, uploaded already.
+    pub files: Vec<String>,
     /// Known once the edge has stored it; the thread's copy then replaces this one.
     pub id: Option<String>,
     pub failed: bool,

@@ -11,13 +11,14 @@ use leptos::task::spawn_local;
 const SEND_ATTEMPTS: u32 = 5;
 
 impl Chat {
-    pub fn send(self, api: &Api, body: String) {
+    pub fn send(self, api: &Api, body: String, files: Vec<String>) {
         // Without a random key (no `crypto`), a resend could be stored twice: then none is sent
         // again automatically.
         let key = crate::api::new_key().unwrap_or_default();
         self.write().pending.push(Pending {
             key: key.clone(),
             body,
+            files,
             id: None,
             failed: false,
         });
@@ -33,19 +34,19 @@ impl Chat {
 }
 
 async fn deliver(chat: Chat, api: Api, key: String) {
-    let (Some(c), Some(body)) = (
+    let (Some(c), Some((body, files))) = (
         chat.conversation(),
         chat.peek()
             .pending
             .iter()
             .find(|p| p.key == key)
-            .map(|p| p.body.clone()),
+            .map(|p| (p.body.clone(), p.files.clone())),
     ) else {
         return;
     };
     let mut attempt = 0;
     let result = loop {
-        let result = api.follow_up(&c, &body, &key).await;
+        let result = api.follow_up(&c, &body, &files, &key).await;
         attempt += 1;
         let again = !key.is_empty() && result.as_ref().is_err_and(ApiError::worth_retrying);
         if !again || attempt >= SEND_ATTEMPTS {

@@ -6,9 +6,11 @@
 use super::{Chat, Entry, Link, Pending};
 use crate::api::Api;
 use crate::dom::{self, bind};
+use crate::form::files::{self as form_files, Files};
 use crate::js;
 use crate::text::Text;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use porthole_shared::{AuthorKind, ThreadEvent};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -86,15 +88,33 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
             dom::set(&reply, "maxlength", &max.to_string());
         }
     });
+    let files = attachments(panel, t, &api);
     let field = reply.clone();
     let sender = api.clone();
     let send: Rc<dyn Fn()> = Rc::new(move || {
         let text = js::string(&field, "value").unwrap_or_default();
         let text = text.trim().to_string();
-        if !text.is_empty() {
-            dom::set_prop(&field, "value", "".into());
-            chat.send(&sender, text);
+        let picked = files.list.get_untracked();
+        if text.is_empty() || Files::refused(&picked).is_some() {
+            return;
         }
+        dom::set_prop(&field, "value", "".into());
+        if picked.is_empty() {
+            chat.send(&sender, text, Vec::new());
+            return;
+        }
+        // The files upload as soon as they are picked: the message goes once they are stored.
+        let (sender, field) = (sender.clone(), field.clone());
+        spawn_local(async move {
+            match files.uploaded(&picked).await {
+                Ok(ids) => {
+                    files.list.set(Vec::new());
+                    chat.send(&sender, text, ids);
+                }
+                // Its row says what went wrong; the text comes back to send again.
+                Err(_) => dom::set_prop(&field, "value", text.into()),
+            }
+        });
     });
     let on_submit = send.clone();
     dom::on(&compose, "submit", move |ev| {
@@ -111,6 +131,33 @@ pub fn bind_chat(chat: Chat, api: Api, panel: &Element, root: &ShadowRoot, t: Te
     });
 
     unread(chat, panel, root, t, api);
+}
+
+/// The composer's files: picked with a button like the panel's others (the native control is
+/// hidden), uploaded at once, each in a row like the form's.
+fn attachments(panel: &Element, t: Text, api: &Api) -> Files {
+    let limits = Memo::new(move |_| t.0.with(|c| c.limits.clone()));
+    let files = Files::new(limits, api.site_url());
+    let picker = dom::find(panel, "#ph-reply-files");
+    let open = picker.clone();
+    dom::on(&dom::find(panel, ".ph-attach"), "click", move |_| {
+        open.unchecked_ref::<HtmlElement>().click();
+    });
+    dom::on(&picker, "change", move |ev| {
+        form_files::picked(&ev, |list| {
+            let added = files.picked(list);
+            files.list.update(|l| l.extend(added));
+        })
+    });
+    let list = dom::find(panel, ".ph-reply-files");
+    let template = panel.clone();
+    bind(move || {
+        dom::text(&list, "");
+        for f in files.list.get() {
+            let _ = list.append_child(&files.row(&template, f, t, || false));
+        }
+    });
+    files
 }
 
 /// The launcher counts agents' replies that came while the panel was closed; opening it clears

@@ -3,7 +3,7 @@
 //! (`view.rs`).
 
 mod draft;
-mod files;
+pub mod files;
 mod state;
 mod submit;
 mod view;
