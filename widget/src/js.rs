@@ -132,17 +132,18 @@ pub fn follow_up(message: &str, attachments: &[String]) -> Option<String> {
     JSON::stringify(&o).ok()?.as_string()
 }
 
-/// A frame of the live thread, or an answer of `GET …/messages`: whether the conversation is
-/// closed, and its messages (`shared::ThreadMessage`) that have a `seq`, an `id` and an author.
-pub fn thread(v: &JsValue) -> Option<(bool, Vec<Entry>)> {
-    let closed = string(v, "state")? == "closed";
+/// A frame of the live thread, or an answer of `GET …/messages` (it has a `state`): its messages
+/// (`shared::ThreadMessage`) that have a `seq`, an `id` and an author. That the conversation is
+/// closed, the thread's own note says.
+pub fn thread(v: &JsValue) -> Option<Vec<Entry>> {
+    string(v, "state")?;
     let mut messages = Vec::new();
     for m in list(v, "messages") {
         if let Some(m) = thread_entry(m) {
             messages.push(m);
         }
     }
-    Some((closed, messages))
+    Some(messages)
 }
 
 fn thread_entry(m: JsValue) -> Option<Entry> {

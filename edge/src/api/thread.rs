@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::live::{self, Reader};
 use crate::store::{self, Db};
-use crate::{auth, file_links, http, site, token};
+use crate::{auth, http, site, token};
 use serde::Deserialize;
 use worker::{Date, Env, Request, Response};
 
@@ -21,7 +21,7 @@ pub(super) fn after(req: &Request) -> u64 {
 /// `GET /v1/conversations/{id}/messages?after=`: the messages after `after`, oldest first.
 pub async fn get(req: &Request, env: &Env, id: &str) -> Result<Response, Error> {
     auth::require_visitor(req, env, id)?;
-    let thread = live::read(&Db::from_env(env)?, id, after(req), &visitor(env)?)
+    let thread = live::read(&Db::from_env(env)?, id, after(req), &Reader::visitor(env)?)
         .await?
         .ok_or(Error::NotFound)?;
     http::json(200, &thread)
@@ -52,11 +52,4 @@ pub async fn live(req: &Request, env: &Env, id: &str) -> Result<Response, Error>
     let origin = req.headers().get("Origin").ok().flatten();
     site::resolve(env, &head.site, origin.as_deref())?;
     live::connect(env, id, after(req)).await
-}
-
-fn visitor(env: &Env) -> Result<Reader, Error> {
-    Ok(Reader::Visitor {
-        secret: token::secret(env)?,
-        links_expire_at: Date::now().as_millis() / 1000 + file_links::ttl(env),
-    })
 }

@@ -8,12 +8,12 @@
 //! its own: every socket gets each message once, in order, with no gap.
 
 use super::{read, view::Reader, PROTOCOL};
+use crate::log;
 use crate::store::Db;
-use crate::{file_links, log, token};
 use porthole_shared::Thread;
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, worker_sys::WebSocketRequestResponsePair, Date, DurableObject, Env, Request,
+    durable_object, worker_sys::WebSocketRequestResponsePair, DurableObject, Env, Request,
     Response, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
@@ -167,10 +167,7 @@ impl Room {
         conversation: &str,
         after: u64,
     ) -> Result<Option<Thread>, crate::error::Error> {
-        let reader = Reader::Visitor {
-            secret: token::secret(&self.env)?,
-            links_expire_at: Date::now().as_millis() / 1000 + file_links::ttl(&self.env),
-        };
+        let reader = Reader::visitor(&self.env)?;
         read(&Db::from_env(&self.env)?, conversation, after, &reader).await
     }
 }

@@ -20,6 +20,14 @@ pub enum Reader {
 }
 
 impl Reader {
+    /// The visitor's: links signed with the token secret, valid for `PORTHOLE_FILE_LINK_TTL_SECONDS`.
+    pub fn visitor(env: &worker::Env) -> Result<Reader, crate::error::Error> {
+        Ok(Reader::Visitor {
+            secret: crate::token::secret(env)?,
+            links_expire_at: worker::Date::now().as_millis() / 1000 + file_links::ttl(env),
+        })
+    }
+
     fn url(&self, file: &AttachmentRow) -> String {
         match self {
             Reader::Visitor {

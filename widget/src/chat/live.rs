@@ -62,8 +62,8 @@ pub fn run(chat: Chat, api: Api, run: u32) {
 async fn poll(chat: Chat, api: &Api, c: &Started) -> bool {
     match api.thread(c, chat.last_seq()).await {
         Ok(answer) => {
-            if let Some((closed, messages)) = js::thread(&answer) {
-                chat.received(closed, messages);
+            if let Some(messages) = js::thread(&answer) {
+                chat.received(messages);
             }
             js::get(&answer, "more").as_bool() == Some(true)
         }
@@ -97,10 +97,8 @@ async fn socket(chat: Chat, api: &Api, c: &Started, run: u32) -> bool {
                 return;
             };
             // The heartbeat's answer is not JSON.
-            if let Some((closed, messages)) =
-                js_sys::JSON::parse(&text).ok().and_then(|v| js::thread(&v))
-            {
-                chat.received(closed, messages);
+            if let Some(messages) = js_sys::JSON::parse(&text).ok().and_then(|v| js::thread(&v)) {
+                chat.received(messages);
             }
         })
     };

@@ -60,7 +60,6 @@ pub struct State {
     pub conversation: Option<Started>,
     /// In `seq` order, each once.
     pub thread: Vec<Entry>,
-    pub closed: bool,
     pub pending: Vec<Pending>,
     pub link: Link,
     /// Agents' messages that came while the panel was closed.
@@ -88,7 +87,6 @@ impl Chat {
             state: RwSignal::new(State {
                 conversation: None,
                 thread: Vec::new(),
-                closed: false,
                 pending: Vec::new(),
                 link: Link::Connecting,
                 unread: 0,
@@ -202,11 +200,10 @@ impl Chat {
 
     /// What a frame or an answer brought; agents' new messages that come while the panel is
     /// closed count as unread.
-    pub fn received(self, closed: bool, messages: Vec<Entry>) {
+    pub fn received(self, messages: Vec<Entry>) {
         let hidden = self.hidden();
         let mut g = self.write();
         let s = &mut *g;
-        s.closed = closed;
         // Added in `seq` order, those it does not have; their ids, and how many are agents'.
         let mut added = Vec::new();
         let mut agents = 0;
